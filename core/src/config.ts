@@ -1,0 +1,135 @@
+import { resolve } from 'node:path';
+
+/** Typed configuration of every IOC service, read from the environment (DESIGN.md §4). */
+export interface InfluxConfig {
+  url: string;
+  db: string;
+  token?: string;
+  user?: string;
+  password?: string;
+}
+
+export interface IocConfig {
+  dataDir: string;
+  httpPort: number;
+  mqttPort: number;
+  mqttsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Where services connect to the MQTT bus. */
+  mqttUrl: string;
+  databaseUrl?: string;
+  influx?: InfluxConfig;
+  redisUrl?: string;
+  adminPassword?: string;
+  /** Shared secret of the IOC's service accounts on the gateway. */
+  serviceToken?: string;
+  demo: boolean;
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A configuration error: its message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function port(env: Env, name: string, fallback?: number): number | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65535) {
+    throw new ConfigError(name, `must be a TCP port number 0-65535, got "${raw}"`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be on or off, got "${raw}"`);
+}
+
+function influx(env: Env): InfluxConfig | undefined {
+  const influxUrl = url(env, 'INFLUX_URL', ['http:', 'https:']);
+  const user = text(env, 'INFLUX_USER');
+  const password = text(env, 'INFLUX_PASSWORD');
+  if ((user === undefined) !== (password === undefined)) {
+    throw new ConfigError(user ? 'INFLUX_PASSWORD' : 'INFLUX_USER', 'INFLUX_USER and INFLUX_PASSWORD go together');
+  }
+  if (!influxUrl) return undefined;
+  const db = text(env, 'INFLUX_DB') ?? 'ioc';
+  if (!/^[A-Za-z0-9_-]+$/.test(db)) throw new ConfigError('INFLUX_DB', `must be letters, digits, _ or -, got "${db}"`);
+  return { url: influxUrl, db, token: text(env, 'INFLUX_TOKEN'), user, password };
+}
+
+/** Reads and validates the configuration; throws ConfigError on the first bad variable. */
+export function loadConfig(env: Env = process.env): IocConfig {
+  const mqttPort = port(env, 'IOC_MQTT_PORT', 1883) as number;
+  const mqttsPort = port(env, 'IOC_MQTTS_PORT');
+  const tlsCert = text(env, 'IOC_TLS_CERT');
+  const tlsKey = text(env, 'IOC_TLS_KEY');
+  if (mqttsPort !== undefined && (!tlsCert || !tlsKey)) {
+    throw new ConfigError(tlsCert ? 'IOC_TLS_KEY' : 'IOC_TLS_CERT', 'IOC_MQTTS_PORT needs IOC_TLS_CERT and IOC_TLS_KEY');
+  }
+  const logLevel = (text(env, 'IOC_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('IOC_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const adminPassword = text(env, 'IOC_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('IOC_ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+  const serviceToken = text(env, 'IOC_SERVICE_TOKEN');
+  if (serviceToken !== undefined && serviceToken.length < 16) {
+    throw new ConfigError('IOC_SERVICE_TOKEN', 'must be at least 16 characters');
+  }
+  return {
+    dataDir: resolve(text(env, 'IOC_DATA_DIR') ?? './data'),
+    httpPort: port(env, 'IOC_HTTP_PORT', 8080) as number,
+    mqttPort,
+    mqttsPort,
+    tlsCert,
+    tlsKey,
+    mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']) ?? `mqtt://127.0.0.1:${mqttPort}`,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    influx: influx(env),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    adminPassword,
+    serviceToken,
+    demo: flag(env, 'IOC_DEMO', false),
+    logLevel,
+  };
+}

@@ -1,0 +1,27 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, QueryResult, Queryable } from './types.ts';
+
+/** Embedded PostgreSQL (PGlite) in `dataDir`, or in memory when `dataDir` is undefined. */
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir);
+  const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
+    const result = await pg.query<R>(sql, params as unknown[] | undefined);
+    return { rows: result.rows };
+  };
+  return {
+    kind: 'pglite',
+    query,
+    transaction: (fn) =>
+      pg.transaction((tx) => {
+        const scoped: Queryable = {
+          query: async <R>(sql: string, params?: readonly unknown[]) => ({
+            rows: (await tx.query<R>(sql, params as unknown[] | undefined)).rows,
+          }),
+        };
+        return fn(scoped);
+      }),
+    close: () => pg.close(),
+  };
+}

@@ -1,0 +1,39 @@
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import type { IocConfig } from './config.ts';
+import { SERVICE_USER_PREFIX } from './topics.ts';
+
+export type { MqttClient };
+
+/** Opens an MQTT connection to the bus as the named IOC service. */
+export type MqttConnect = (serviceName: string, options?: Partial<IClientOptions>) => Promise<MqttClient>;
+
+/**
+ * Connection factory for services: they log in as `svc:<name>` with IOC_SERVICE_TOKEN. Resolves once connected;
+ * mqtt.js reconnects by itself afterwards.
+ */
+export function createMqttConnect(config: Pick<IocConfig, 'mqttUrl' | 'serviceToken'>): MqttConnect {
+  return (serviceName, options = {}) =>
+    new Promise((resolve, reject) => {
+      if (!config.serviceToken) {
+        reject(new Error('IOC_SERVICE_TOKEN is not set: services cannot log in to the gateway'));
+        return;
+      }
+      const client = mqtt.connect(config.mqttUrl, {
+        clientId: `${serviceName}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        username: `${SERVICE_USER_PREFIX}${serviceName}`,
+        password: config.serviceToken,
+        reconnectPeriod: 1000,
+        connectTimeout: 10_000,
+        ...options,
+      });
+      const onError = (error: Error) => {
+        client.end(true);
+        reject(new Error(`MQTT connection of ${serviceName} to ${config.mqttUrl} failed: ${error.message}`));
+      };
+      client.once('error', onError);
+      client.once('connect', () => {
+        client.off('error', onError);
+        resolve(client);
+      });
+    });
+}

@@ -1,0 +1,20 @@
+export type HealthStatus = 'ok' | 'degraded' | 'down';
+
+export interface Health {
+  status: HealthStatus;
+  [detail: string]: unknown;
+}
+
+/** Every IOC service is a small object with a lifecycle (DESIGN.md §2). */
+export interface Service {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): Health | Promise<Health>;
+}
+
+/** The worst of several statuses: one service down makes the whole degraded, all down make it down. */
+export function overallStatus(statuses: HealthStatus[]): HealthStatus {
+  if (statuses.length > 0 && statuses.every((s) => s === 'down')) return 'down';
+  return statuses.every((s) => s === 'ok') ? 'ok' : 'degraded';
+}

@@ -1,0 +1,13 @@
+import type { IocConfig } from '../config.ts';
+import type { Db } from '../db/types.ts';
+import { createSqlTelemetryStore } from './sql.ts';
+import type { TelemetryStore } from './types.ts';
+
+/** The configured TelemetryStore: InfluxDB with INFLUX_URL, else the SQL adapter on `db`. */
+export async function openTelemetryStore(config: Pick<IocConfig, 'influx'>, db: Db): Promise<TelemetryStore> {
+  if (config.influx) {
+    const { createInfluxTelemetryStore } = await import('./influx.ts');
+    return createInfluxTelemetryStore(config.influx);
+  }
+  return createSqlTelemetryStore(db);
+}
