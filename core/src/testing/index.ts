@@ -1,0 +1,2 @@
+/** Helpers for the test suites: free ports, temporary directories, real servers started on loopback. */
+export * from './system.ts';
