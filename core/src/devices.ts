@@ -89,6 +89,16 @@ export async function createDevice(db: Queryable, device: NewDevice): Promise<{ 
   return { device: toDevice(row), token };
 }
 
+/** Issues a new token for an existing device (the old one stops working); undefined when the device is unknown. */
+export async function rotateDeviceToken(db: Queryable, id: string): Promise<string | undefined> {
+  const token = generateToken();
+  const { rows } = await db.query('UPDATE devices SET token_hash = $2, updated_at = now() WHERE id = $1 RETURNING id', [
+    id,
+    hashToken(token),
+  ]);
+  return rows.length > 0 ? token : undefined;
+}
+
 export async function getDevice(db: Queryable, id: string): Promise<Device | undefined> {
   const { rows } = await db.query<DeviceRow>(`SELECT ${COLUMNS} FROM devices WHERE id = $1`, [id]);
   return rows[0] && toDevice(rows[0]);
