@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, QueryResult, Queryable } from './types.ts';
 
 /** Embedded PostgreSQL (PGlite) in `dataDir`, or in memory when `dataDir` is undefined. */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir);
+  // int8 and numeric as JS numbers, as the PostgreSQL adapter returns them.
+  const pg = await PGlite.create(dataDir, { parsers: { [types.INT8]: Number, [types.NUMERIC]: Number } });
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
     const result = await pg.query<R>(sql, params as unknown[] | undefined);
     return { rows: result.rows };

@@ -1,2 +1,3 @@
 /** Helpers for the test suites: free ports, temporary directories, real servers started on loopback. */
 export * from './system.ts';
+export * from './servers.ts';

@@ -1,0 +1,220 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { freePort, requireBinary, tempDir } from './system.ts';
+
+const run = promisify(execFile);
+const READY_TIMEOUT_MS = 30_000;
+const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+
+/** Polls `check` until it returns true, for at most `timeoutMs`; `describeFailure` explains a timeout. */
+async function waitUntil(check: () => Promise<boolean>, what: string, describeFailure: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${READY_TIMEOUT_MS / 1000} s. ${describeFailure()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- PostgreSQL
+
+/** Whether a throwaway PostgreSQL can be started (skips with a message, or throws under CI=true, when not). */
+export function postgresAvailable(): boolean {
+  return requireBinary('postgresql-15', `${POSTGRES_BIN}/initdb`) !== undefined;
+}
+
+export interface PostgresServer {
+  /** postgres://postgres@127.0.0.1:PORT/ioc */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs a PostgreSQL program as the `postgres` user when we are root (initdb refuses root), else as ourselves. */
+function asPostgres(program: string, args: string[]): Promise<unknown> {
+  const path = `${POSTGRES_BIN}/${program}`;
+  return userInfo().uid === 0 ? run('runuser', ['-u', 'postgres', '--', path, ...args]) : run(path, args);
+}
+
+/** A throwaway PostgreSQL 15 cluster on a free loopback port with an empty database `ioc`. */
+export async function startPostgres(): Promise<PostgresServer> {
+  const dir = tempDir('ioc-pg-');
+  const dataDir = join(dir.path, 'data');
+  const logFile = join(dir.path, 'postgres.log');
+  if (userInfo().uid === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    chownSync(dir.path, Number(stdout), Number(gid));
+  }
+  let started = false;
+  const stop = async (): Promise<void> => {
+    if (started) {
+      started = false;
+      await asPostgres('pg_ctl', ['-D', dataDir, 'stop', '-m', 'immediate', '-w']).catch(() => {});
+    }
+    dir.remove();
+  };
+  try {
+    await asPostgres('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    const port = await freePort();
+    const options = `-p ${port} -k ${dir.path} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB -c max_connections=40`;
+    // -l: the server's output goes to a file, so pg_ctl's pipes close once it has started.
+    await asPostgres('pg_ctl', ['-D', dataDir, '-o', options, '-l', logFile, '-w', '-t', String(READY_TIMEOUT_MS / 1000), 'start']).catch(
+      (error: Error) => {
+        throw new Error(`PostgreSQL did not start: ${error.message}\n${tail(logFile)}`);
+      },
+    );
+    started = true;
+    const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
+    await admin.connect();
+    try {
+      await admin.query('CREATE DATABASE ioc');
+    } finally {
+      await admin.end();
+    }
+    return { url: `postgres://postgres@127.0.0.1:${port}/ioc`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ InfluxDB
+
+/** Whether Debian's influxd can be started (skips with a message, or throws under CI=true, when not). */
+export function influxAvailable(): boolean {
+  return requireBinary('influxdb', 'influxd') !== undefined;
+}
+
+export interface InfluxServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** A database name for the test (created by whoever writes first, e.g. the Influx TelemetryStore). */
+  db: string;
+  /** Stops the server (SIGTERM) and removes its files. */
+  stop(): Promise<void>;
+  /** SIGKILL, as in a crash; the files stay for restart(). */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports and directories (stopping it first if it runs). */
+  restart(): Promise<void>;
+}
+
+function influxConfig(dir: string, httpPort: number, rpcPort: number): string {
+  return `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  query-log-enabled = false
+  index-version = "inmem"
+
+[monitor]
+  store-enabled = false
+
+[retention]
+  enabled = false
+
+[subscriber]
+  enabled = false
+
+[continuous_queries]
+  enabled = false
+  log-enabled = false
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  auth-enabled = false
+  log-enabled = false
+  suppress-write-log = true
+  pprof-enabled = false
+
+[logging]
+  level = "warn"
+  suppress-logo = true
+`;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Debian's influxd (1.x) on free loopback ports with its files in a temporary directory. */
+export async function startInflux(): Promise<InfluxServer> {
+  const binary = requireBinary('influxdb', 'influxd');
+  if (!binary) throw new Error('influxd is not installed (apt-get install -y influxdb)');
+  const dir = tempDir('ioc-influx-');
+  const [httpPort, rpcPort] = [await freePort(), await freePort()];
+  const configFile = join(dir.path, 'influxdb.conf');
+  const logFile = join(dir.path, 'influxd.log');
+  mkdirSync(join(dir.path, 'meta'));
+  writeFileSync(configFile, influxConfig(dir.path, httpPort, rpcPort));
+  const url = `http://127.0.0.1:${httpPort}`;
+  let child: ChildProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    const log = openSync(logFile, 'a');
+    const proc = spawn(binary, ['run', '-config', configFile], { stdio: ['ignore', log, log] });
+    closeSync(log);
+    child = proc;
+    await waitUntil(
+      async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error('exited');
+        return (await fetch(`${url}/ping`)).status === 204;
+      },
+      'influxd',
+      () => `${proc.exitCode !== null ? `It exited with code ${proc.exitCode}. ` : ''}Log:\n${tail(logFile)}`,
+    ).catch(async (error: unknown) => {
+      proc.kill('SIGKILL');
+      await exited(proc);
+      throw error;
+    });
+  };
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc) return;
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited(proc);
+    clearTimeout(timer);
+  };
+
+  try {
+    await launch();
+  } catch (error) {
+    dir.remove();
+    throw error;
+  }
+  return {
+    url,
+    db: 'ioc_test',
+    stop: async () => {
+      await halt('SIGTERM');
+      if (existsSync(dir.path)) dir.remove();
+    },
+    kill: () => halt('SIGKILL'),
+    restart: async () => {
+      await halt('SIGTERM');
+      await launch();
+    },
+  };
+}

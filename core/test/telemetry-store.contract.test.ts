@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgliteDb, createSqlTelemetryStore, migrate, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
+import { freePort, influxAvailable, postgresAvailable, startInflux, startPostgres } from '@ioc/core/testing';
+import { createPostgresDb } from '../src/db/postgres.ts';
+import { createInfluxTelemetryStore } from '../src/telemetry/influx.ts';
+
+/** A store under test and how to dispose of it and whatever it runs on. */
+interface Subject {
+  store: TelemetryStore;
+  dispose(): Promise<void>;
+}
+
+const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);
+const MINUTE = 60_000;
+
+let sequence = 0;
+/** A device id no other test of the suite uses (the store is shared by the suite's tests). */
+function deviceId(name: string): string {
+  sequence += 1;
+  return `${name}-${sequence}`;
+}
+
+function point(device: string, metric: string, ts: number, value: number): TelemetryPoint {
+  return { deviceId: device, metric, ts, value };
+}
+
+/** The TelemetryStore contract (core/src/telemetry/types.ts), run against every adapter. */
+function telemetryStoreContract(kind: TelemetryStore['kind'], open: () => Promise<Subject>): void {
+  let subject: Subject;
+  let store: TelemetryStore;
+  beforeAll(async () => {
+    subject = await open();
+    store = subject.store;
+  });
+  afterAll(async () => {
+    await subject?.dispose();
+  });
+
+  it('reports its kind and a healthy status', async () => {
+    expect(store.kind).toBe(kind);
+    expect((await store.health()).status).toBe('ok');
+  });
+
+  it('returns the latest value of each metric and the newest ts of the device', async () => {
+    const d = deviceId('air');
+    await store.write([
+      point(d, 'pm25', T0, 10),
+      point(d, 'pm25', T0 + 1000, 11.5),
+      point(d, 'pm10', T0 + 500, 20),
+      point(d, 'temp_c', T0 + 2000, 28.25),
+    ]);
+    const latest = await store.latest([d]);
+    expect(latest.get(d)).toEqual({ ts: T0 + 2000, metrics: { pm25: 11.5, pm10: 20, temp_c: 28.25 } });
+  });
+
+  it('returns raw points of one metric in [from, to), oldest first', async () => {
+    const d = deviceId('air');
+    // Written out of order, mixed with another metric and another device.
+    await store.write([
+      point(d, 'pm25', T0 + 3000, 4),
+      point(d, 'pm25', T0 + 1000, 2),
+      point(d, 'pm25', T0, 1),
+      point(d, 'pm25', T0 + 2000, 3),
+      point(d, 'rh', T0 + 1000, 80),
+      point(deviceId('other'), 'pm25', T0 + 1000, 99),
+    ]);
+    const points = await store.range({ deviceId: d, metric: 'pm25', from: T0 + 1000, to: T0 + 3000 });
+    expect(points).toEqual([
+      { ts: T0 + 1000, value: 2 },
+      { ts: T0 + 2000, value: 3 },
+    ]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 3001 })).toHaveLength(4);
+  });
+
+  it('aggregates per bucket with mean, min, max, count and last, the bucket start as ts', async () => {
+    const d = deviceId('air');
+    // Bucket 0: 10, 30, 20 (last 20); bucket 1: empty; bucket 2: 5 and 7 (last 7).
+    await store.write([
+      point(d, 'pm25', T0 + 5_000, 10),
+      point(d, 'pm25', T0 + 10_000, 30),
+      point(d, 'pm25', T0 + 50_000, 20),
+      point(d, 'pm25', T0 + 2 * MINUTE + 1_000, 5),
+      point(d, 'pm25', T0 + 2 * MINUTE + 59_000, 7),
+    ]);
+    const range = { deviceId: d, metric: 'pm25', from: T0, to: T0 + 3 * MINUTE, every: MINUTE };
+    const buckets = (values: number[]) => [
+      { ts: T0, value: values[0] },
+      { ts: T0 + 2 * MINUTE, value: values[1] },
+    ];
+    expect(await store.range(range)).toEqual(buckets([20, 6]));
+    expect(await store.range({ ...range, agg: 'mean' })).toEqual(buckets([20, 6]));
+    expect(await store.range({ ...range, agg: 'min' })).toEqual(buckets([10, 5]));
+    expect(await store.range({ ...range, agg: 'max' })).toEqual(buckets([30, 7]));
+    expect(await store.range({ ...range, agg: 'count' })).toEqual(buckets([3, 2]));
+    expect(await store.range({ ...range, agg: 'last' })).toEqual(buckets([20, 7]));
+  });
+
+  it('keeps points at from and drops points at to when aggregating', async () => {
+    const d = deviceId('air');
+    await store.write([point(d, 'pm25', T0, 1), point(d, 'pm25', T0 + MINUTE - 1, 2), point(d, 'pm25', T0 + MINUTE, 100)]);
+    const result = await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + MINUTE, every: MINUTE, agg: 'count' });
+    expect(result).toEqual([{ ts: T0, value: 2 }]);
+  });
+
+  it('keeps one point when the same device, metric and ts are written twice', async () => {
+    const d = deviceId('air');
+    await store.write([point(d, 'pm25', T0, 12), point(d, 'pm10', T0, 30)]);
+    await store.write([point(d, 'pm25', T0, 12)]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 1 })).toEqual([{ ts: T0, value: 12 }]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 1, every: MINUTE, agg: 'count' })).toEqual([
+      { ts: T0, value: 1 },
+    ]);
+    expect((await store.latest([d])).get(d)).toEqual({ ts: T0, metrics: { pm25: 12, pm10: 30 } });
+  });
+
+  it('keeps devices and metrics apart and returns latest for a subset or for all', async () => {
+    const [a, b, c] = [deviceId('water'), deviceId('noise'), deviceId('speaker')];
+    await store.write([
+      point(a, 'level_cm', T0, 120),
+      point(a, 'rain_mm', T0 + 1000, 3.5),
+      point(b, 'laeq_db', T0 + 2000, 61),
+      point(c, 'volume', T0 + 3000, 70),
+      point(c, 'playing', T0 + 3000, 1),
+    ]);
+    const subset = await store.latest([a, c]);
+    expect([...subset.keys()].sort()).toEqual([a, c].sort());
+    expect(subset.get(a)).toEqual({ ts: T0 + 1000, metrics: { level_cm: 120, rain_mm: 3.5 } });
+    expect(subset.get(c)).toEqual({ ts: T0 + 3000, metrics: { volume: 70, playing: 1 } });
+    const all = await store.latest();
+    expect(all.get(b)).toEqual({ ts: T0 + 2000, metrics: { laeq_db: 61 } });
+    expect([a, b, c].every((id) => all.has(id))).toBe(true);
+    expect(await store.range({ deviceId: a, metric: 'laeq_db', from: T0, to: T0 + MINUTE })).toEqual([]);
+  });
+
+  it('returns empty results where there is nothing', async () => {
+    const unknown = deviceId('nobody');
+    await store.write([]);
+    expect((await store.latest([unknown])).size).toBe(0);
+    expect((await store.latest([])).size).toBe(0);
+    expect(await store.range({ deviceId: unknown, metric: 'pm25', from: T0, to: T0 + MINUTE })).toEqual([]);
+    expect(await store.range({ deviceId: unknown, metric: 'pm25', from: T0, to: T0 + MINUTE, every: 1000, agg: 'max' })).toEqual([]);
+  });
+}
+
+async function sqlOn(db: Db, dispose: () => Promise<void>): Promise<Subject> {
+  await migrate(db);
+  return { store: createSqlTelemetryStore(db), dispose };
+}
+
+describe('TelemetryStore contract: SQL on PGlite', () => {
+  telemetryStoreContract('sql', async () => {
+    const db = await createPgliteDb();
+    return sqlOn(db, () => db.close());
+  });
+});
+
+describe.skipIf(!postgresAvailable())('TelemetryStore contract: SQL on PostgreSQL', () => {
+  telemetryStoreContract('sql', async () => {
+    const server = await startPostgres();
+    const db = await createPostgresDb(server.url);
+    return sqlOn(db, async () => {
+      await db.close();
+      await server.stop();
+    });
+  });
+});
+
+describe.skipIf(!influxAvailable())('TelemetryStore contract: InfluxDB', () => {
+  telemetryStoreContract('influxdb', async () => {
+    const server = await startInflux();
+    const store = await createInfluxTelemetryStore({ url: server.url, db: server.db });
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await server.stop();
+      },
+    };
+  });
+});
+
+describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
+  it('detects InfluxDB 1.x, writes through /write and says so in health', async () => {
+    const server = await startInflux();
+    try {
+      const store = await createInfluxTelemetryStore({ url: server.url, db: 'health_probe' });
+      const health = await store.health();
+      expect(health).toMatchObject({ status: 'ok', adapter: 'influxdb', writeApi: '/write', db: 'health_probe' });
+      expect(String(health.version)).toMatch(/^1\./);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('turns server errors into Errors carrying the server message', async () => {
+    const server = await startInflux();
+    try {
+      const store = await createInfluxTelemetryStore({ url: server.url, db: 'errors_probe' });
+      // 9e15 ms is beyond InfluxDB's int64 nanosecond time range: the server refuses the line.
+      await expect(store.write([point('dev-1', 'pm25', 9e15, 1)])).rejects.toThrow(/^InfluxDB 400 on \/write: .*time outside range/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('reports down and refuses writes when the server cannot be reached', async () => {
+    const store = await createInfluxTelemetryStore({ url: `http://127.0.0.1:${await freePort()}`, db: 'ioc' });
+    const health = await store.health();
+    expect(health.status).toBe('down');
+    expect(String(health.error)).toMatch(/InfluxDB at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    await expect(store.write([point('dev-1', 'pm25', T0, 1)])).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('keeps what was written across a crash and restart of the server', async () => {
+    const server = await startInflux();
+    try {
+      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db });
+      await store.write([point('dev-1', 'pm25', T0, 42)]);
+      await server.kill();
+      await server.restart();
+      expect((await store.latest(['dev-1'])).get('dev-1')).toEqual({ ts: T0, metrics: { pm25: 42 } });
+    } finally {
+      await server.stop();
+    }
+  });
+});
