@@ -1,0 +1,17 @@
+# One image for every IOC service: the container runs `ioc <command>`, e.g. `start gateway` (see docker-compose.yml).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY . .
+RUN npm ci && npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    IOC_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build --chown=node:node /app /app
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
+USER node
+EXPOSE 1883 8080
+ENTRYPOINT ["npx", "ioc"]
+CMD ["start"]
