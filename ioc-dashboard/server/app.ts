@@ -1,0 +1,69 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock, Db, Device, Health, Logger, TelemetryStore } from '@ioc/core';
+import { createGuard } from './auth/guard.ts';
+import type { SessionStore } from './auth/sessions.ts';
+import { installErrorHandlers } from './errors.ts';
+import { areaRoutes } from './routes/areas.ts';
+import { authRoutes } from './routes/auth.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { healthRoutes } from './routes/health.ts';
+import { telemetryRoutes } from './routes/telemetry.ts';
+import { registerWebApp } from './web-app.ts';
+
+export interface DashboardAppDeps {
+  logger: Logger;
+  db: Db;
+  telemetry: TelemetryStore;
+  clock: Clock;
+  sessions: SessionStore;
+  health: () => Promise<Record<string, Health>>;
+  onDeviceCreated?: (device: Device) => void;
+  /** The built web app (default ioc-dashboard/web/dist). */
+  webDir: string;
+}
+
+/** The dashboard's Fastify app: one plugin per API area under /api, OpenAPI at /api/docs, the web app elsewhere. */
+export async function buildDashboardApp(deps: DashboardAppDeps): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const base = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1 << 20,
+  });
+  base.setValidatorCompiler(TypeBoxValidatorCompiler);
+  installErrorHandlers(base);
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(fastifyCookie);
+
+  const guard = createGuard(deps.sessions);
+  const { db, telemetry, clock, sessions } = deps;
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Huế IOC API', version: '0.1.0', description: 'Intelligent Operations Centre: devices, telemetry, areas' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'ioc_session' } } },
+      security: [{ session: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiHooks: { onRequest: guard('viewer') } });
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { check: deps.health });
+      await api.register(authRoutes, { prefix: '/auth', db, sessions, guard });
+      await api.register(deviceRoutes, { db, telemetry, guard, onCreated: deps.onDeviceCreated });
+      await api.register(telemetryRoutes, { db, telemetry, guard, clock });
+      await api.register(deadLetterRoutes, { db, guard });
+      await api.register(areaRoutes, { db, guard });
+    },
+    { prefix: '/api' },
+  );
+
+  await registerWebApp(base, deps.webDir);
+  return base;
+}

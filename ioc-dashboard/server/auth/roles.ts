@@ -1,0 +1,8 @@
+import type { Role } from '@ioc/core';
+
+/** admin > operator > radio = viewer. */
+const RANK: Record<Role, number> = { admin: 3, operator: 2, radio: 1, viewer: 1 };
+
+export function hasRole(role: Role, minimum: Role): boolean {
+  return RANK[role] >= RANK[minimum];
+}

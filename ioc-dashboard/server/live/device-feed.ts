@@ -1,0 +1,121 @@
+import {
+  allDevicesTopic,
+  decodeTelemetry,
+  getDevice,
+  listDevices,
+  parseDeviceTopic,
+  type Clock,
+  type Db,
+  type DeviceKind,
+  type Logger,
+  type MqttClient,
+  type MqttConnect,
+} from '@ioc/core';
+import type { LiveEvents } from './socket-server.ts';
+
+/** How long a device id that is not registered stays known as unknown before it is looked up again. */
+const UNKNOWN_DEVICE_TTL_MS = 10_000;
+
+export type LiveSink = { [K in keyof LiveEvents]: (...args: Parameters<LiveEvents[K]>) => void };
+
+export interface DeviceFeed {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly connected: boolean;
+  /** Caches the kind of a device registered after start. */
+  remember(device: { id: string; kind: DeviceKind }): void;
+}
+
+/**
+ * The dashboard's MQTT client (service `dashboard`): forwards valid telemetry of known devices and their
+ * online status to the sink. Device kinds are cached; messages of a device being looked up wait, in order.
+ */
+export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock: Clock; logger: Logger; sink: LiveSink }): DeviceFeed {
+  const { db, clock, logger, sink } = deps;
+  const kinds = new Map<string, DeviceKind>();
+  const unknownUntil = new Map<string, number>();
+  const waiting = new Map<string, Buffer[]>();
+  let client: MqttClient | undefined;
+
+  function forwardTelemetry(deviceId: string, kind: DeviceKind, payload: Buffer): void {
+    const result = decodeTelemetry(deviceId, kind, payload, clock.now());
+    if (!result.ok) {
+      logger.debug({ deviceId, reason: result.reason }, 'telemetry not forwarded');
+      return;
+    }
+    const metrics: Record<string, number> = {};
+    for (const point of result.points) metrics[point.metric] = point.value;
+    sink.telemetry({ deviceId, ts: result.ts, metrics });
+  }
+
+  function lookUp(deviceId: string, first: Buffer): void {
+    const queue = [first];
+    waiting.set(deviceId, queue);
+    getDevice(db, deviceId)
+      .then((device) => {
+        if (device) kinds.set(deviceId, device.kind);
+        else unknownUntil.set(deviceId, clock.now() + UNKNOWN_DEVICE_TTL_MS);
+        waiting.delete(deviceId);
+        if (device) for (const payload of queue) forwardTelemetry(deviceId, device.kind, payload);
+      })
+      .catch((error: Error) => {
+        waiting.delete(deviceId);
+        logger.error({ deviceId, err: error }, 'device lookup failed; its telemetry was not forwarded');
+      });
+  }
+
+  function onTelemetry(deviceId: string, payload: Buffer): void {
+    const kind = kinds.get(deviceId);
+    if (kind) return forwardTelemetry(deviceId, kind, payload);
+    const queue = waiting.get(deviceId);
+    if (queue) return void queue.push(payload);
+    if ((unknownUntil.get(deviceId) ?? 0) > clock.now()) return;
+    lookUp(deviceId, payload);
+  }
+
+  function onStatus(deviceId: string, payload: Buffer): void {
+    if (payload.length === 0) return; // a cleared retained message
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    const { online, ts } = (body ?? {}) as { online?: unknown; ts?: unknown };
+    if (typeof online !== 'boolean') {
+      logger.warn({ deviceId, payload: payload.toString('utf8').slice(0, 200) }, 'status payload without a boolean "online"; ignored');
+      return;
+    }
+    sink.status({ deviceId, online, ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : clock.now() });
+  }
+
+  function onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseDeviceTopic(topic);
+    if (parsed?.channel === 'telemetry') onTelemetry(parsed.deviceId, payload);
+    else if (parsed?.channel === 'status') onStatus(parsed.deviceId, payload);
+  }
+
+  return {
+    get connected() {
+      return client?.connected ?? false;
+    },
+
+    remember(device) {
+      kinds.set(device.id, device.kind);
+      unknownUntil.delete(device.id);
+    },
+
+    async start() {
+      for (const device of await listDevices(db)) kinds.set(device.id, device.kind);
+      client = await deps.mqttConnect('dashboard');
+      client.on('message', onMessage);
+      client.on('error', (error) => logger.warn({ err: error }, 'MQTT error'));
+      await client.subscribeAsync([allDevicesTopic('telemetry'), allDevicesTopic('status')], { qos: 0 });
+    },
+
+    async stop() {
+      await client?.endAsync();
+      client = undefined;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { HUE_AREAS_ATTRIBUTION, type AreaGeometry, type Db } from '@ioc/core';
+import { errorResponses } from '../errors.ts';
+import type { Guard } from '../auth/guard.ts';
+
+const Position = Type.Array(Type.Number(), { minItems: 2 });
+const Polygon = Type.Object({ type: Type.Literal('Polygon'), coordinates: Type.Array(Type.Array(Position)) });
+const MultiPolygon = Type.Object({ type: Type.Literal('MultiPolygon'), coordinates: Type.Array(Type.Array(Type.Array(Position))) });
+
+const AreaCollection = Type.Object({
+  type: Type.Literal('FeatureCollection'),
+  attribution: Type.String(),
+  features: Type.Array(
+    Type.Object({
+      type: Type.Literal('Feature'),
+      properties: Type.Object({
+        id: Type.String(),
+        name: Type.String(),
+        level: Type.String(),
+        parentId: Type.Union([Type.String(), Type.Null()]),
+      }),
+      geometry: Type.Union([Polygon, MultiPolygon]),
+    }),
+  ),
+});
+
+export interface AreaRoutesOptions {
+  db: Db;
+  guard: Guard;
+}
+
+/** GET /api/areas: the province's areas as GeoJSON, with the attribution the map must show. */
+export const areaRoutes: FastifyPluginAsyncTypebox<AreaRoutesOptions> = async (app, { db, guard }) => {
+  app.addHook('onRequest', guard('viewer'));
+
+  app.get(
+    '/areas',
+    { schema: { summary: 'Areas (city, wards, communes) as a GeoJSON FeatureCollection', response: { 200: AreaCollection, ...errorResponses(401) } } },
+    async () => {
+      const { rows } = await db.query<{ id: string; name: string; level: string; parent_id: string | null; geometry: AreaGeometry }>(
+        'SELECT id, name, level, parent_id, geometry FROM areas ORDER BY (parent_id IS NOT NULL), id',
+      );
+      return {
+        type: 'FeatureCollection' as const,
+        attribution: HUE_AREAS_ATTRIBUTION,
+        features: rows.map((r) => ({
+          type: 'Feature' as const,
+          properties: { id: r.id, name: r.name, level: r.level, parentId: r.parent_id },
+          geometry: r.geometry,
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import {
+  systemClock,
+  type Clock,
+  type Db,
+  type Health,
+  type IocConfig,
+  type Logger,
+  type MqttConnect,
+  type Service,
+  type TelemetryStore,
+} from '@ioc/core';
+import { buildDashboardApp } from './app.ts';
+import { bootstrapAdmin } from './auth/bootstrap.ts';
+import { createSessionStore } from './auth/sessions.ts';
+import { createDeviceFeed, type DeviceFeed } from './live/device-feed.ts';
+import { createLiveServer, type LiveServer } from './live/socket-server.ts';
+import { WEB_DIST_DIR } from './web-app.ts';
+
+export interface DashboardDeps {
+  config: IocConfig;
+  logger: Logger;
+  db: Db;
+  telemetry: TelemetryStore;
+  mqttConnect: MqttConnect;
+  clock?: Clock;
+  /** Health of the other services running alongside, shown by /api/health. */
+  services?: () => Promise<Record<string, Health>>;
+  /** Interface to listen on (default 0.0.0.0). */
+  host?: string;
+  /** The built web app (default ioc-dashboard/web/dist). */
+  webDir?: string;
+}
+
+export type DashboardService = Service & { readonly port: number };
+
+/** The dashboard server: REST API, OpenAPI docs, the web app and socket.io live feed on config.httpPort. */
+export function createDashboardService(deps: DashboardDeps): DashboardService {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger.child({ service: 'dashboard' });
+  const sessions = createSessionStore(deps.db, clock);
+  let app: FastifyInstance | undefined;
+  let io: LiveServer | undefined;
+  let feed: DeviceFeed | undefined;
+  let port = 0;
+
+  async function dbHealth(): Promise<Health> {
+    try {
+      await deps.db.query('SELECT 1');
+      return { status: 'ok', kind: deps.db.kind };
+    } catch (error) {
+      return { status: 'down', kind: deps.db.kind, error: (error as Error).message };
+    }
+  }
+
+  const service: DashboardService = {
+    name: 'dashboard',
+
+    get port() {
+      return port;
+    },
+
+    async start() {
+      await bootstrapAdmin(deps.db, deps.config, logger);
+      app = await buildDashboardApp({
+        logger,
+        db: deps.db,
+        telemetry: deps.telemetry,
+        clock,
+        sessions,
+        webDir: deps.webDir ?? WEB_DIST_DIR,
+        onDeviceCreated: (device) => feed?.remember(device),
+        health: async () => {
+          const [own, db, telemetry, others] = await Promise.all([
+            service.health(),
+            dbHealth(),
+            deps.telemetry.health(),
+            deps.services?.() ?? {},
+          ]);
+          return { ...others, dashboard: own, db, telemetry };
+        },
+      });
+      await app.ready();
+      const liveServer = createLiveServer(app.server, sessions, (header) => app!.parseCookie(header), logger);
+      io = liveServer;
+      feed = createDeviceFeed({
+        mqttConnect: deps.mqttConnect,
+        db: deps.db,
+        clock,
+        logger,
+        sink: {
+          telemetry: (event) => liveServer.emit('telemetry', event),
+          status: (event) => liveServer.emit('status', event),
+        },
+      });
+      await feed.start();
+      await app.listen({ port: deps.config.httpPort, host: deps.host ?? '0.0.0.0' });
+      port = (app.server.address() as AddressInfo).port;
+      logger.info({ port }, 'dashboard listening');
+    },
+
+    async stop() {
+      await feed?.stop();
+      await io?.close(); // also closes the HTTP server
+      await app?.close();
+      feed = undefined;
+      io = undefined;
+      app = undefined;
+    },
+
+    health() {
+      if (!app) return { status: 'down', reason: 'not started' };
+      const clients = io?.engine.clientsCount ?? 0;
+      if (!feed?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
+      return { status: 'ok', port, clients, mqtt: 'connected' };
+    },
+  };
+  return service;
+}
