@@ -1,0 +1,54 @@
+import type { AedesOptions } from 'aedes';
+import { parseDeviceTopic, recordDeadLetters, type Clock, type Logger, type Queryable } from '@ioc/core';
+import { publishRefusal, subscribeRefusal } from './acl.ts';
+import type { BackgroundWriter } from './background.ts';
+import { identityOf, remoteAddressOf } from './identity.ts';
+import type { GatewayStats } from './stats.ts';
+
+type AuthorizePublish = NonNullable<AedesOptions['authorizePublish']>;
+type AuthorizeSubscribe = NonNullable<AedesOptions['authorizeSubscribe']>;
+
+interface AuthorizeDeps {
+  db: Queryable;
+  logger: Logger;
+  clock: Clock;
+  stats: GatewayStats;
+  writer: BackgroundWriter;
+}
+
+/**
+ * Publish ACL (acl.ts). A refused publish is not forwarded, is logged and kept as a dead letter. aedes then
+ * closes the connection: MQTT 3.1.1 has no negative PUBACK, and [MQTT-3.3.5-2] leaves a server the choice
+ * between acknowledging and dropping, or disconnecting. We disconnect on purpose, so a device that writes
+ * where it must not notices, instead of believing its data was accepted.
+ */
+export function createAuthorizePublish({ db, logger, clock, stats, writer }: AuthorizeDeps): AuthorizePublish {
+  return (client, packet, callback) => {
+    const identity = identityOf(client);
+    const reason = publishRefusal(identity, packet.topic);
+    if (!reason) return callback(null);
+    stats.refusedPublishes++;
+    logger.warn({ clientId: client?.id, remoteAddress: client && remoteAddressOf(client), topic: packet.topic }, reason);
+    const deviceId = identity?.type === 'device' ? identity.deviceId : (parseDeviceTopic(packet.topic)?.deviceId ?? null);
+    const letter = {
+      deviceId,
+      topic: packet.topic,
+      payload: Buffer.isBuffer(packet.payload) ? packet.payload.toString('utf8') : String(packet.payload),
+      reason,
+      ts: clock.now(),
+    };
+    writer.run('dead letter of a refused publish', () => recordDeadLetters(db, [letter]));
+    callback(new Error(reason));
+  };
+}
+
+/** Subscribe ACL (acl.ts). A refused filter gets the SUBACK failure code 0x80; the connection stays up. */
+export function createAuthorizeSubscribe({ logger, stats }: Pick<AuthorizeDeps, 'logger' | 'stats'>): AuthorizeSubscribe {
+  return (client, subscription, callback) => {
+    const reason = subscribeRefusal(identityOf(client), subscription.topic);
+    if (!reason) return callback(null, subscription);
+    stats.refusedSubscriptions++;
+    logger.warn({ clientId: client.id, remoteAddress: remoteAddressOf(client), topic: subscription.topic }, reason);
+    callback(null, null);
+  };
+}

@@ -1,0 +1,34 @@
+import type { Client } from 'aedes';
+import type { DeviceKind } from '@ioc/core';
+
+/** Who is behind an authenticated MQTT connection. */
+export type Identity = { type: 'device'; deviceId: string; kind: DeviceKind } | { type: 'service'; name: string };
+
+const IDENTITY = Symbol('ioc.identity');
+const REMOTE = Symbol('ioc.remoteAddress');
+
+/** The aedes client with the fields the gateway keeps on it. */
+type GatewayClient = Client & { [IDENTITY]?: Identity; [REMOTE]?: string };
+
+export function setIdentity(client: Client, identity: Identity): void {
+  (client as GatewayClient)[IDENTITY] = identity;
+}
+
+/** The identity set at authentication; undefined before (or without) a successful login. */
+export function identityOf(client: Client | null): Identity | undefined {
+  return client ? (client as GatewayClient)[IDENTITY] : undefined;
+}
+
+export function describeIdentity(identity: Identity | undefined): string {
+  if (!identity) return 'an unauthenticated client';
+  return identity.type === 'device' ? `device "${identity.deviceId}"` : `service "${identity.name}"`;
+}
+
+/** Remembered when the socket is accepted: a destroyed socket no longer knows its peer. */
+export function setRemoteAddress(client: Client, address: string): void {
+  (client as GatewayClient)[REMOTE] = address;
+}
+
+export function remoteAddressOf(client: Client): string {
+  return (client as GatewayClient)[REMOTE] ?? 'unknown';
+}

@@ -1,0 +1,12 @@
+/** Counters the gateway reports in health(). */
+export interface GatewayStats {
+  messagesIn: number;
+  messagesOut: number;
+  authFailures: number;
+  refusedPublishes: number;
+  refusedSubscriptions: number;
+}
+
+export function createStats(): GatewayStats {
+  return { messagesIn: 0, messagesOut: 0, authFailures: 0, refusedPublishes: 0, refusedSubscriptions: 0 };
+}

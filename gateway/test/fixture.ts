@@ -1,0 +1,70 @@
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, type Db, type IocConfig } from '@ioc/core';
+import { tempDir } from '@ioc/core/testing';
+import { createGatewayService, type GatewayService } from '@ioc/gateway';
+
+export const SERVICE_TOKEN = 'test-service-token-0123456789';
+
+/** A migrated in-memory PGlite, a gateway on an ephemeral port, and the warn/error log lines it wrote. */
+export interface GatewayFixture {
+  db: Db;
+  config: IocConfig;
+  gateway: GatewayService;
+  url: string;
+  logLines: () => Array<Record<string, unknown>>;
+  addDevice(id: string, kind?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startGatewayFixture(): Promise<GatewayFixture> {
+  const dir = tempDir();
+  const db = await createPgliteDb();
+  await migrate(db);
+  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path });
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+  const gateway = createGatewayService({ config, logger, db });
+  await gateway.start();
+  return {
+    db,
+    config,
+    gateway,
+    url: `mqtt://127.0.0.1:${gateway.port}`,
+    logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    addDevice: async (id, kind = 'air') => (await createDevice(db, { id, kind })).token,
+    async close() {
+      await gateway.stop();
+      await db.close();
+      dir.remove();
+    },
+  };
+}
+
+/** An mqtt.js connection that does not reconnect, so a refusal surfaces as a rejected promise. */
+export function connect(url: string, options: IClientOptions): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+}
+
+export function serviceLogin(url: string, name = 'test'): Promise<MqttClient> {
+  return connect(url, { username: `svc:${name}`, password: SERVICE_TOKEN });
+}
+
+/** Collects the messages a client receives, as topic + parsed text. */
+export function collect(client: MqttClient): Array<{ topic: string; text: string; retain: boolean }> {
+  const received: Array<{ topic: string; text: string; retain: boolean }> = [];
+  client.on('message', (topic, payload, packet) => received.push({ topic, text: payload.toString(), retain: packet.retain }));
+  return received;
+}
+
+/** Subscribes at QoS 1 and resolves with the SUBACK's granted codes (128 = refused), which mqtt.js reports as an error. */
+export function subscribeGranted(client: MqttClient, filters: string[]): Promise<number[]> {
+  return new Promise((resolve) => {
+    const onPacket = (packet: Packet) => {
+      if (packet.cmd !== 'suback') return;
+      client.off('packetreceive', onPacket);
+      resolve(packet.granted as number[]);
+    };
+    client.on('packetreceive', onPacket);
+    client.subscribe(filters, { qos: 1 }, () => {});
+  });
+}
