@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from '@ioc/core';
+
+/** The error loadConfig throws for `env`, or undefined when it accepts it. */
+function refusal(env: Record<string, string>): ConfigError | undefined {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (error) {
+    return error as ConfigError;
+  }
+}
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({
+      dataDir: resolve('./data'),
+      httpPort: 8080,
+      mqttPort: 1883,
+      mqttsPort: undefined,
+      tlsCert: undefined,
+      tlsKey: undefined,
+      mqttUrl: 'mqtt://127.0.0.1:1883',
+      databaseUrl: undefined,
+      influx: undefined,
+      redisUrl: undefined,
+      adminPassword: undefined,
+      serviceToken: undefined,
+      demo: false,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      IOC_DATA_DIR: '/srv/ioc',
+      IOC_HTTP_PORT: '0',
+      IOC_MQTT_PORT: '1884',
+      IOC_MQTTS_PORT: '8883',
+      IOC_TLS_CERT: '/tls/cert.pem',
+      IOC_TLS_KEY: '/tls/key.pem',
+      DATABASE_URL: 'postgres://ioc@db/ioc',
+      INFLUX_URL: 'http://influx:8086',
+      INFLUX_DB: 'hue',
+      INFLUX_USER: 'ioc',
+      INFLUX_PASSWORD: 'secret',
+      REDIS_URL: 'redis://redis:6379',
+      IOC_ADMIN_PASSWORD: 'long enough',
+      IOC_SERVICE_TOKEN: '0123456789abcdef',
+      IOC_DEMO: 'on',
+      IOC_LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      dataDir: '/srv/ioc',
+      httpPort: 0,
+      mqttPort: 1884,
+      mqttsPort: 8883,
+      mqttUrl: 'mqtt://127.0.0.1:1884',
+      databaseUrl: 'postgres://ioc@db/ioc',
+      influx: { url: 'http://influx:8086', db: 'hue', user: 'ioc', password: 'secret', token: undefined },
+      redisUrl: 'redis://redis:6379',
+      demo: true,
+      logLevel: 'debug',
+    });
+    expect(loadConfig({ INFLUX_URL: 'https://influx', INFLUX_TOKEN: 't' }).influx).toEqual({
+      url: 'https://influx',
+      db: 'ioc',
+      token: 't',
+      user: undefined,
+      password: undefined,
+    });
+    expect(loadConfig({ MQTT_URL: 'mqtts://broker:8883' }).mqttUrl).toBe('mqtts://broker:8883');
+    expect(loadConfig({ IOC_DEMO: ' off ' }).demo).toBe(false);
+  });
+
+  it.each([
+    ['IOC_HTTP_PORT', { IOC_HTTP_PORT: 'eighty' }],
+    ['IOC_HTTP_PORT', { IOC_HTTP_PORT: '70000' }],
+    ['IOC_MQTT_PORT', { IOC_MQTT_PORT: '-1' }],
+    ['IOC_TLS_CERT', { IOC_MQTTS_PORT: '8883' }],
+    ['IOC_TLS_KEY', { IOC_MQTTS_PORT: '8883', IOC_TLS_CERT: '/c.pem' }],
+    ['MQTT_URL', { MQTT_URL: 'not a url' }],
+    ['MQTT_URL', { MQTT_URL: 'http://broker' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/ioc' }],
+    ['INFLUX_URL', { INFLUX_URL: 'influx:8086' }],
+    ['INFLUX_DB', { INFLUX_URL: 'http://influx:8086', INFLUX_DB: 'my db' }],
+    ['INFLUX_PASSWORD', { INFLUX_USER: 'ioc' }],
+    ['INFLUX_USER', { INFLUX_PASSWORD: 'secret' }],
+    ['REDIS_URL', { REDIS_URL: 'http://redis' }],
+    ['IOC_ADMIN_PASSWORD', { IOC_ADMIN_PASSWORD: 'short' }],
+    ['IOC_SERVICE_TOKEN', { IOC_SERVICE_TOKEN: 'too-short' }],
+    ['IOC_DEMO', { IOC_DEMO: 'maybe' }],
+    ['IOC_LOG_LEVEL', { IOC_LOG_LEVEL: 'loud' }],
+  ])('refuses a bad %s with one line naming it', (variable, env) => {
+    const error = refusal(env);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.variable).toBe(variable);
+    expect(error?.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error?.message).not.toContain('\n');
+  });
+});
