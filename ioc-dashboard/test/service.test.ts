@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { io as connectSocket, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDevice, createMqttConnect, deviceTopic, type Db, type IocConfig, type TelemetryStore } from '@ioc/core';
+import { tempDir } from '@ioc/core/testing';
+import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createDashboardService, type DashboardService, type LiveEvents } from '../server/index.ts';
+import { logger, openStores } from './helpers.ts';
+
+type Event<K extends keyof LiveEvents> = Parameters<LiveEvents[K]>[0];
+
+/** Resolves with the first event of `name` that satisfies `match`. */
+function nextEvent<K extends keyof LiveEvents>(socket: Socket, name: K, match: (e: Event<K>) => boolean): Promise<Event<K>> {
+  return new Promise((resolve) => {
+    const listener = (event: Event<K>) => {
+      if (!match(event)) return;
+      socket.off(name, listener as never);
+      resolve(event);
+    };
+    socket.on(name, listener as never);
+  });
+}
+
+describe('dashboard service: HTTP, socket.io and the MQTT feed through the real gateway', () => {
+  const dir = tempDir('ioc-dash-svc-');
+  let db: Db;
+  let telemetry: TelemetryStore;
+  let gateway: GatewayService;
+  let dashboard: DashboardService;
+  let base: string;
+  let cookie: string;
+  const sockets: Socket[] = [];
+  const devices: mqtt.MqttClient[] = [];
+
+  beforeAll(async () => {
+    ({ db, telemetry } = await openStores());
+    const config: IocConfig = {
+      dataDir: dir.path,
+      httpPort: 0,
+      mqttPort: 0,
+      mqttUrl: 'mqtt://127.0.0.1:0',
+      serviceToken: 'service-token-for-tests-0123456789',
+      demo: false,
+      logLevel: 'silent',
+    };
+    gateway = createGatewayService({ config, logger, db });
+    await gateway.start();
+    const mqttConnect = createMqttConnect({ ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` });
+    dashboard = createDashboardService({
+      config,
+      logger,
+      db,
+      telemetry,
+      mqttConnect,
+      host: '127.0.0.1',
+      services: async () => ({ gateway: await gateway.health() }),
+    });
+    await dashboard.start();
+    base = `http://127.0.0.1:${dashboard.port}`;
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await Promise.all(devices.map((d) => d.endAsync()));
+    await dashboard?.stop();
+    await gateway?.stop();
+    await db?.close();
+    dir.remove();
+  });
+
+  it('listens on an ephemeral port and reports the health of every part', async () => {
+    expect(dashboard.port).toBeGreaterThan(0);
+    const response = await fetch(`${base}/api/health`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.status).toBe('ok');
+    expect(Object.keys(body.services).sort()).toEqual(['dashboard', 'db', 'gateway', 'telemetry']);
+    expect(body.services.dashboard).toMatchObject({ status: 'ok', mqtt: 'connected' });
+  });
+
+  it('signs the bootstrapped admin in with the password from the 0600 file', async () => {
+    const password = readFileSync(join(dir.path, 'admin-password'), 'utf8').trim();
+    const response = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    expect(response.status).toBe(200);
+    const setCookie = response.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    cookie = setCookie.split(';')[0]!;
+  });
+
+  it('refuses a socket.io connection without a valid session cookie', async () => {
+    for (const extraHeaders of [{}, { cookie: 'ioc_session=not-a-session' }] as Record<string, string>[]) {
+      const socket = connectSocket(base, { path: '/socket.io', transports: ['websocket'], extraHeaders, reconnection: false });
+      sockets.push(socket);
+      const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+      expect(error.message).toContain('unauthenticated');
+      expect(socket.connected).toBe(false);
+    }
+  });
+
+  it('pushes status and valid telemetry published by a real device to signed-in browsers', async () => {
+    const socket = connectSocket(base, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+
+    const created = await fetch(`${base}/api/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ id: 'air-live', kind: 'air' }),
+    });
+    expect(created.status).toBe(201);
+    const { token } = await created.json();
+
+    const online = nextEvent(socket, 'status', (e) => e.deviceId === 'air-live' && e.online);
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username: 'air-live', password: token, reconnectPeriod: 0 });
+    devices.push(device);
+    expect(await online).toMatchObject({ deviceId: 'air-live', online: true, ts: expect.any(Number) });
+
+    const reading = nextEvent(socket, 'telemetry', (e) => e.deviceId === 'air-live');
+    const ts = Date.now();
+    await device.publishAsync(deviceTopic('air-live', 'telemetry'), JSON.stringify({ metrics: { pm25: 999999 } }), { qos: 1 });
+    await device.publishAsync(deviceTopic('air-live', 'telemetry'), 'not json', { qos: 1 });
+    await device.publishAsync(deviceTopic('air-live', 'telemetry'), JSON.stringify({ ts, metrics: { pm25: 42.5, rh: 71 } }), { qos: 1 });
+    expect(await reading).toEqual({ deviceId: 'air-live', ts, metrics: { pm25: 42.5, rh: 71 } });
+
+    const offline = nextEvent(socket, 'status', (e) => e.deviceId === 'air-live' && !e.online);
+    await device.endAsync();
+    expect(await offline).toMatchObject({ deviceId: 'air-live', online: false });
+  });
+
+  it('forwards telemetry of a device registered elsewhere after start (looked up once)', async () => {
+    const socket = sockets.at(-1)!;
+    const { token } = await createDevice(db, { id: 'noise-late', kind: 'noise' });
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username: 'noise-late', password: token, reconnectPeriod: 0 });
+    devices.push(device);
+    const first = nextEvent(socket, 'telemetry', (e) => e.deviceId === 'noise-late' && e.metrics.laeq_db === 61);
+    const second = nextEvent(socket, 'telemetry', (e) => e.deviceId === 'noise-late' && e.metrics.laeq_db === 62);
+    await device.publishAsync(deviceTopic('noise-late', 'telemetry'), JSON.stringify({ metrics: { laeq_db: 61 } }), { qos: 1 });
+    await device.publishAsync(deviceTopic('noise-late', 'telemetry'), JSON.stringify({ metrics: { laeq_db: 62 } }), { qos: 1 });
+    expect((await first).metrics).toEqual({ laeq_db: 61 });
+    expect((await second).metrics).toEqual({ laeq_db: 62 });
+  });
+});
