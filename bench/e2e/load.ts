@@ -1,0 +1,197 @@
+/**
+ * The bench's load process, kept apart from the IOC's process: one MQTT connection per device publishing at a
+ * fixed total rate, and an observer measuring publish → delivery (socket.io client of the dashboard, or a plain MQTT
+ * subscriber for the peer) and publish → visible through the history API.
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import mqtt, { type MqttClient } from 'mqtt';
+import { io as socketIo } from 'socket.io-client';
+import type { LoadMessage, LoadRun } from './protocol.ts';
+import { summarize } from './stats.ts';
+
+const CONNECT_BATCH = 50;
+const TICK_MS = 5;
+const PROGRESS_EVERY_MS = 5000;
+const POLL_EVERY_MS = 50;
+const DRAIN_IDLE_MS = 5000;
+const TOPIC = (id: string) => `ioc/v1/devices/${id}/telemetry`;
+
+function send(message: LoadMessage): void {
+  process.send?.(message);
+}
+
+function connectClient(url: string, device: LoadRun['devices'][number]): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, {
+      clientId: device.id,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 30_000,
+      ...(device.token ? { username: device.id, password: device.token } : {}),
+    });
+    // mqtt.js leaves Nagle on; without TCP_NODELAY small QoS 1 messages wait for delayed ACKs (~40 ms).
+    client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
+    client.once('connect', () => resolve(client));
+    client.once('error', (error) => {
+      client.end(true);
+      reject(new Error(`${device.id}: ${error.message}`));
+    });
+  });
+}
+
+async function run(plan: LoadRun): Promise<void> {
+  const sentAt = new Map<string, number>();
+  const delivery: number[] = [];
+  const queryable: number[] = [];
+  const errors: string[] = [];
+  const samples = new Map<string, { id: string; ts: number; t0: number }>();
+  let received = 0;
+  let unmatched = 0;
+  const note = (error: string) => {
+    if (errors.length < 20) errors.push(error);
+  };
+  const onDelivered = (deviceId: string, ts: number) => {
+    const t0 = sentAt.get(`${deviceId}|${ts}`);
+    if (t0 === undefined) {
+      unmatched++;
+      return;
+    }
+    sentAt.delete(`${deviceId}|${ts}`);
+    received++;
+    delivery.push(performance.now() - t0);
+  };
+
+  // The observer connects first so that it sees every message.
+  let closeObserver: () => Promise<void>;
+  if (plan.mode === 'ioc') {
+    const socket = socketIo(plan.dashboardUrl as string, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie: plan.cookie as string } });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', (error) => reject(new Error(`socket.io: ${error.message}`)));
+    });
+    socket.on('telemetry', (event: { deviceId: string; ts: number }) => onDelivered(event.deviceId, event.ts));
+    closeObserver = async () => void socket.close();
+  } else {
+    const subscriber = await connectClient(plan.mqttUrl, { id: `bench-subscriber-${process.pid}` });
+    await subscriber.subscribeAsync('ioc/v1/devices/+/telemetry', { qos: 1 });
+    subscriber.on('message', (_topic, payload) => {
+      const { ts } = JSON.parse(payload.toString()) as { ts: number };
+      onDelivered(_topic.split('/')[3] as string, ts);
+    });
+    closeObserver = () => subscriber.endAsync();
+  }
+
+  const connectStart = performance.now();
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < plan.devices.length; i += CONNECT_BATCH) {
+    clients.push(...(await Promise.all(plan.devices.slice(i, i + CONNECT_BATCH).map((d) => connectClient(plan.mqttUrl, d)))));
+  }
+  for (const client of clients) client.on('error', (error) => note(`mqtt: ${error.message}`));
+  const connectS = (performance.now() - connectStart) / 1000;
+
+  // History API sampler: polls each sampled message until the API returns it.
+  let polling = false;
+  const poll = async () => {
+    if (polling || plan.mode !== 'ioc') return;
+    polling = true;
+    await Promise.all(
+      [...samples.entries()].map(async ([key, sample]) => {
+        const url = `${plan.dashboardUrl}/api/devices/${sample.id}/telemetry?metric=pm25&from=${sample.ts}&to=${sample.ts + 1}`;
+        try {
+          const response = await fetch(url, { headers: { cookie: plan.cookie as string } });
+          if (!response.ok) return note(`history API ${response.status}: ${await response.text()}`);
+          const { points } = (await response.json()) as { points: unknown[] };
+          if (points.length > 0 && samples.delete(key)) queryable.push(performance.now() - sample.t0);
+        } catch (error) {
+          note(`history API: ${(error as Error).message}`);
+        }
+      }),
+    );
+    polling = false;
+  };
+  const poller = setInterval(() => void poll(), POLL_EVERY_MS);
+
+  const lastTs = new Map<string, number>();
+  let sent = 0;
+  let acked = 0;
+  let next = 0;
+  const publishOne = () => {
+    const index = next++ % clients.length;
+    const client = clients[index] as MqttClient;
+    const id = plan.devices[index]!.id;
+    const ts = Math.max(Date.now(), (lastTs.get(id) ?? 0) + 1);
+    lastTs.set(id, ts);
+    const payload = JSON.stringify({ ts, metrics: { pm25: 10 + (sent % 40), pm10: 30 + (sent % 60), temp_c: 28.5, rh: 75 } });
+    const t0 = performance.now();
+    sentAt.set(`${id}|${ts}`, t0);
+    if (sent % plan.sampleEvery === 0 && plan.mode === 'ioc') samples.set(`${id}|${ts}`, { id, ts, t0 });
+    sent++;
+    client.publish(TOPIC(id), payload, { qos: 1 }, (error) => (error ? note(`publish: ${error.message}`) : acked++));
+  };
+
+  const start = performance.now();
+  let lastProgress = start;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      const elapsed = (now - start) / 1000;
+      if (elapsed >= plan.durationS) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      const due = Math.floor(elapsed * plan.rate) - sent;
+      for (let i = 0; i < due; i++) publishOne();
+      if (now - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = now;
+        send({ type: 'progress', mode: plan.mode, elapsed_s: Math.round(elapsed), sent, received, rate_msgs_per_s: Math.round(sent / elapsed) });
+      }
+    }, TICK_MS);
+  });
+  const publishS = (performance.now() - start) / 1000;
+
+  // Drain: wait while messages and samples are still arriving.
+  let lastCount = -1;
+  let idleSince = performance.now();
+  while ((received < sent || samples.size > 0) && performance.now() - idleSince < DRAIN_IDLE_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const count = received + queryable.length;
+    if (count !== lastCount) {
+      lastCount = count;
+      idleSince = performance.now();
+    }
+  }
+  clearInterval(poller);
+  while (polling) await new Promise((resolve) => setTimeout(resolve, 10));
+
+  send({
+    type: 'result',
+    mode: plan.mode,
+    devices: clients.length,
+    connect_s: Math.round(connectS * 10) / 10,
+    publish_s: Math.round(publishS * 10) / 10,
+    sent,
+    acked,
+    received,
+    lost: sent - received,
+    unmatched,
+    rate_msgs_per_s: Math.round(sent / publishS),
+    delivery: summarize(delivery),
+    queryable: summarize(queryable),
+    queryable_unseen: samples.size,
+    errors,
+  });
+  await Promise.all(clients.map((client) => client.endAsync()));
+  await closeObserver();
+}
+
+process.once('message', (plan: LoadRun) => {
+  run(plan).then(
+    () => process.exit(0),
+    (error: Error) => {
+      process.stderr.write(`load process failed: ${error.stack ?? error.message}\n`);
+      process.exit(1);
+    },
+  );
+});

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * Debian's Mosquitto on a free loopback port with a temporary configuration: anonymous, no persistence, and no
+ * queue limit so that a lagging subscriber delays rather than loses messages (like aedes).
+ */
+export async function startMosquitto(binary: string, port: number, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const configFile = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    configFile,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'max_inflight_messages 0', 'set_tcp_nodelay true', 'log_dest none', ''].join('\n'),
+  );
+  const child = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited: ${stderr.trim()}`);
+    if (await accepts(port)) break;
+    if (attempt > 100) throw new Error(`mosquitto did not listen on ${port}: ${stderr.trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+
+export interface E2eOptions {
+  devices: number;
+  /** Target messages per second over the whole fleet. */
+  rate: number;
+  durationS: number;
+  /** One message in this many is followed through the history API. */
+  sampleEvery: number;
+  /** Measure the Mosquitto peer too. */
+  peer: boolean;
+}
+
+/** Options from flags (--devices 1000) or the environment (E2E_DEVICES=1000); flags win. */
+export function readOptions(argv: string[], env: Record<string, string | undefined>): E2eOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      devices: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      'sample-every': { type: 'string' },
+      peer: { type: 'string' },
+    },
+  });
+  const number = (flag: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${flag} must be a positive number, got "${raw}"`);
+    return value;
+  };
+  return {
+    devices: Math.round(number('devices', values.devices ?? env.E2E_DEVICES, 1000)),
+    rate: number('rate', values.rate ?? env.E2E_RATE, 2000),
+    durationS: number('duration', values.duration ?? env.E2E_DURATION_S, 20),
+    sampleEvery: Math.round(number('sample-every', values['sample-every'] ?? env.E2E_SAMPLE_EVERY, 200)),
+    peer: (values.peer ?? env.E2E_PEER ?? 'on') !== 'off',
+  };
+}
