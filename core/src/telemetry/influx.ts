@@ -160,12 +160,12 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
   }
 
   /** A query that finds no database yet (3.x before the first write) has no rows. */
-  async function read(q: string): Promise<Series[][]> {
+  async function read(...statements: string[]): Promise<Series[][]> {
     await ready();
     try {
-      return await query(q);
+      return await query(statements.join('; '));
     } catch (error) {
-      if (/database not found/i.test((error as Error).message)) return q.split(';').map(() => []);
+      if (/database not found/i.test((error as Error).message)) return statements.map(() => []);
       throw error;
     }
   }
@@ -189,8 +189,8 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
       const where = deviceIds ? `WHERE ${deviceIds.map((id) => `${deviceTag} = ${influxString(id)}`).join(' OR ')}` : '';
       // last(*) gives each field's last value but not its time; the newest row of each device gives the newest ts.
       const [lastValues = [], newestRows = []] = await read(
-        `SELECT last(*) FROM ${from} ${where} GROUP BY ${deviceTag}; ` +
-          `SELECT * FROM ${from} ${where} GROUP BY ${deviceTag} ORDER BY time DESC LIMIT 1`,
+        `SELECT last(*) FROM ${from} ${where} GROUP BY ${deviceTag}`,
+        `SELECT * FROM ${from} ${where} GROUP BY ${deviceTag} ORDER BY time DESC LIMIT 1`,
       );
       for (const series of newestRows) {
         const device = series.tags?.[DEVICE_TAG];

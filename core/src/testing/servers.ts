@@ -20,6 +20,22 @@ async function waitUntil(check: () => Promise<boolean>, what: string, describeFa
   }
 }
 
+/**
+ * Runs `start` on fresh free ports, up to 3 times: a port found free can be taken by someone else before the
+ * server binds it.
+ */
+async function onFreePorts<T>(count: number, start: (ports: number[]) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(await freePort());
+    try {
+      return await start(ports);
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
 function tail(file: string, lines = 20): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -67,14 +83,16 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   try {
     await asPostgres('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
-    const port = await freePort();
-    const options = `-p ${port} -k ${dir.path} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB -c max_connections=40`;
-    // -l: the server's output goes to a file, so pg_ctl's pipes close once it has started.
-    await asPostgres('pg_ctl', ['-D', dataDir, '-o', options, '-l', logFile, '-w', '-t', String(READY_TIMEOUT_MS / 1000), 'start']).catch(
-      (error: Error) => {
-        throw new Error(`PostgreSQL did not start: ${error.message}\n${tail(logFile)}`);
-      },
-    );
+    const port = await onFreePorts(1, async ([port]) => {
+      const options = `-p ${port} -k ${dir.path} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB -c max_connections=40`;
+      // -l: the server's output goes to a file, so pg_ctl's pipes close once it has started.
+      await asPostgres('pg_ctl', ['-D', dataDir, '-o', options, '-l', logFile, '-w', '-t', String(READY_TIMEOUT_MS / 1000), 'start']).catch(
+        (error: Error) => {
+          throw new Error(`PostgreSQL did not start: ${error.message}\n${tail(logFile)}`);
+        },
+      );
+      return port as number;
+    });
     started = true;
     const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
     await admin.connect();
@@ -161,12 +179,10 @@ export async function startInflux(): Promise<InfluxServer> {
   const binary = requireBinary('influxdb', 'influxd');
   if (!binary) throw new Error('influxd is not installed (apt-get install -y influxdb)');
   const dir = tempDir('ioc-influx-');
-  const [httpPort, rpcPort] = [await freePort(), await freePort()];
   const configFile = join(dir.path, 'influxdb.conf');
   const logFile = join(dir.path, 'influxd.log');
   mkdirSync(join(dir.path, 'meta'));
-  writeFileSync(configFile, influxConfig(dir.path, httpPort, rpcPort));
-  const url = `http://127.0.0.1:${httpPort}`;
+  let url = '';
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
@@ -199,7 +215,11 @@ export async function startInflux(): Promise<InfluxServer> {
   };
 
   try {
-    await launch();
+    await onFreePorts(2, async ([httpPort, rpcPort]) => {
+      writeFileSync(configFile, influxConfig(dir.path, httpPort as number, rpcPort as number));
+      url = `http://127.0.0.1:${httpPort}`;
+      await launch();
+    });
   } catch (error) {
     dir.remove();
     throw error;
