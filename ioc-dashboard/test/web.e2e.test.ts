@@ -1,0 +1,206 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startIoc, type RunningIoc } from '@ioc/cli';
+import { deviceTopic } from '@ioc/core';
+import { requireBinary, tempDir } from '@ioc/core/testing';
+
+const chromiumPath = requireBinary('chromium', '/usr/bin/chromium', 'chromium');
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const WEB_DIR = join(PACKAGE_DIR, 'web');
+const DIST_INDEX = join(WEB_DIR, 'dist', 'index.html');
+const ADMIN_PASSWORD = 'wall-test-password';
+
+/** Newest modification time under a directory (dist excluded). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the web app when dist is missing or older than its sources. */
+function ensureWebBuilt(): void {
+  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newestMtime(WEB_DIR)) return;
+  const result = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: PACKAGE_DIR,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`web build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Four air stations: three will report, the fourth never connects (offline). */
+const DEVICES = [
+  { id: 'wall-air-phu-xuan', lon: 107.58, lat: 16.478 },
+  { id: 'wall-air-phu-vinh', lon: 107.785, lat: 16.433 },
+  { id: 'wall-air-huong-tra', lon: 107.484, lat: 16.519 },
+  { id: 'wall-air-quang-dien', lon: 107.55, lat: 16.564 },
+];
+
+describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
+  const dir = tempDir('ioc-web-e2e-');
+  const clients: MqttClient[] = [];
+  let ioc: RunningIoc;
+  let baseUrl: string;
+  let browser: Browser;
+  let page: Page;
+  const requested: string[] = [];
+  const pageErrors: string[] = [];
+
+  async function api(path: string, cookie: string, body?: unknown): Promise<Response> {
+    return fetch(`${baseUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  async function publish(client: MqttClient, deviceId: string, metrics: Record<string, number>): Promise<void> {
+    await client.publishAsync(deviceTopic(deviceId, 'telemetry'), JSON.stringify({ ts: Date.now(), metrics }), { qos: 1 });
+  }
+
+  const mapAttr = (name: string) => page.getAttribute('[data-testid="map"]', `data-${name}`);
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    ioc = await startIoc({
+      env: {
+        IOC_DATA_DIR: dir.path,
+        IOC_HTTP_PORT: '0',
+        IOC_MQTT_PORT: '0',
+        IOC_DEMO: 'off',
+        IOC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        IOC_LOG_LEVEL: 'warn',
+      },
+    });
+    baseUrl = ioc.dashboardUrl as string;
+
+    const login = await fetch(`${baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+
+    for (const device of DEVICES) {
+      const created = await api('/api/devices', cookie, { ...device, kind: 'air' });
+      expect(created.status).toBe(201);
+      const { token } = (await created.json()) as { token: string };
+      if (device === DEVICES[3]) continue;
+      const client = await connectAsync(ioc.mqttUrl, { username: device.id, password: token, clientId: device.id, reconnectPeriod: 0 });
+      clients.push(client);
+      await publish(client, device.id, { pm25: 20 + clients.length, pm10: 40, temp_c: 29.5, rh: 78 });
+    }
+    // The readings are stored before the browser loads the page.
+    await vi.waitFor(
+      async () => {
+        const { items } = (await (await api('/api/devices', cookie)).json()) as { items: { latest: unknown }[] };
+        expect(items.filter((d) => d.latest !== null)).toHaveLength(3);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const client of clients) await client.endAsync();
+    await ioc?.stop();
+    dir.remove();
+  });
+
+  it('signs in through the Vietnamese form', async () => {
+    await page.goto(baseUrl);
+    await page.getByLabel('Tên đăng nhập').fill('admin');
+    await page.getByLabel('Mật khẩu').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.waitForSelector('[data-testid="map"][data-ready="true"]', { timeout: 30_000 });
+  });
+
+  it('draws the map of Huế with its attribution and the devices coloured by state', async () => {
+    expect(await mapAttr('areas')).toBe('41');
+    await expect.poll(() => mapAttr('devices')).toBe(String(DEVICES.length));
+    await expect.poll(() => mapAttr('online')).toBe('3');
+    expect(await mapAttr('offline')).toBe('1');
+    expect(await mapAttr('fresh')).toBe('3');
+    await expect.poll(() => mapAttr('connection'), { timeout: 15_000 }).toBe('connected');
+
+    const attribution = page.locator('.maplibregl-ctrl-attrib');
+    await expect.poll(() => attribution.textContent()).toContain('Open Development Mekong');
+    expect(await attribution.isVisible()).toBe(true);
+    expect(await page.getByText('CC BY-SA 4.0', { exact: false }).first().isVisible()).toBe(true);
+
+    await expect.poll(() => page.locator('.kpi[data-kpi="total"] .kpi-value').textContent()).toBe('4');
+  });
+
+  it('applies telemetry published during the test', async () => {
+    const before = Number(await mapAttr('updates'));
+    const [client] = clients;
+    const deviceId = DEVICES[0]?.id as string;
+    await publish(client as MqttClient, deviceId, { pm25: 123.4 });
+    await expect.poll(async () => Number(await mapAttr('updates')), { timeout: 15_000 }).toBeGreaterThan(before);
+
+    // The device is now first in the recently-updated list; selecting it shows the new value, in Vietnamese.
+    await page.locator(`[data-recent="${deviceId}"]`).click();
+    const pm25 = page.locator(`.selected [data-device-id="${deviceId}"] [data-metric="pm25"]`);
+    await expect.poll(() => pm25.textContent(), { timeout: 15_000 }).toBe('123,4 µg/m³');
+    expect(await page.locator('.selected').textContent()).toContain('Bụi PM2.5');
+  });
+
+  it('renders a map that is not blank, and fetched nothing from outside', async () => {
+    // Let the map and the deck.gl overlay paint, then judge the pixels of the map area.
+    await page.waitForFunction(() => document.querySelectorAll('.map canvas').length >= 2);
+    await page.waitForTimeout(500);
+    const png = await page.locator('[data-testid="map"]').screenshot();
+    const shot = join(dir.path, 'wall.png');
+    writeFileSync(shot, await page.screenshot());
+    console.log(`wall screenshot: ${shot}`);
+    if (process.env.IOC_SCREENSHOT_DIR) writeFileSync(join(process.env.IOC_SCREENSHOT_DIR, 'wall.png'), await page.screenshot());
+
+    const colours = await page.evaluate(async (dataUrl) => {
+      const image = new Image();
+      image.src = dataUrl;
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.width;
+      canvas.height = image.height;
+      const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+      context.drawImage(image, 0, 0);
+      const { data } = context.getImageData(0, 0, image.width, image.height);
+      const seen = new Set<number>();
+      for (let i = 0; i < data.length; i += 4 * 7) seen.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
+      return seen.size;
+    }, `data:image/png;base64,${png.toString('base64')}`);
+    expect(colours).toBeGreaterThan(50);
+
+    const origin = new URL(baseUrl).origin;
+    const outside = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

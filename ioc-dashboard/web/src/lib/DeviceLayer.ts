@@ -1,0 +1,81 @@
+import type { PickingInfo } from '@deck.gl/core';
+import { ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import type { AreaLabel } from './areas.ts';
+import { deviceState, type Device, type DeviceState } from './fleet.ts';
+
+type Rgba = [number, number, number, number];
+
+export const STATE_COLORS: Record<DeviceState, Rgba> = {
+  fresh: [46, 213, 115, 255],
+  stale: [255, 171, 0, 255],
+  offline: [235, 77, 75, 200],
+};
+
+export function cssColor(state: DeviceState): string {
+  const [r, g, b] = STATE_COLORS[state];
+  return `rgb(${r} ${g} ${b})`;
+}
+
+export interface DeviceLayerProps {
+  devices: Device[];
+  /** Changes whenever the devices changed (live batch, new snapshot). */
+  revision: number;
+  /** The clock: colours depend on the age of readings. */
+  now: number;
+  selectedId: string | null;
+  onHover(info: PickingInfo<Device>): void;
+  onClick(info: PickingInfo<Device>): void;
+}
+
+/** The devices as points coloured by state; only colours are recomputed on a live update. */
+export function deviceLayer(props: DeviceLayerProps): ScatterplotLayer<Device> {
+  return new ScatterplotLayer<Device>({
+    id: 'devices',
+    data: props.devices,
+    getPosition: (d) => d.position as [number, number],
+    getFillColor: (d) => STATE_COLORS[deviceState(d, props.now)],
+    getLineColor: (d) => (d.id === props.selectedId ? [255, 255, 255, 255] : [10, 18, 32, 255]),
+    getLineWidth: (d) => (d.id === props.selectedId ? 3 : 1.5),
+    getRadius: (d) => (d.id === props.selectedId ? 11 : 8),
+    radiusUnits: 'pixels',
+    lineWidthUnits: 'pixels',
+    stroked: true,
+    pickable: true,
+    autoHighlight: true,
+    highlightColor: [255, 255, 255, 90],
+    updateTriggers: {
+      getFillColor: [props.revision, props.now],
+      getLineColor: props.selectedId,
+      getLineWidth: props.selectedId,
+      getRadius: props.selectedId,
+    },
+    onHover: props.onHover,
+    onClick: props.onClick,
+  });
+}
+
+/** The labels of the areas big enough on screen at this zoom to carry their names. */
+export function labelsAtZoom(labels: AreaLabel[], zoom: number): AreaLabel[] {
+  return labels.filter((label) => zoom >= label.minZoom);
+}
+
+/** Commune/ward names (Vietnamese letters: the glyph atlas is built from the names themselves). */
+export function areaLabelLayer(labels: AreaLabel[]): TextLayer<AreaLabel> {
+  return new TextLayer<AreaLabel>({
+    id: 'area-labels',
+    data: labels,
+    getPosition: (d) => d.position,
+    getText: (d) => d.name,
+    characterSet: 'auto',
+    fontFamily: '"Noto Sans", "DejaVu Sans", "Liberation Sans", Arial, sans-serif',
+    fontWeight: 600,
+    getSize: 13,
+    sizeUnits: 'pixels',
+    getColor: [200, 214, 235, 190],
+    outlineWidth: 3,
+    outlineColor: [11, 18, 32, 230],
+    fontSettings: { sdf: true },
+    getTextAnchor: 'middle',
+    getAlignmentBaseline: 'center',
+  });
+}

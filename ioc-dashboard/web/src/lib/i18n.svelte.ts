@@ -1,0 +1,127 @@
+import { DEVICE_KINDS, isDeviceKind, metricSpec } from '@ioc/core/catalogue';
+
+/** UI text, Vietnamese first, English as the alternative. Metric and kind labels come from the core catalogue. */
+export type Locale = 'vi' | 'en';
+
+const vi = {
+  title: 'Trung tâm Giám sát, Điều hành Thông minh Huế',
+  shortTitle: 'IOC Huế',
+  loginTitle: 'Đăng nhập hệ thống',
+  username: 'Tên đăng nhập',
+  password: 'Mật khẩu',
+  signIn: 'Đăng nhập',
+  signingIn: 'Đang đăng nhập…',
+  signOut: 'Đăng xuất',
+  loginFailed: 'Đăng nhập không thành công',
+  loading: 'Đang tải…',
+  loadFailed: 'Không tải được dữ liệu',
+  retry: 'Thử lại',
+  devicesTotal: 'Tổng thiết bị',
+  online: 'Trực tuyến',
+  offline: 'Mất kết nối',
+  stale: 'Dữ liệu cũ',
+  fresh: 'Đang cập nhật',
+  live: 'Kết nối trực tiếp',
+  connected: 'Đã kết nối',
+  connecting: 'Đang kết nối…',
+  disconnected: 'Mất kết nối',
+  updates: 'Bản tin đã nhận',
+  recent: 'Cập nhật gần đây',
+  noRecent: 'Chưa có dữ liệu mới',
+  device: 'Thiết bị',
+  kind: 'Loại',
+  commune: 'Xã/phường',
+  state: 'Trạng thái',
+  lastUpdate: 'Cập nhật lúc',
+  never: 'chưa có',
+  legend: 'Chú giải',
+  language: 'English',
+} as const;
+
+export type MessageKey = keyof typeof vi;
+
+const en: Record<MessageKey, string> = {
+  title: 'Huế Intelligent Operations Centre',
+  shortTitle: 'Huế IOC',
+  loginTitle: 'Sign in',
+  username: 'Username',
+  password: 'Password',
+  signIn: 'Sign in',
+  signingIn: 'Signing in…',
+  signOut: 'Sign out',
+  loginFailed: 'Sign-in failed',
+  loading: 'Loading…',
+  loadFailed: 'Could not load data',
+  retry: 'Retry',
+  devicesTotal: 'Devices',
+  online: 'Online',
+  offline: 'Offline',
+  stale: 'Stale',
+  fresh: 'Reporting',
+  live: 'Live connection',
+  connected: 'Connected',
+  connecting: 'Connecting…',
+  disconnected: 'Disconnected',
+  updates: 'Messages received',
+  recent: 'Recently updated',
+  noRecent: 'No new data yet',
+  device: 'Device',
+  kind: 'Kind',
+  commune: 'Commune/ward',
+  state: 'State',
+  lastUpdate: 'Updated at',
+  never: 'never',
+  legend: 'Legend',
+  language: 'Tiếng Việt',
+};
+
+const kindsEn: Record<string, string> = {
+  air: 'Air-quality station',
+  water: 'Water-level sensor',
+  noise: 'Noise sensor',
+  camera: 'Camera',
+  speaker: 'Smart loudspeaker',
+};
+
+const metricsEn: Record<string, string> = {
+  pm25: 'PM2.5',
+  pm10: 'PM10',
+  no2: 'NO₂',
+  o3: 'O₃',
+  co: 'CO',
+  temp_c: 'Temperature',
+  rh: 'Humidity',
+  battery_v: 'Battery',
+  level_cm: 'Water level',
+  rain_mm: 'Rainfall',
+  laeq_db: 'Noise LAeq',
+  fps: 'Frames/s',
+  bitrate_kbps: 'Bit rate',
+  volume: 'Volume',
+  playing: 'Playing',
+  supply_v: 'Supply voltage',
+  rssi_dbm: 'Signal strength',
+};
+
+export const i18n = $state<{ locale: Locale }>({ locale: 'vi' });
+
+export function t(key: MessageKey): string {
+  return i18n.locale === 'vi' ? vi[key] : en[key];
+}
+
+export function toggleLocale(): void {
+  i18n.locale = i18n.locale === 'vi' ? 'en' : 'vi';
+  document.documentElement.lang = i18n.locale;
+}
+
+export function kindLabel(kind: string): string {
+  if (i18n.locale === 'en') return kindsEn[kind] ?? kind;
+  return isDeviceKind(kind) ? DEVICE_KINDS[kind].label : kind;
+}
+
+/** A metric's label and unit for a device kind, e.g. { label: 'Bụi PM2.5', unit: 'µg/m³' }. */
+export function metricLabel(kind: string, metric: string): { label: string; unit: string } {
+  const spec = isDeviceKind(kind) ? metricSpec(kind, metric) : undefined;
+  const label = i18n.locale === 'en' ? (metricsEn[metric] ?? metric) : (spec?.label ?? metric);
+  return { label, unit: spec?.unit ?? '' };
+}

@@ -1,0 +1,62 @@
+/** Shapes of the dashboard server's API (ioc-dashboard/server) as the web app reads them. */
+
+export type Metrics = Record<string, number>;
+
+/** A timestamp as the server sends it: epoch milliseconds or an ISO 8601 string. */
+export type Timestamp = number | string;
+
+export interface DeviceItem {
+  id: string;
+  kind: string;
+  areaId: string | null;
+  lat: number | null;
+  lon: number | null;
+  online: boolean;
+  lastSeen: Timestamp | null;
+  latest: { ts: Timestamp; metrics: Metrics } | null;
+}
+
+export interface User {
+  username: string;
+  role: string;
+}
+
+export type AreaLevel = 'city' | 'ward' | 'commune';
+
+export interface AreaProperties {
+  id: string;
+  name: string;
+  level: AreaLevel;
+  parentId: string | null;
+}
+
+export interface AreaGeometry {
+  type: 'Polygon' | 'MultiPolygon';
+  coordinates: number[][][] | number[][][][];
+}
+
+export interface AreaFeature {
+  type: 'Feature';
+  properties: AreaProperties;
+  geometry: AreaGeometry;
+}
+
+export interface AreaCollection {
+  type: 'FeatureCollection';
+  features: AreaFeature[];
+  attribution: string;
+}
+
+/** socket.io `telemetry` event. */
+export interface TelemetryEvent {
+  deviceId: string;
+  ts: Timestamp;
+  metrics: Metrics;
+}
+
+/** socket.io `status` event. */
+export interface StatusEvent {
+  deviceId: string;
+  online: boolean;
+  ts: Timestamp;
+}
