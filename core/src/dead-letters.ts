@@ -15,6 +15,11 @@ export const DEAD_LETTER_PAYLOAD_LIMIT = 2048;
 
 export type NewDeadLetter = Omit<DeadLetter, 'id'>;
 
+/** PostgreSQL text cannot hold NUL characters: they are stored as U+FFFD so a binary payload is still recorded. */
+function storable(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD');
+}
+
 export async function recordDeadLetters(db: Queryable, letters: readonly NewDeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
   await db.query(
@@ -22,9 +27,9 @@ export async function recordDeadLetters(db: Queryable, letters: readonly NewDead
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])`,
     [
       letters.map((l) => l.deviceId),
-      letters.map((l) => l.topic),
-      letters.map((l) => l.payload.slice(0, DEAD_LETTER_PAYLOAD_LIMIT)),
-      letters.map((l) => l.reason),
+      letters.map((l) => storable(l.topic)),
+      letters.map((l) => storable(l.payload.slice(0, DEAD_LETTER_PAYLOAD_LIMIT))),
+      letters.map((l) => storable(l.reason)),
       letters.map((l) => new Date(l.ts).toISOString()),
     ],
   );

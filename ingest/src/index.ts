@@ -1,0 +1,149 @@
+import {
+  allDevicesTopic,
+  decodeTelemetry,
+  parseDeviceTopic,
+  recordDeadLetters,
+  systemClock,
+  type Clock,
+  type Db,
+  type DeviceKind,
+  type Health,
+  type IocConfig,
+  type Logger,
+  type MqttClient,
+  type MqttConnect,
+  type NewDeadLetter,
+  type Service,
+  type TelemetryPoint,
+  type TelemetryStore,
+} from '@ioc/core';
+import { createBatcher } from './batcher.ts';
+import { deadLetter } from './dead-letter.ts';
+import { createDeviceKinds } from './device-kinds.ts';
+
+export interface IngestDeps {
+  config: IocConfig;
+  logger: Logger;
+  db: Db;
+  telemetry: TelemetryStore;
+  mqttConnect: MqttConnect;
+  clock?: Clock;
+  /** Points per TelemetryStore write (default 1000). */
+  batchSize?: number;
+  /** Longest a reading waits before it is written, in ms (default 100). */
+  flushMs?: number;
+}
+
+/** Readings (and dead letters) held while their store is down; beyond it ingest stops acknowledging MQTT messages. */
+const MAX_PENDING = 100_000;
+const LOOKUP_RETRY_MAX_MS = 5000;
+
+/**
+ * Ingest: subscribes to every device's telemetry (QoS 1), validates it against the device kind's catalogue,
+ * and writes it to the TelemetryStore in batches. Anything invalid becomes a dead letter with its reason.
+ */
+export function createIngestService(deps: IngestDeps): Service {
+  const { db, telemetry, mqttConnect, clock = systemClock, batchSize = 1000, flushMs = 100 } = deps;
+  const logger = deps.logger.child({ service: 'ingest' });
+  const kinds = createDeviceKinds(db);
+  const points = createBatcher<TelemetryPoint>({
+    what: 'telemetry points',
+    write: (batch) => telemetry.write(batch),
+    batchSize,
+    flushMs,
+    maxPending: MAX_PENDING,
+    logger,
+  });
+  const letters = createBatcher<NewDeadLetter>({
+    what: 'dead letters',
+    write: (batch) => recordDeadLetters(db, batch),
+    batchSize,
+    flushMs,
+    maxPending: MAX_PENDING,
+    logger,
+  });
+  let client: MqttClient | undefined;
+  let received = 0;
+  let deadLetters = 0;
+
+  function refuse(letter: NewDeadLetter): void {
+    deadLetters++;
+    logger.debug({ deviceId: letter.deviceId, topic: letter.topic, reason: letter.reason }, 'telemetry refused');
+    letters.add(letter);
+  }
+
+  /** The device's kind; while the database fails, waits and asks again (holding back further messages). */
+  async function kindOf(deviceId: string): Promise<DeviceKind | undefined> {
+    const cached = kinds.cached(deviceId);
+    if (cached) return cached;
+    for (let delay = 100; ; delay = Math.min(delay * 2, LOOKUP_RETRY_MAX_MS)) {
+      try {
+        return await kinds.lookup(deviceId);
+      } catch (error) {
+        if (!client) throw error;
+        logger.error({ err: error, deviceId, retryInMs: delay }, 'device lookup failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async function ingest(topic: string, payload: Buffer): Promise<void> {
+    received++;
+    const receivedAt = clock.now();
+    const parsed = parseDeviceTopic(topic);
+    if (parsed?.channel !== 'telemetry') {
+      return refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
+    }
+    const { deviceId } = parsed;
+    let kind: DeviceKind | undefined;
+    try {
+      kind = await kindOf(deviceId);
+    } catch (error) {
+      return refuse(deadLetter(deviceId, topic, payload, `device lookup failed: ${(error as Error).message}`, receivedAt));
+    }
+    if (!kind) return refuse(deadLetter(deviceId, topic, payload, `unknown device "${deviceId}"`, receivedAt));
+    const result = decodeTelemetry(deviceId, kind, payload, receivedAt);
+    if (!result.ok) return refuse(deadLetter(deviceId, topic, payload, result.reason, receivedAt));
+    for (const point of result.points) points.add(point);
+  }
+
+  async function start(): Promise<void> {
+    if (client) return;
+    const connection = await mqttConnect('ingest');
+    // mqtt.js acknowledges a QoS 1 message (and reads the next) only once this callback runs: that is the
+    // backpressure that holds messages at the broker while the stores cannot keep up.
+    connection.handleMessage = (packet, callback) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      ingest(packet.topic, payload)
+        .then(() => Promise.all([points.hasRoom(), letters.hasRoom()]))
+        .then(() => callback(), callback);
+    };
+    client = connection;
+    await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
+    logger.info({ batchSize, flushMs, store: telemetry.kind }, 'ingest subscribed to device telemetry');
+  }
+
+  async function stop(): Promise<void> {
+    if (!client) return;
+    const connection = client;
+    client = undefined;
+    await connection.endAsync();
+    await points.close();
+    await letters.close();
+  }
+
+  function health(): Health {
+    const failing = points.retrying || letters.retrying;
+    return {
+      status: !client ? 'down' : failing || !client.connected ? 'degraded' : 'ok',
+      received,
+      written: points.written,
+      deadLetters,
+      pending: { points: points.pending, deadLetters: letters.pending },
+      failedWrites: points.failedWrites + letters.failedWrites,
+      lastError: points.lastError ?? letters.lastError ?? null,
+    };
+  }
+
+  return { name: 'ingest', start, stop, health };
+}

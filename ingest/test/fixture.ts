@@ -1,0 +1,80 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  createDevice,
+  createLogger,
+  createMqttConnect,
+  createPgliteDb,
+  createSqlTelemetryStore,
+  loadConfig,
+  migrate,
+  type Db,
+  type IocConfig,
+  type Logger,
+  type Service,
+  type TelemetryStore,
+} from '@ioc/core';
+import { tempDir } from '@ioc/core/testing';
+import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createIngestService } from '@ioc/ingest';
+
+const SERVICE_TOKEN = 'ingest-test-service-token-42';
+
+/** A real gateway on an ephemeral port and an ingest service behind it, on an in-memory PGlite. */
+export interface IngestFixture {
+  db: Db;
+  config: IocConfig;
+  logger: Logger;
+  gateway: GatewayService;
+  telemetry: TelemetryStore;
+  ingest: Service;
+  url: string;
+  /** Registers an air station and returns an MQTT connection logged in as it. */
+  device(id: string): Promise<MqttClient>;
+  /** A service connection (services may publish anywhere under ioc/, e.g. for devices that do not exist). */
+  service(): Promise<MqttClient>;
+  close(): Promise<void>;
+}
+
+/** `openStore` picks the TelemetryStore (default: the SQL adapter on the same PGlite). */
+export async function startIngestFixture(
+  openStore: (db: Db) => Promise<TelemetryStore> | TelemetryStore = createSqlTelemetryStore,
+): Promise<IngestFixture> {
+  const dir = tempDir();
+  const db = await createPgliteDb();
+  await migrate(db);
+  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
+  const logger = createLogger({ level: 'silent' });
+  const gateway = createGatewayService({ config, logger, db });
+  await gateway.start();
+  const url = `mqtt://127.0.0.1:${gateway.port}`;
+  const mqttConnect = createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN });
+  const telemetry = await openStore(db);
+  const ingest = createIngestService({ config, logger, db, telemetry, mqttConnect, flushMs: 20 });
+  await ingest.start();
+  const clients: MqttClient[] = [];
+  const track = (client: MqttClient) => (clients.push(client), client);
+  return {
+    db,
+    config,
+    logger,
+    gateway,
+    telemetry,
+    ingest,
+    url,
+    async device(id) {
+      const { token } = await createDevice(db, { id, kind: 'air' });
+      return track(await mqtt.connectAsync(url, { username: id, password: token, reconnectPeriod: 0 }));
+    },
+    async service() {
+      return track(await mqtt.connectAsync(url, { username: 'svc:ingest-test', password: SERVICE_TOKEN, reconnectPeriod: 0 }));
+    },
+    async close() {
+      for (const client of clients) client.end(true);
+      await ingest.stop();
+      await gateway.stop();
+      await telemetry.close();
+      await db.close();
+      dir.remove();
+    },
+  };
+}
