@@ -76,7 +76,8 @@ function countReport(report) {
   for (const file of report.testResults ?? []) {
     const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed').length;
     if (file.status === 'failed' && failedTests === 0) {
-      console.error(`FAILED outside its tests: ${file.name}: ${(file.message ?? '').split('\n')[0]}`);
+      const reason = (file.message ?? '').split('\n')[0] || 'an error in a hook or the suite, shown above';
+      console.error(`FAILED outside its tests: ${file.name}: ${reason}`);
       failed += 1;
     }
   }
