@@ -67,7 +67,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'MQTT connection error'));
     await broker.listen();
     const server = createTcpListener(broker);
-    const port = await listen(server, config.mqttPort);
+    const port = await listen(server, config.mqttPort).catch(async (error: unknown) => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      throw new Error(`the MQTT gateway cannot listen on port ${config.mqttPort}: ${(error as Error).message}`);
+    });
     running = { broker, server, port, status };
     logger.info({ port }, 'MQTT gateway listening');
   }

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '@ioc/core';
 import { requireBinary } from '@ioc/core/testing';
+import { createGatewayService } from '@ioc/gateway';
 import { collect, connect, serviceLogin, startGatewayFixture, type GatewayFixture } from './fixture.ts';
 
 function run(bin: string, args: string[]): Promise<{ code: number; output: string }> {
@@ -33,6 +35,12 @@ describe('gateway robustness', () => {
     expect(device.connected).toBe(true);
     await device.endAsync();
     expect(f.gateway.health()).toMatchObject({ status: 'ok' });
+  });
+
+  it('fails to start with a clear message when its port is taken', async () => {
+    const second = createGatewayService({ config: { ...f.config, mqttPort: f.gateway.port }, logger: createLogger({ level: 'silent' }), db: f.db });
+    await expect(second.start()).rejects.toThrow(`the MQTT gateway cannot listen on port ${f.gateway.port}: listen EADDRINUSE`);
+    expect(second.health()).toMatchObject({ status: 'down' });
   });
 
   describe.skipIf(!mosquittoPub)('with Debian mosquitto_pub', () => {

@@ -88,6 +88,10 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
 
   return {
     add(item) {
+      if (closed) {
+        logger.error(`${what}: one arrived after stop and is lost`);
+        return;
+      }
       queue.push(item);
       if (retrying || writing) return;
       if (queue.length >= batchSize) flush();

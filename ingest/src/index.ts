@@ -118,6 +118,8 @@ export function createIngestService(deps: IngestDeps): Service {
         .then(() => Promise.all([points.hasRoom(), letters.hasRoom()]))
         .then(() => callback(), callback);
     };
+    connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
+    connection.on('offline', () => logger.warn('MQTT connection lost; reconnecting'));
     client = connection;
     await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
     logger.info({ batchSize, flushMs, store: telemetry.kind }, 'ingest subscribed to device telemetry');
