@@ -12,6 +12,7 @@ import {
   listDevices,
   loadHueAreas,
   migrate,
+  openDb,
   recordDeadLetters,
   seedAreas,
   setDeviceOnline,
@@ -230,6 +231,16 @@ describe.skipIf(!postgresAvailable())('PostgreSQL adapter', () => {
       });
       expect(seenInside).toBe(0);
       expect((await db.query<{ n: number }>('SELECT count(*) AS n FROM visibility')).rows[0]?.n).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('is what openDb gives for a DATABASE_URL, migrated and seeded', async () => {
+    const db = await openDb({ databaseUrl: server.url, dataDir: '/nonexistent' });
+    try {
+      expect(db.kind).toBe('postgres');
+      expect((await db.query<{ n: number }>('SELECT count(*) AS n FROM areas')).rows[0]?.n).toBe(41);
     } finally {
       await db.close();
     }

@@ -1,5 +1,6 @@
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteDb, createSqlTelemetryStore, migrate, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
+import { createPgliteDb, createSqlTelemetryStore, migrate, openTelemetryStore, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
 import { freePort, influxAvailable, postgresAvailable, startInflux, startPostgres } from '@ioc/core/testing';
 import { createPostgresDb } from '../src/db/postgres.ts';
 import { createInfluxTelemetryStore } from '../src/telemetry/influx.ts';
@@ -179,7 +180,51 @@ describe.skipIf(!influxAvailable())('TelemetryStore contract: InfluxDB', () => {
   });
 });
 
+/**
+ * Forwards to a real InfluxDB but announces another version in /ping, and records the paths asked for: shows
+ * what the adapter does with a server that says it is 2.x.
+ */
+async function versionRewritingProxy(target: string, version: string): Promise<{ url: string; paths: string[]; server: Server }> {
+  const paths: string[] = [];
+  const server = createServer(async (req, res) => {
+    paths.push((req.url ?? '').split('?')[0] as string);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const upstream = await fetch(target + req.url, {
+      method: req.method,
+      headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' },
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'text/plain',
+      'x-influxdb-version': version,
+    });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, paths, server };
+}
+
 describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
+  it('writes to /api/v2/write for a 2.x server and falls back to /write when that answers 404', async () => {
+    const server = await startInflux();
+    const proxy = await versionRewritingProxy(server.url, 'v2.7.11');
+    try {
+      // The database exists, as a 2.x bucket would.
+      await (await createInfluxTelemetryStore({ url: server.url, db: server.db })).health();
+      const store = await createInfluxTelemetryStore({ url: proxy.url, db: server.db });
+      await store.write([point('dev-2', 'pm25', T0, 7)]);
+      await store.write([point('dev-2', 'pm25', T0 + 1000, 8)]);
+      expect(proxy.paths.filter((p) => p.includes('write'))).toEqual(['/api/v2/write', '/write', '/write']);
+      expect((await store.latest(['dev-2'])).get('dev-2')).toEqual({ ts: T0 + 1000, metrics: { pm25: 8 } });
+      expect(await store.health()).toMatchObject({ status: 'ok', version: 'v2.7.11', writeApi: '/write' });
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+      await server.stop();
+    }
+  });
+
   it('detects InfluxDB 1.x, writes through /write and says so in health', async () => {
     const server = await startInflux();
     try {
@@ -189,6 +234,17 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
       expect(String(health.version)).toMatch(/^1\./);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('is what openTelemetryStore gives for an INFLUX_URL', async () => {
+    const db = await createPgliteDb();
+    try {
+      const store = await openTelemetryStore({ influx: { url: 'http://127.0.0.1:1', db: 'ioc' } }, db);
+      expect(store.kind).toBe('influxdb');
+      expect((await openTelemetryStore({}, db)).kind).toBe('sql');
+    } finally {
+      await db.close();
     }
   });
 

@@ -110,23 +110,15 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
     });
   }
 
-  let version = 'unknown';
   let writeApi: WriteApi | undefined;
   let detecting: Promise<WriteApi> | undefined;
 
-  async function useV1(): Promise<WriteApi> {
-    // Idempotent in 1.x; 2.x and 3.x have no CREATE DATABASE (buckets/databases exist or appear on first write).
-    await query(`CREATE DATABASE ${influxIdentifier(config.db)}`);
-    writeApi = '/write';
-    return writeApi;
-  }
-
   async function detect(): Promise<WriteApi> {
-    version = await ping();
-    const major = Number.parseInt(version.replace(/^v/, ''), 10);
-    if (major === 1) return useV1();
-    writeApi = '/api/v2/write';
-    return writeApi;
+    const major = Number.parseInt((await ping()).replace(/^v/, ''), 10);
+    if (major !== 1) return (writeApi = '/api/v2/write');
+    // Idempotent in 1.x; 2.x and 3.x have no CREATE DATABASE (their buckets/databases exist or appear on first write).
+    await query(`CREATE DATABASE ${influxIdentifier(config.db)}`);
+    return (writeApi = '/write');
   }
 
   /** The write API, detected once; a failed detection (server down) is retried on the next call. */
@@ -155,7 +147,8 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
       const status = (error as { status?: number }).status;
       const wantsOrg = status === 400 && /\borg(ID|anization)?\b/i.test((error as Error).message);
       if (api !== '/api/v2/write' || (status !== 404 && !wantsOrg)) throw error;
-      await post(await useV1(), body);
+      writeApi = '/write';
+      await post(writeApi, body);
     }
   }
 
@@ -228,8 +221,7 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
     async health(): Promise<Health> {
       try {
         const api = await ready();
-        version = await ping();
-        return { status: 'ok', adapter: 'influxdb', version, db: config.db, writeApi: api };
+        return { status: 'ok', adapter: 'influxdb', version: await ping(), db: config.db, writeApi: api };
       } catch (error) {
         return { status: 'down', adapter: 'influxdb', db: config.db, error: (error as Error).message };
       }
