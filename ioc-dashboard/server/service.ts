@@ -39,7 +39,6 @@ export type DashboardService = Service & { readonly port: number };
 export function createDashboardService(deps: DashboardDeps): DashboardService {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger.child({ service: 'dashboard' });
-  const sessions = createSessionStore(deps.db, clock);
   let app: FastifyInstance | undefined;
   let io: LiveServer | undefined;
   let feed: DeviceFeed | undefined;
@@ -63,6 +62,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
 
     async start() {
       await bootstrapAdmin(deps.db, deps.config, logger);
+      const sessions = createSessionStore(deps.db, clock);
       app = await buildDashboardApp({
         logger,
         db: deps.db,
@@ -82,7 +82,8 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         },
       });
       await app.ready();
-      const liveServer = createLiveServer(app.server, sessions, (header) => app!.parseCookie(header), logger);
+      const fastify = app;
+      const liveServer = createLiveServer({ httpServer: app.server, sessions, parseCookie: (header) => fastify.parseCookie(header), clock, logger });
       io = liveServer;
       feed = createDeviceFeed({
         mqttConnect: deps.mqttConnect,

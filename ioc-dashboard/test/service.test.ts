@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, createMqttConnect, deviceTopic, type Db, type IocConfig, type TelemetryStore } from '@ioc/core';
+import { createDevice, createMqttConnect, deviceTopic, upsertUser, type Db, type IocConfig, type TelemetryStore } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 import { createDashboardService, type DashboardService, type LiveEvents } from '../server/index.ts';
@@ -148,5 +148,26 @@ describe('dashboard service: HTTP, socket.io and the MQTT feed through the real 
     await device.publishAsync(deviceTopic('noise-late', 'telemetry'), JSON.stringify({ metrics: { laeq_db: 62 } }), { qos: 1 });
     expect((await first).metrics).toEqual({ laeq_db: 61 });
     expect((await second).metrics).toEqual({ laeq_db: 62 });
+  });
+
+  it('closes the sockets of a session when it signs out', async () => {
+    await upsertUser(db, 'wall', 'wall-screen-password', 'viewer');
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'wall', password: 'wall-screen-password' }),
+    });
+    const wallCookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const socket = connectSocket(base, { path: '/socket.io', transports: ['websocket'], extraHeaders: { cookie: wallCookie }, reconnection: false });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const logout = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie: wallCookie } });
+    expect(logout.status).toBe(204);
+    expect(await closed).toBe('io server disconnect');
+    expect(sockets[sockets.length - 2]!.connected).toBe(true);
   });
 });

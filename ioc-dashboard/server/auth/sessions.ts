@@ -8,15 +8,24 @@ export interface Session {
   expiresAt: number;
 }
 
-/** Browser sessions in the `sessions` table; only the SHA-256 of the cookie value is stored. */
+/** The user of a live session, and when that session expires (epoch ms). */
+export type SessionUser = User & { expiresAt: number };
+
+/** Browser sessions in the `sessions` table; only the SHA-256 of the cookie value (its id) is stored. */
 export interface SessionStore {
   create(userId: number): Promise<Session>;
   /** The user of a live session, or undefined for an unknown or expired token. */
-  find(token: string): Promise<User | undefined>;
+  find(token: string): Promise<SessionUser | undefined>;
   delete(token: string): Promise<void>;
+  /** Calls `listener` with the id of each session deleted (signed out). */
+  onDeleted(listener: (sessionId: string) => void): void;
 }
 
+/** The stored id of a session: the hash of its cookie value. */
+export const sessionId = hashToken;
+
 export function createSessionStore(db: Db, clock: Clock): SessionStore {
+  const deletedListeners: ((sessionId: string) => void)[] = [];
   return {
     async create(userId) {
       const now = clock.now();
@@ -24,7 +33,7 @@ export function createSessionStore(db: Db, clock: Clock): SessionStore {
       const expiresAt = now + SESSION_TTL_MS;
       await db.query('DELETE FROM sessions WHERE expires_at <= $1', [new Date(now).toISOString()]);
       await db.query('INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, $3)', [
-        hashToken(token),
+        sessionId(token),
         userId,
         new Date(expiresAt).toISOString(),
       ]);
@@ -32,17 +41,23 @@ export function createSessionStore(db: Db, clock: Clock): SessionStore {
     },
 
     async find(token) {
-      const { rows } = await db.query<{ id: string | number; username: string; role: Role }>(
-        `SELECT u.id, u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+      const { rows } = await db.query<{ id: string | number; username: string; role: Role; expires_at: Date }>(
+        `SELECT u.id, u.username, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id_hash = $1 AND s.expires_at > $2`,
-        [hashToken(token), new Date(clock.now()).toISOString()],
+        [sessionId(token), new Date(clock.now()).toISOString()],
       );
       const row = rows[0];
-      return row && { id: Number(row.id), username: row.username, role: row.role };
+      return row && { id: Number(row.id), username: row.username, role: row.role, expiresAt: row.expires_at.getTime() };
     },
 
     async delete(token) {
-      await db.query('DELETE FROM sessions WHERE id_hash = $1', [hashToken(token)]);
+      const id = sessionId(token);
+      await db.query('DELETE FROM sessions WHERE id_hash = $1', [id]);
+      for (const listener of deletedListeners) listener(id);
+    },
+
+    onDeleted(listener) {
+      deletedListeners.push(listener);
     },
   };
 }
