@@ -4,7 +4,7 @@
  * client and publish → history API; then the same load through Debian's Mosquitto to a plain subscriber (the
  * transport floor). Prints JSON lines; the last one is the summary.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { pino } from 'pino';
 import { startIoc } from '@ioc/cli';
 import { generateToken } from '@ioc/core';
@@ -95,7 +95,8 @@ async function measureIoc(options: E2eOptions): Promise<LoadResult & { ioc_cpu_p
 async function measurePeer(options: E2eOptions): Promise<{ peer: string; result?: LoadResult; skipped?: string }> {
   const binary = findBinary('/usr/sbin/mosquitto', 'mosquitto');
   if (!binary) return { peer: 'mosquitto', skipped: 'mosquitto not found: apt-get install -y mosquitto' };
-  const version = /version (\S+)/.exec(execFileSync(binary, ['-h'], { encoding: 'utf8' }).toString())?.[1] ?? '?';
+  // `mosquitto -h` prints its version and exits with status 3.
+  const version = /version (\S+)/.exec(spawnSync(binary, ['-h'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
   const dir = tempDir('ioc-bench-mosquitto-');
   const broker = await startMosquitto(binary, await freePort(), dir.path);
   try {
