@@ -170,19 +170,42 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     const pm25 = page.locator(`.selected [data-device-id="${deviceId}"] [data-metric="pm25"]`);
     await expect.poll(() => pm25.textContent(), { timeout: 15_000 }).toBe('123,4 µg/m³');
     expect(await page.locator('.selected').textContent()).toContain('Bụi PM2.5');
+
+    // The browser runs in Paris time; the wall shows Huế time (UTC+7).
+    const shown = (await page.locator('.selected [data-field="updated"]').textContent()) as string;
+    expect(shown).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    const hueNow = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(Date.now());
+    const seconds = (hms: string) => hms.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+    const apart = Math.abs(seconds(hueNow) - seconds(shown));
+    expect(Math.min(apart, 86_400 - apart)).toBeLessThan(600);
   });
 
-  it('renders a map that is not blank, and fetched nothing from outside', async () => {
-    // Let the map and the deck.gl overlay paint, then judge the pixels of the map area.
+  it('keeps up with a burst of messages and shows devices going offline', async () => {
+    const before = Number(await mapAttr('updates'));
+    const burst = 300;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < burst; i++) {
+      const index = i % clients.length;
+      sends.push(publish(clients[index] as MqttClient, DEVICES[index]?.id as string, { pm25: i, pm10: 2 * i }));
+    }
+    await Promise.all(sends);
+    await expect.poll(async () => Number(await mapAttr('updates')), { timeout: 30_000 }).toBeGreaterThanOrEqual(before + burst);
+
+    await (clients.pop() as MqttClient).endAsync();
+    await expect.poll(() => mapAttr('offline'), { timeout: 15_000 }).toBe('2');
+    await expect.poll(() => page.locator('.kpi[data-kpi="offline"] .kpi-value').textContent()).toBe('2');
+  });
+
+  it('renders a map that is not blank, with the device points in their state colours', async () => {
     await page.waitForFunction(() => document.querySelectorAll('.map canvas').length >= 2);
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(500); // let MapLibre and the deck.gl overlay paint the last frame
     const png = await page.locator('[data-testid="map"]').screenshot();
     const shot = join(dir.path, 'wall.png');
     writeFileSync(shot, await page.screenshot());
     console.log(`wall screenshot: ${shot}`);
     if (process.env.IOC_SCREENSHOT_DIR) writeFileSync(join(process.env.IOC_SCREENSHOT_DIR, 'wall.png'), await page.screenshot());
 
-    const colours = await page.evaluate(async (dataUrl) => {
+    const pixels = await page.evaluate(async (dataUrl) => {
       const image = new Image();
       image.src = dataUrl;
       await image.decode();
@@ -192,12 +215,31 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
       const context = canvas.getContext('2d') as CanvasRenderingContext2D;
       context.drawImage(image, 0, 0);
       const { data } = context.getImageData(0, 0, image.width, image.height);
-      const seen = new Set<number>();
-      for (let i = 0; i < data.length; i += 4 * 7) seen.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
-      return seen.size;
+      const near = (i: number, [r, g, b]: number[]) =>
+        Math.abs((data[i] as number) - (r as number)) + Math.abs((data[i + 1] as number) - (g as number)) + Math.abs((data[i + 2] as number) - (b as number)) < 30;
+      const colours = new Set<number>();
+      let green = 0;
+      let red = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        colours.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
+        if (near(i, [46, 213, 115])) green++;
+        if (near(i, [235, 77, 75])) red++;
+      }
+      return { colours: colours.size, green, red };
     }, `data:image/png;base64,${png.toString('base64')}`);
-    expect(colours).toBeGreaterThan(50);
+    expect(pixels.colours).toBeGreaterThan(50);
+    expect(pixels.green).toBeGreaterThan(20);
+    expect(pixels.red).toBeGreaterThan(20);
+  });
 
+  it('switches to English and back', async () => {
+    await page.getByRole('button', { name: 'English' }).click();
+    expect(await page.locator('.kpi[data-kpi="online"] .kpi-label').textContent()).toBe('Online');
+    await page.getByRole('button', { name: 'Tiếng Việt' }).click();
+    expect(await page.locator('.kpi[data-kpi="online"] .kpi-label').textContent()).toBe('Trực tuyến');
+  });
+
+  it('fetched nothing from outside and raised no page errors', () => {
     const origin = new URL(baseUrl).origin;
     const outside = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
     expect(outside).toEqual([]);

@@ -8,7 +8,7 @@ type Rgba = [number, number, number, number];
 export const STATE_COLORS: Record<DeviceState, Rgba> = {
   fresh: [46, 213, 115, 255],
   stale: [255, 171, 0, 255],
-  offline: [235, 77, 75, 200],
+  offline: [235, 77, 75, 255],
 };
 
 export function cssColor(state: DeviceState): string {
@@ -27,16 +27,23 @@ export interface DeviceLayerProps {
   onClick(info: PickingInfo<Device>): void;
 }
 
+/** Point radius in pixels: large for a few devices, smaller as the map fills up so the communes stay visible. */
+function pointRadius(count: number): number {
+  if (count <= 100) return 8;
+  return count <= 500 ? 6 : 4.5;
+}
+
 /** The devices as points coloured by state; only colours are recomputed on a live update. */
 export function deviceLayer(props: DeviceLayerProps): ScatterplotLayer<Device> {
+  const radius = pointRadius(props.devices.length);
   return new ScatterplotLayer<Device>({
     id: 'devices',
     data: props.devices,
     getPosition: (d) => d.position as [number, number],
     getFillColor: (d) => STATE_COLORS[deviceState(d, props.now)],
     getLineColor: (d) => (d.id === props.selectedId ? [255, 255, 255, 255] : [10, 18, 32, 255]),
-    getLineWidth: (d) => (d.id === props.selectedId ? 3 : 1.5),
-    getRadius: (d) => (d.id === props.selectedId ? 11 : 8),
+    getLineWidth: (d) => (d.id === props.selectedId ? 3 : 1),
+    getRadius: (d) => (d.id === props.selectedId ? radius + 4 : radius),
     radiusUnits: 'pixels',
     lineWidthUnits: 'pixels',
     stroked: true,
@@ -47,7 +54,7 @@ export function deviceLayer(props: DeviceLayerProps): ScatterplotLayer<Device> {
       getFillColor: [props.revision, props.now],
       getLineColor: props.selectedId,
       getLineWidth: props.selectedId,
-      getRadius: props.selectedId,
+      getRadius: [props.selectedId, radius],
     },
     onHover: props.onHover,
     onClick: props.onClick,

@@ -36,8 +36,24 @@ export function formatTime(ms: number, locale: string, now: number): string {
   return formatter(locale, dayKey.format(ms) !== dayKey.format(now)).format(ms);
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string): Intl.NumberFormat {
+  let f = numberFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 });
+    numberFormats.set(locale, f);
+  }
+  return f;
+}
+
+/** A number in the locale's style, e.g. "1.234,5" in Vietnamese. */
+export function formatNumber(value: number, locale: string): string {
+  return numberFormat(locale).format(value);
+}
+
 /** A metric value with its unit, e.g. "35,2 µg/m³" in Vietnamese. */
 export function formatValue(value: number, unit: string, locale: string): string {
-  const number = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 }).format(value);
+  const number = formatNumber(value, locale);
   return unit ? `${number} ${unit}` : number;
 }
