@@ -81,7 +81,7 @@ async function measureIoc(options: E2eOptions): Promise<LoadResult & { ioc_cpu_p
     line({ type: 'provisioned', devices: devices.length, seconds: (Date.now() - provisionStart) / 1000 });
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
-    const result = await runLoad({ mode: 'ioc', mqttUrl: ioc.mqttUrl, devices, rate: options.rate, durationS: options.durationS, sampleEvery: options.sampleEvery, dashboardUrl, cookie });
+    const result = await runLoad({ mode: 'ioc', mqttUrl: ioc.mqttUrl, devices, rate: options.rate, warmupS: options.warmupS, durationS: options.durationS, sampleEvery: options.sampleEvery, dashboardUrl, cookie });
     const cpu = process.cpuUsage(cpuBefore);
     const ioc_cpu_percent = Math.round(((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100);
     line({ ...result, ioc_cpu_percent });
@@ -101,7 +101,7 @@ async function measurePeer(options: E2eOptions): Promise<{ peer: string; result?
   const broker = await startMosquitto(binary, await freePort(), dir.path);
   try {
     const devices = Array.from({ length: options.devices }, (_, i) => ({ id: `peer-${String(i).padStart(5, '0')}` }));
-    const result = await runLoad({ mode: 'peer', mqttUrl: broker.url, devices, rate: options.rate, durationS: options.durationS, sampleEvery: options.sampleEvery });
+    const result = await runLoad({ mode: 'peer', mqttUrl: broker.url, devices, rate: options.rate, warmupS: options.warmupS, durationS: options.durationS, sampleEvery: options.sampleEvery });
     line({ ...result });
     return { peer: `mosquitto ${version}`, result };
   } finally {

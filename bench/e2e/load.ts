@@ -42,8 +42,11 @@ function connectClient(url: string, device: LoadRun['devices'][number]): Promise
 }
 
 async function run(plan: LoadRun): Promise<void> {
-  const sentAt = new Map<string, number>();
+  const sentAt = new Map<string, { t0: number; measured: boolean }>();
   const delivery: number[] = [];
+  /** Delivery latencies per 5 s window of the publishing phase, to show when delays happen. */
+  const windows: number[][] = [];
+  let publishStart = 0;
   const queryable: number[] = [];
   const errors: string[] = [];
   const samples = new Map<string, { id: string; ts: number; t0: number }>();
@@ -53,14 +56,19 @@ async function run(plan: LoadRun): Promise<void> {
     if (errors.length < 20) errors.push(error);
   };
   const onDelivered = (deviceId: string, ts: number) => {
-    const t0 = sentAt.get(`${deviceId}|${ts}`);
-    if (t0 === undefined) {
+    const sent = sentAt.get(`${deviceId}|${ts}`);
+    if (sent === undefined) {
       unmatched++;
       return;
     }
     sentAt.delete(`${deviceId}|${ts}`);
     received++;
-    delivery.push(performance.now() - t0);
+    if (!sent.measured) return;
+    const { t0 } = sent;
+    const latency = performance.now() - t0;
+    delivery.push(latency);
+    const window = Math.max(0, Math.floor((t0 - publishStart) / 5000));
+    (windows[window] ??= []).push(latency);
   };
 
   // The observer connects first so that it sees every message.
@@ -126,19 +134,23 @@ async function run(plan: LoadRun): Promise<void> {
     lastTs.set(id, ts);
     const payload = JSON.stringify({ ts, metrics: { pm25: 10 + (sent % 40), pm10: 30 + (sent % 60), temp_c: 28.5, rh: 75 } });
     const t0 = performance.now();
-    sentAt.set(`${id}|${ts}`, t0);
-    if (sent % plan.sampleEvery === 0 && plan.mode === 'ioc') samples.set(`${id}|${ts}`, { id, ts, t0 });
+    const measured = t0 >= publishStart;
+    sentAt.set(`${id}|${ts}`, { t0, measured });
+    if (measured && sent % plan.sampleEvery === 0 && plan.mode === 'ioc') samples.set(`${id}|${ts}`, { id, ts, t0 });
     sent++;
     client.publish(TOPIC(id), payload, { qos: 1 }, (error) => (error ? note(`publish: ${error.message}`) : acked++));
   };
 
+  // Warm-up: the same load, not measured, while the IOC settles after 1,000 logins (status writes, JIT).
   const start = performance.now();
+  publishStart = start + plan.warmupS * 1000;
+  const totalS = plan.warmupS + plan.durationS;
   let lastProgress = start;
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       const now = performance.now();
       const elapsed = (now - start) / 1000;
-      if (elapsed >= plan.durationS) {
+      if (elapsed >= totalS) {
         clearInterval(tick);
         resolve();
         return;
@@ -152,6 +164,8 @@ async function run(plan: LoadRun): Promise<void> {
     }, TICK_MS);
   });
   const publishS = (performance.now() - start) / 1000;
+  const measuredS = (performance.now() - publishStart) / 1000;
+  const measuredSent = [...sentAt.values()].filter((m) => m.measured).length + delivery.length;
 
   // Drain: wait while messages and samples are still arriving.
   let lastCount = -1;
@@ -178,8 +192,9 @@ async function run(plan: LoadRun): Promise<void> {
     received,
     lost: sent - received,
     unmatched,
-    rate_msgs_per_s: Math.round(sent / publishS),
+    rate_msgs_per_s: Math.round(measuredSent / measuredS),
     delivery: summarize(delivery),
+    delivery_p99_by_5s: windows.map((w) => summarize(w).p99),
     queryable: summarize(queryable),
     queryable_unseen: samples.size,
     errors,

@@ -7,6 +7,8 @@ export interface LoadRun {
   mqttUrl: string;
   devices: { id: string; token?: string }[];
   rate: number;
+  /** Seconds of unmeasured load before the measured `durationS`. */
+  warmupS: number;
   durationS: number;
   sampleEvery: number;
   dashboardUrl?: string;
@@ -36,6 +38,7 @@ export interface LoadResult {
   unmatched: number;
   rate_msgs_per_s: number;
   delivery: LatencySummary;
+  delivery_p99_by_5s: number[];
   queryable: LatencySummary;
   queryable_unseen: number;
   errors: string[];
