@@ -9,7 +9,8 @@ export const SYSTEM_DEPS = [
   { pkg: 'postgresql-15', programs: [['/usr/lib/postgresql/15/bin/initdb']] },
   { pkg: 'mosquitto', programs: [['mosquitto', '/usr/sbin/mosquitto']] },
   { pkg: 'mosquitto-clients', programs: [['mosquitto_pub'], ['mosquitto_sub']] },
-  { pkg: 'chromium', programs: [['/usr/bin/chromium']] },
+  // With chromium, two of its recommendations the map needs: Mesa (WebGL) and fonts.
+  { pkg: 'chromium', programs: [['/usr/bin/chromium']], also: ['libgl1-mesa-dri', 'fonts-liberation'] },
   { pkg: 'ffmpeg', programs: [['ffmpeg']] },
   { pkg: 'redis-server', programs: [['redis-server', '/usr/bin/redis-server']] },
 ];
@@ -31,14 +32,21 @@ function found(candidates) {
   );
 }
 
-/** The packages of SYSTEM_DEPS with at least one program missing. */
+const withCompanions = ({ pkg, also = [] }) => [pkg, ...also];
+
+/** Every package to install. */
+export function allPackages() {
+  return SYSTEM_DEPS.flatMap(withCompanions);
+}
+
+/** The packages to install because a program of theirs is missing. */
 export function missingPackages() {
-  return SYSTEM_DEPS.filter(({ programs }) => !programs.every(found)).map(({ pkg }) => pkg);
+  return SYSTEM_DEPS.filter(({ programs }) => !programs.every(found)).flatMap(withCompanions);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const what = process.argv[2];
-  if (what === 'packages') console.log(SYSTEM_DEPS.map(({ pkg }) => pkg).join(' '));
+  if (what === 'packages') console.log(allPackages().join(' '));
   else if (what === 'missing') console.log(missingPackages().join(' '));
   else {
     console.error('usage: node scripts/system-deps.mjs packages|missing');
