@@ -134,9 +134,13 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     dir.remove();
   });
 
-  it('signs in through the Vietnamese form', async () => {
+  it('signs in through the Vietnamese form, refusing a wrong password with a message', async () => {
     await page.goto(baseUrl);
     await page.getByLabel('Tên đăng nhập').fill('admin');
+    await page.getByLabel('Mật khẩu').fill('not-the-password');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Đăng nhập không thành công');
+
     await page.getByLabel('Mật khẩu').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Đăng nhập' }).click();
     await page.waitForSelector('[data-testid="map"][data-ready="true"]', { timeout: 30_000 });
@@ -237,6 +241,12 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     expect(await page.locator('.kpi[data-kpi="online"] .kpi-label').textContent()).toBe('Online');
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
     expect(await page.locator('.kpi[data-kpi="online"] .kpi-label').textContent()).toBe('Trực tuyến');
+  });
+
+  it('signs out back to the login form', async () => {
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await page.getByLabel('Tên đăng nhập').waitFor();
+    expect(await page.locator('[data-testid="map"]').count()).toBe(0);
   });
 
   it('fetched nothing from outside and raised no page errors', () => {

@@ -11,7 +11,11 @@ export interface LiveHandlers {
   onConnection(state: ConnectionState): void;
   /** Called after a reconnection, when messages may have been missed. */
   onResync(): void;
+  /** The server refused the connection (e.g. the session expired); it is retried a few seconds later. */
+  onRefused(): void;
 }
+
+const RETRY_REFUSED_MS = 5_000;
 
 /**
  * The socket.io feed (same origin, session cookie). Messages are queued and handed over once per animation frame,
@@ -22,6 +26,7 @@ export function connectLive(handlers: LiveHandlers): { close(): void } {
   let queue: LiveMessage[] = [];
   let frame = 0;
   let connectedBefore = false;
+  let retry = 0;
 
   const flush = () => {
     frame = 0;
@@ -41,14 +46,26 @@ export function connectLive(handlers: LiveHandlers): { close(): void } {
     if (connectedBefore) handlers.onResync();
     connectedBefore = true;
   });
-  socket.on('disconnect', () => handlers.onConnection('disconnected'));
-  socket.on('connect_error', () => handlers.onConnection('disconnected'));
+  // socket.io retries transport failures itself, but not a refusal or a disconnection by the server.
+  const refused = () => {
+    handlers.onRefused();
+    retry = window.setTimeout(() => socket.connect(), RETRY_REFUSED_MS);
+  };
+  socket.on('disconnect', (reason) => {
+    handlers.onConnection('disconnected');
+    if (reason === 'io server disconnect') refused();
+  });
+  socket.on('connect_error', () => {
+    handlers.onConnection('disconnected');
+    if (!socket.active) refused();
+  });
   socket.io.on('reconnect_attempt', () => handlers.onConnection('connecting'));
   socket.on('telemetry', (event: TelemetryEvent) => enqueue({ type: 'telemetry', event }));
   socket.on('status', (event: StatusEvent) => enqueue({ type: 'status', event }));
 
   return {
     close() {
+      window.clearTimeout(retry);
       socket.close();
       queue = [];
     },
