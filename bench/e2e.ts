@@ -5,6 +5,7 @@
  * transport floor). Prints JSON lines; the last one is the summary.
  */
 import { fork, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { pino } from 'pino';
 import { startIoc } from '@ioc/cli';
 import { generateToken } from '@ioc/core';
@@ -112,13 +113,16 @@ async function measurePeer(options: E2eOptions): Promise<{ peer: string; result?
 
 const options = readOptions(process.argv.slice(2), process.env);
 line({ type: 'start', bench: 'e2e', ...options });
+// Other work on the machine shows in the latencies: the 1-minute load average is reported with the results.
+const loadBefore = loadavg()[0] as number;
 const ioc = await measureIoc(options);
 const peer = options.peer ? await measurePeer(options) : { peer: 'none', skipped: 'E2E_PEER=off' };
 const summary = {
   type: 'summary',
   bench: 'e2e',
   devices: ioc.devices,
-  duration_s: ioc.publish_s,
+  warmup_s: options.warmupS,
+  duration_s: options.durationS,
   rate_msgs_per_s: ioc.rate_msgs_per_s,
   sent: ioc.sent,
   received: ioc.received,
@@ -131,6 +135,8 @@ const summary = {
   queryable_p50_ms: ioc.queryable.p50,
   queryable_p99_ms: ioc.queryable.p99,
   ioc_cpu_percent: ioc.ioc_cpu_percent,
+  load_cpu_percent: ioc.load_cpu_percent,
+  machine_loadavg_1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round((loadavg()[0] as number) * 10) / 10 },
   peer: peer.peer,
   peer_rate_msgs_per_s: peer.result?.rate_msgs_per_s ?? null,
   peer_lost: peer.result?.lost ?? null,

@@ -142,6 +142,7 @@ async function run(plan: LoadRun): Promise<void> {
   };
 
   // Warm-up: the same load, not measured, while the IOC settles after 1,000 logins (status writes, JIT).
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   publishStart = start + plan.warmupS * 1000;
   const totalS = plan.warmupS + plan.durationS;
@@ -164,6 +165,8 @@ async function run(plan: LoadRun): Promise<void> {
     }, TICK_MS);
   });
   const publishS = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const loadCpuPercent = Math.round((cpu.user + cpu.system) / 10_000 / publishS);
   const measuredS = (performance.now() - publishStart) / 1000;
   const measuredSent = [...sentAt.values()].filter((m) => m.measured).length + delivery.length;
 
@@ -193,6 +196,7 @@ async function run(plan: LoadRun): Promise<void> {
     lost: sent - received,
     unmatched,
     rate_msgs_per_s: Math.round(measuredSent / measuredS),
+    load_cpu_percent: loadCpuPercent,
     delivery: summarize(delivery),
     delivery_p99_by_5s: windows.map((w) => summarize(w).p99),
     queryable: summarize(queryable),

@@ -37,6 +37,8 @@ export interface LoadResult {
   lost: number;
   unmatched: number;
   rate_msgs_per_s: number;
+  /** CPU used by the load process while publishing, % of one core. */
+  load_cpu_percent: number;
   delivery: LatencySummary;
   delivery_p99_by_5s: number[];
   queryable: LatencySummary;
