@@ -1,19 +1,72 @@
-import { metricSpec, type DeviceKind } from './catalogue.ts';
+import type { DeviceKind } from './catalogue.ts';
+import { resolveSenml } from './telemetry/senml.ts';
+import { metricCheck } from './telemetry/validators.ts';
 import type { TelemetryPoint } from './telemetry/types.ts';
 
 /** How far a reading's timestamp may be from the receive time before it is refused. */
 export const MAX_FUTURE_MS = 5 * 60_000;
 export const MAX_PAST_MS = 7 * 24 * 3600_000;
 
+/** `ts` is the newest timestamp of the points (a SenML pack may hold several). */
 export type DecodeResult = { ok: true; ts: number; points: TelemetryPoint[] } | { ok: false; reason: string };
 
 function refuse(reason: string): DecodeResult {
   return { ok: false, reason };
 }
 
+/** Why a reading's timestamp is refused, or undefined when it is within the accepted window. */
+function timestampProblem(ts: number, receivedAt: number, what: string): string | undefined {
+  if (ts > receivedAt + MAX_FUTURE_MS) return `${what} ${new Date(ts).toISOString()} is too far in the future`;
+  if (ts < receivedAt - MAX_PAST_MS) return `${what} ${new Date(ts).toISOString()} is too far in the past`;
+  return undefined;
+}
+
+/** The native payload `{"ts"?: epoch ms, "metrics": {name: number}}`, values in the catalogue's units. */
+function decodeNative(deviceId: string, kind: DeviceKind, body: Record<string, unknown>, receivedAt: number): DecodeResult {
+  const { ts: rawTs, metrics, ...rest } = body;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) return refuse(`unknown field "${extra[0]}"`);
+  let ts = receivedAt;
+  if (rawTs !== undefined) {
+    if (typeof rawTs !== 'number' || !Number.isInteger(rawTs)) return refuse('"ts" must be an integer epoch in milliseconds');
+    const problem = timestampProblem(rawTs, receivedAt, '"ts"');
+    if (problem) return refuse(problem);
+    ts = rawTs;
+  }
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
+    return refuse('"metrics" must be an object of metric name → number');
+  }
+  const check = metricCheck(kind);
+  const points: TelemetryPoint[] = [];
+  for (const metric in metrics) {
+    const value = (metrics as Record<string, unknown>)[metric];
+    const problem = check(metric, value);
+    if (problem) return refuse(problem);
+    points.push({ deviceId, metric, ts, value: value as number });
+  }
+  if (points.length === 0) return refuse('"metrics" is empty');
+  return { ok: true, ts, points };
+}
+
+/** A SenML (RFC 8428) pack: resolved, converted to catalogue units, then checked like the native payload. */
+function decodeSenml(deviceId: string, kind: DeviceKind, pack: unknown[], receivedAt: number): DecodeResult {
+  const resolved = resolveSenml(pack, receivedAt);
+  if (!resolved.ok) return resolved;
+  const check = metricCheck(kind);
+  const points: TelemetryPoint[] = [];
+  let newest = -Infinity;
+  for (const { metric, ts, value, name } of resolved.readings) {
+    const problem = check(metric, value) ?? timestampProblem(ts, receivedAt, `time of "${name}"`);
+    if (problem) return refuse(`SenML: ${problem}`);
+    points.push({ deviceId, metric, ts, value });
+    if (ts > newest) newest = ts;
+  }
+  return { ok: true, ts: newest, points };
+}
+
 /**
- * Decodes and validates a native telemetry payload `{"ts"?: epoch ms, "metrics": {name: number}}` against the
- * device kind's catalogue. Every problem is named in `reason`.
+ * Decodes and validates a telemetry payload against the device kind's catalogue: the native JSON object, or a
+ * SenML JSON array. Every problem is named in `reason`; nothing here throws.
  */
 export function decodeTelemetry(deviceId: string, kind: DeviceKind, payload: Buffer | string, receivedAt: number): DecodeResult {
   let body: unknown;
@@ -22,32 +75,9 @@ export function decodeTelemetry(deviceId: string, kind: DeviceKind, payload: Buf
   } catch (error) {
     return refuse(`malformed JSON: ${(error as Error).message}`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return refuse('payload must be a JSON object {"ts"?, "metrics": {…}}');
+  if (Array.isArray(body)) return decodeSenml(deviceId, kind, body, receivedAt);
+  if (typeof body !== 'object' || body === null) {
+    return refuse('payload must be a JSON object {"ts"?, "metrics": {…}} or a SenML array');
   }
-  const { ts: rawTs, metrics, ...rest } = body as Record<string, unknown>;
-  const extra = Object.keys(rest);
-  if (extra.length > 0) return refuse(`unknown field "${extra[0]}"`);
-  let ts = receivedAt;
-  if (rawTs !== undefined) {
-    if (typeof rawTs !== 'number' || !Number.isInteger(rawTs)) return refuse('"ts" must be an integer epoch in milliseconds');
-    if (rawTs > receivedAt + MAX_FUTURE_MS) return refuse(`"ts" ${new Date(rawTs).toISOString()} is too far in the future`);
-    if (rawTs < receivedAt - MAX_PAST_MS) return refuse(`"ts" ${new Date(rawTs).toISOString()} is too far in the past`);
-    ts = rawTs;
-  }
-  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
-    return refuse('"metrics" must be an object of metric name → number');
-  }
-  const points: TelemetryPoint[] = [];
-  for (const [metric, value] of Object.entries(metrics)) {
-    const spec = metricSpec(kind, metric);
-    if (!spec) return refuse(`unknown metric "${metric}" for a ${kind} device`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) return refuse(`metric "${metric}" must be a finite number`);
-    if (value < spec.min || value > spec.max) {
-      return refuse(`metric "${metric}" = ${value} is outside ${spec.min}..${spec.max} ${spec.unit}`.trimEnd());
-    }
-    points.push({ deviceId, metric, ts, value });
-  }
-  if (points.length === 0) return refuse('"metrics" is empty');
-  return { ok: true, ts, points };
+  return decodeNative(deviceId, kind, body as Record<string, unknown>, receivedAt);
 }
