@@ -114,6 +114,21 @@ function telemetryStoreContract(kind: TelemetryStore['kind'], open: () => Promis
     expect((await store.latest([d])).get(d)).toEqual({ ts: T0, metrics: { pm25: 12, pm10: 30 } });
   });
 
+  it('keeps the value written last for a repeated device, metric and ts, in range and latest alike', async () => {
+    const d = deviceId('air');
+    await store.write([point(d, 'pm25', T0, 12)]);
+    await store.write([point(d, 'pm25', T0, 13)]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 1 })).toEqual([{ ts: T0, value: 13 }]);
+    expect((await store.latest([d])).get(d)).toEqual({ ts: T0, metrics: { pm25: 13 } });
+    // Within one batch too.
+    await store.write([point(d, 'pm25', T0 + 1000, 1), point(d, 'rh', T0 + 1000, 50), point(d, 'pm25', T0 + 1000, 2)]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 2000 })).toEqual([
+      { ts: T0, value: 13 },
+      { ts: T0 + 1000, value: 2 },
+    ]);
+    expect((await store.latest([d])).get(d)).toEqual({ ts: T0 + 1000, metrics: { pm25: 2, rh: 50 } });
+  });
+
   it('keeps devices and metrics apart and returns latest for a subset or for all', async () => {
     const [a, b, c] = [deviceId('water'), deviceId('noise'), deviceId('speaker')];
     await store.write([

@@ -10,13 +10,24 @@ const AGG_SQL = {
   last: '(array_agg(value ORDER BY ts DESC))[1]',
 } as const;
 
+/**
+ * One point per (device, metric, ts), the last one written winning, as InfluxDB does with a repeated point
+ * (PostgreSQL also refuses to update one row twice in a single INSERT … ON CONFLICT).
+ */
+function lastPerKey(points: readonly TelemetryPoint[]): TelemetryPoint[] {
+  const byKey = new Map<string, TelemetryPoint>();
+  for (const p of points) byKey.set(`${p.deviceId}\n${p.metric}\n${p.ts}`, p);
+  return byKey.size === points.length ? (points as TelemetryPoint[]) : [...byKey.values()];
+}
+
 /** TelemetryStore on the relational Db (PGlite or PostgreSQL): the embedded default. */
 export function createSqlTelemetryStore(db: Db): TelemetryStore {
   return {
     kind: 'sql',
 
-    async write(points: readonly TelemetryPoint[]): Promise<void> {
-      if (points.length === 0) return;
+    async write(batch: readonly TelemetryPoint[]): Promise<void> {
+      if (batch.length === 0) return;
+      const points = lastPerKey(batch);
       const params = [
         points.map((p) => p.deviceId),
         points.map((p) => p.metric),
@@ -27,7 +38,7 @@ export function createSqlTelemetryStore(db: Db): TelemetryStore {
         await tx.query(
           `INSERT INTO telemetry (device_id, metric, ts, value)
            SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[])
-           ON CONFLICT DO NOTHING`,
+           ON CONFLICT (device_id, metric, ts) DO UPDATE SET value = excluded.value`,
           params,
         );
         await tx.query(
