@@ -37,15 +37,45 @@ export async function recordDeadLetters(db: Queryable, letters: readonly NewDead
 
 export interface DeadLetterFilter {
   deviceId?: string;
+  /** Exact topic. */
+  topic?: string;
+  /** Text the reason contains (case-insensitive). */
+  reason?: string;
+  /** Refused at or after, epoch ms. */
+  from?: number;
+  /** Refused before, epoch ms. */
+  to?: number;
+}
+
+export interface DeadLetterPage extends DeadLetterFilter {
+  /** Only letters listed after the one with this id: the next page after a page ending at `before`. */
+  before?: number;
   limit?: number;
 }
 
+/** The WHERE clause of a filter, with its parameters from $1 on. */
+function where(filter: DeadLetterFilter): { sql: string; params: unknown[] } {
+  const params = [
+    filter.deviceId ?? null,
+    filter.topic ?? null,
+    filter.reason === undefined ? null : `%${filter.reason.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+    filter.from === undefined ? null : new Date(filter.from).toISOString(),
+    filter.to === undefined ? null : new Date(filter.to).toISOString(),
+  ];
+  return {
+    sql: `($1::text IS NULL OR device_id = $1) AND ($2::text IS NULL OR topic = $2) AND ($3::text IS NULL OR reason ILIKE $3)
+      AND ($4::timestamptz IS NULL OR ts >= $4) AND ($5::timestamptz IS NULL OR ts < $5)`,
+    params,
+  };
+}
+
 /** Newest first. */
-export async function listDeadLetters(db: Queryable, filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+export async function listDeadLetters(db: Queryable, page: DeadLetterPage = {}): Promise<DeadLetter[]> {
+  const filter = where(page);
   const { rows } = await db.query<{ id: string | number; device_id: string | null; topic: string; payload: string; reason: string; ts: Date }>(
     `SELECT id, device_id, topic, payload, reason, ts FROM dead_letters
-      WHERE ($1::text IS NULL OR device_id = $1) ORDER BY ts DESC, id DESC LIMIT $2`,
-    [filter.deviceId ?? null, filter.limit ?? 100],
+      WHERE ${filter.sql} AND ($6::bigint IS NULL OR (ts, id) < (SELECT ts, id FROM dead_letters WHERE id = $6)) ORDER BY ts DESC, id DESC LIMIT $7`,
+    [...filter.params, page.before ?? null, page.limit ?? 100],
   );
   return rows.map((r) => ({
     id: Number(r.id),
@@ -55,4 +85,11 @@ export async function listDeadLetters(db: Queryable, filter: DeadLetterFilter = 
     reason: r.reason,
     ts: r.ts.getTime(),
   }));
+}
+
+/** How many dead letters match the filter. */
+export async function countDeadLetters(db: Queryable, filter: DeadLetterFilter = {}): Promise<number> {
+  const { sql, params } = where(filter);
+  const { rows } = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM dead_letters WHERE ${sql}`, params);
+  return Number(rows[0]?.count ?? 0);
 }
