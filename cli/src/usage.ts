@@ -11,6 +11,8 @@ Commands:
   migrate                    apply database migrations and seed the Huế areas
   sim [--interval MS]        run the simulated fleet against MQTT_URL, provisioning in the configured database
   bench <name> [args…]       run bench/<name>.ts (JSON lines, the last one the summary)
+  eval nab --data DIR --labels FILE [--results DIR] [--threshold T]
+                             NAB scores (one JSON object) of our detector, or of a published detector's results
   help                       show this help
 
 Configuration comes from the environment (IOC_DATA_DIR, IOC_HTTP_PORT, IOC_MQTT_PORT, MQTT_URL, DATABASE_URL,

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeriesDetector, loadNoveltyModel, type NoveltyModel } from '@ioc/analytics';
+
+const EMBEDDING = 8;
+
+/** The model's novelty written out plainly: robust z-scores, then the newest context vector's nearest earlier one. */
+function referenceNovelty(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(values.length / 2)]!;
+  const deviations = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+  const mad = deviations[Math.floor(values.length / 2)]!;
+  const scale = Math.max(mad * 1.4826, 0.01 * (sorted.at(-1)! - sorted[0]!), 1e-9);
+  const z = values.map((v) => (v - median) / scale);
+  const now = z.slice(-EMBEDDING);
+  let best = Infinity;
+  for (let start = 0; start + 2 * EMBEDDING <= z.length; start++) {
+    let sum = 0;
+    for (let j = 0; j < EMBEDDING; j++) sum += (z[start + j]! - now[j]!) ** 2;
+    best = Math.min(best, sum / EMBEDDING);
+  }
+  return Math.sqrt(best);
+}
+
+/** A deterministic daily-looking series with noise (no Math.random, so failures reproduce). */
+function seasonal(length: number, seed = 1): number[] {
+  let state = seed;
+  const noise = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2;
+  return Array.from({ length }, (_, i) => 20 + 5 * Math.sin((2 * Math.PI * i) / 144) + noise());
+}
+
+describe('environment novelty model (ONNX)', () => {
+  let model: NoveltyModel;
+  beforeAll(async () => {
+    model = await loadNoveltyModel();
+  });
+  afterAll(() => model.close());
+
+  it('computes the documented novelty and likelihood, batching series of equal length', async () => {
+    const a = seasonal(300, 1);
+    const b = seasonal(300, 2).map((v, i) => (i === 299 ? v + 40 : v));
+    const c = seasonal(120, 3);
+    const past = Float32Array.from({ length: 100 }, (_, i) => 0.5 + (i % 10) / 100);
+    const [ra, rb, rc] = await model.score([
+      { values: Float32Array.from(a), pastScores: past },
+      { values: Float32Array.from(b), pastScores: past },
+      { values: Float32Array.from(c), pastScores: Float32Array.of(0) },
+    ]);
+    for (const [result, values] of [[ra, a], [rb, b], [rc, c]] as const) {
+      expect(result!.novelty).toBeCloseTo(referenceNovelty(Array.from(Float32Array.from(values))), 3);
+    }
+    expect(rb!.novelty).toBeGreaterThan(5 * ra!.novelty);
+    const mean = past.reduce((s, v) => s + v, 0) / past.length;
+    expect(ra!.likelihood).toBeGreaterThan(0);
+    expect(rb!.likelihood).toBeGreaterThan(ra!.likelihood);
+    expect(rb!.likelihood).toBeLessThanOrEqual(1);
+    expect(ra!.novelty < mean).toBe(ra!.likelihood < 0.5);
+  });
+});
+
+describe('streaming series detector', () => {
+  let model: NoveltyModel;
+  beforeAll(async () => {
+    model = await loadNoveltyModel();
+  });
+  afterAll(() => model.close());
+
+  it('detects a level shift once, stays quiet on a normal series, and keeps series apart', async () => {
+    const detector = createSeriesDetector(model);
+    const normal = seasonal(1200, 5);
+    const shifted = seasonal(1200, 6).map((v, i) => (i >= 900 ? v + 25 : v));
+    const detections: Record<string, number[]> = { normal: [], shifted: [] };
+    for (let i = 0; i < 1200; i++) {
+      const results = await detector.push([
+        { key: 'normal', value: normal[i]! },
+        { key: 'shifted', value: shifted[i]! },
+      ]);
+      for (const result of results) if (result.detection) detections[result.key]!.push(i);
+      if (i < detector.options.minValues - 1) expect(results.every((r) => r.score === 0)).toBe(true);
+    }
+    expect(detections.normal).toEqual([]);
+    expect(detections.shifted!.length).toBeGreaterThan(0);
+    expect(detections.shifted![0]).toBeGreaterThanOrEqual(900);
+    expect(detections.shifted![0]).toBeLessThan(920);
+    // One detection per episode: the refractory period keeps the shifted series from re-firing right away.
+    expect(detections.shifted!.filter((i) => i < 900 + detector.options.refractory)).toHaveLength(1);
+  });
+});

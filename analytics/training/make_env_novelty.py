@@ -1,0 +1,98 @@
+"""Builds models/env-novelty.onnx: the streaming environment detector's scoring graph.
+
+No weights are learned: the graph is a fixed computation whose few constants (embedding length, smoothing length)
+were chosen by scoring with `npx ioc eval nab` (see models/env-novelty.md). Run with Debian's python3-onnx:
+    /usr/bin/python3 analytics/training/make_env_novelty.py
+"""
+import os
+import sys
+
+import onnx
+from onnx import TensorProto, helper
+
+EMBEDDING = int(os.environ.get('EMBEDDING', 8))  # values per context vector
+SMOOTHING = int(os.environ.get('SMOOTHING', 10))  # novelty scores averaged into the likelihood
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'env-novelty.onnx')
+
+nodes = []
+inits = []
+
+
+def const(name, values, dtype=TensorProto.INT64):
+    inits.append(helper.make_tensor(name, dtype, [len(values)], values))
+    return name
+
+
+def scalar(name, value):
+    inits.append(helper.make_tensor(name, TensorProto.FLOAT, [], [value]))
+    return name
+
+
+def node(op, inputs, output, **attrs):
+    nodes.append(helper.make_node(op, inputs, [output], **attrs))
+    return output
+
+
+def upper_median(x, tag):
+    """Element at sorted index floor(n/2) along axis 1, as [B, 1]: the smallest of the n - floor(n/2) largest."""
+    n = node('Gather', [node('Shape', [x], f'{tag}_shape'), const(f'{tag}_one', [1])], f'{tag}_n')
+    k = node('Sub', [n, node('Div', [n, const(f'{tag}_two', [2])], f'{tag}_half')], f'{tag}_k')
+    top = helper.make_node('TopK', [x, k], [f'{tag}_top', f'{tag}_idx'], axis=1, largest=1, sorted=1)
+    nodes.append(top)
+    return node('Slice', [f'{tag}_top', const(f'{tag}_s', [-1]), const(f'{tag}_e', [2**62]), const(f'{tag}_a', [1])], f'{tag}_median')
+
+
+# Robust standardisation of the window: median and MAD, with a floor of 1 % of the range for flat series.
+window = 'window'
+median = upper_median(window, 'med')
+deviation = node('Abs', [node('Sub', [window, median], 'centred')], 'abs_dev')
+mad = upper_median(deviation, 'mad')
+axis1 = const('axis1', [1])
+spread = node('Sub', [node('ReduceMax', [window], 'wmax', axes=[1], keepdims=1), node('ReduceMin', [window], 'wmin', axes=[1], keepdims=1)], 'range')
+scale = node('Max', [node('Mul', [mad, scalar('mad_to_sigma', 1.4826)], 'sigma'), node('Mul', [spread, scalar('range_floor', 0.01)], 'floor'), scalar('tiny', 1e-9)], 'scale')
+z = node('Div', ['centred', scale], 'z')
+
+# Nearest-neighbour distance of the newest context vector (last EMBEDDING values) to every earlier one that does not
+# overlap it: the "how unlike anything in this window's past is now" novelty.
+squared = []
+for j in range(EMBEDDING):
+    past = node('Slice', [z, const(f'ps{j}', [j]), const(f'pe{j}', [j - (2 * EMBEDDING - 1)]), axis1], f'past{j}')
+    now = node('Slice', [z, const(f'ns{j}', [j - EMBEDDING]), const(f'ne{j}', [j - EMBEDDING + 1 if j < EMBEDDING - 1 else 2**62]), axis1], f'now{j}')
+    diff = node('Sub', [past, now], f'diff{j}')
+    squared.append(node('Mul', [diff, diff], f'sq{j}'))
+total = squared[0]
+for j in range(1, EMBEDDING):
+    total = node('Add', [total, squared[j]], f'sum{j}')
+mean_sq = node('Div', [total, scalar('embedding', float(EMBEDDING))], 'mean_sq')
+novelty_col = node('Sqrt', [node('ReduceMin', [mean_sq], 'min_sq', axes=[1], keepdims=1)], 'novelty_col')
+node('Squeeze', [novelty_col, axis1], 'novelty')
+
+# Likelihood: the latest SMOOTHING novelty scores' mean against the Gaussian of the earlier ones.
+past_scores = 'past_scores'
+mu = node('ReduceMean', [past_scores], 'mu', axes=[1], keepdims=1)
+var = node('Sub', [node('ReduceMean', [node('Mul', [past_scores, past_scores], 'ps_sq')], 'ms', axes=[1], keepdims=1), node('Mul', [mu, mu], 'mu_sq')], 'var')
+sd = node('Add', [node('Sqrt', [node('Relu', [var], 'var_pos')], 'sd0'), scalar('sd_floor', 1e-9)], 'sd')
+recent = node('Slice', [node('Concat', [past_scores, novelty_col], 'all_scores', axis=1), const('rs', [-SMOOTHING]), const('re', [2**62]), axis1], 'recent')
+short = node('ReduceMean', [recent], 'short', axes=[1], keepdims=1)
+zscore = node('Div', [node('Sub', [short, mu], 'excess'), node('Mul', [sd, scalar('sqrt2', 2**0.5)], 'sd_sqrt2')], 'zs')
+likelihood_col = node('Mul', [node('Add', [node('Erf', [zscore], 'erf'), scalar('one', 1.0)], 'erf1'), scalar('half', 0.5)], 'likelihood_col')
+node('Squeeze', [likelihood_col, axis1], 'likelihood')
+
+graph = helper.make_graph(
+    nodes,
+    'env_novelty',
+    [
+        helper.make_tensor_value_info('window', TensorProto.FLOAT, ['batch', 'values']),
+        helper.make_tensor_value_info('past_scores', TensorProto.FLOAT, ['batch', 'scores']),
+    ],
+    [
+        helper.make_tensor_value_info('novelty', TensorProto.FLOAT, ['batch']),
+        helper.make_tensor_value_info('likelihood', TensorProto.FLOAT, ['batch']),
+    ],
+    inits,
+)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='ioc-analytics')
+model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING}) and its Gaussian likelihood (smoothing {SMOOTHING}).'
+onnx.checker.check_model(model)
+onnx.save(model, OUT)
+print(f'wrote {os.path.normpath(OUT)} ({os.path.getsize(OUT)} bytes)', file=sys.stderr)
