@@ -1,4 +1,5 @@
 import type { Logger } from '@ioc/core';
+import type { Spill } from './spill.ts';
 
 export interface BatcherOptions<T> {
   /** What is batched, for log lines: "telemetry points". */
@@ -8,39 +9,59 @@ export interface BatcherOptions<T> {
   batchSize: number;
   /** Longest an item waits before it is written. */
   flushMs: number;
-  /** Items kept while writes fail; beyond it, hasRoom() makes producers wait. */
+  /** Items kept in memory; beyond it, hasRoom() makes producers wait. */
   maxPending: number;
   logger: Logger;
   retryMs?: { first: number; max: number };
+  /**
+   * Where items go while writes fail and more than `spillAt` wait in memory; replayed once writes succeed
+   * again, interleaved with new items. Without it, items wait in memory only.
+   */
+  spill?: Spill<T>;
+  /** Items in memory that start spilling while writes fail (default half of maxPending). */
+  spillAt?: number;
 }
 
 export interface Batcher<T> {
   add(item: T): void;
-  /** Resolves once fewer than maxPending items wait (at once, usually): the producer's backpressure. */
+  /** Resolves once fewer than maxPending items wait in memory (at once, usually): the producer's backpressure. */
   hasRoom(): Promise<void>;
+  /** Items waiting in memory. */
   readonly pending: number;
+  /** Items waiting in the spill. */
+  readonly spilled: number;
   readonly written: number;
   readonly failedWrites: number;
   /** Whether the last write failed and a retry is due. */
   readonly retrying: boolean;
   readonly lastError: string | undefined;
-  /** Stops the timers and makes one last attempt to write what is left; what still fails is logged as lost. */
+  /**
+   * Stops the timers and makes one last attempt to write what is in memory; what still fails goes to the spill
+   * (replayed by the next batcher on it), or without one is logged as lost.
+   */
   close(): Promise<void>;
 }
 
+/** Largest segment the spill is given at once. */
+const SPILL_CHUNK = 10_000;
+
 /**
- * Collects items and writes them in batches. A failed write keeps its batch (in order) and is retried with
- * exponential backoff; nothing is dropped while the batcher runs.
+ * Collects items and writes them in batches, one write at a time. A failed write keeps its batch and is retried
+ * with exponential backoff; while writes fail, memory stays bounded by spilling to disk, and once the spill is
+ * behind too, by making producers wait. Nothing is dropped while the batcher runs.
  */
 export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
-  const { what, write, batchSize, flushMs, maxPending, logger } = options;
+  const { what, write, batchSize, flushMs, maxPending, logger, spill } = options;
   const retry = options.retryMs ?? { first: 100, max: 5000 };
+  const spillAt = options.spillAt ?? Math.floor(maxPending / 2);
   const queue: T[] = [];
   const waiting: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
   let retrying = false;
   let backoff = retry.first;
   let writing: Promise<void> | undefined;
+  let spilling: Promise<void> | undefined;
+  let replayTurn = false;
   let written = 0;
   let failedWrites = 0;
   let lastError: string | undefined;
@@ -54,36 +75,85 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     while (waiting.length > 0 && (queue.length < maxPending || closed)) waiting.shift()?.();
   }
 
+  /** While writes fail, moves the oldest items in memory to the spill. */
+  function maybeSpill(): void {
+    if (!spill || spilling || !retrying || closed || queue.length < spillAt) return;
+    const chunk = queue.splice(0, Math.min(queue.length, SPILL_CHUNK));
+    spilling = spill
+      .append(chunk)
+      .then(
+        () => logger.warn({ spilled: spill.size, pending: queue.length }, `${chunk.length} ${what} spilled to disk while writes fail`),
+        (error: unknown) => {
+          queue.unshift(...chunk);
+          logger.error({ err: error }, `spilling ${chunk.length} ${what} to disk failed; holding producers back`);
+        },
+      )
+      .finally(() => {
+        spilling = undefined;
+        releaseWaiting();
+      });
+  }
+
+  /** The next batch: from the spill when it has items (every other turn while new items arrive too). */
+  async function writeNext(): Promise<number> {
+    const fromSpill = spill !== undefined && spill.size > 0 && (queue.length < batchSize || (replayTurn = !replayTurn));
+    if (fromSpill) {
+      const batch = await spill.next(batchSize);
+      try {
+        await write(batch);
+      } catch (error) {
+        spill.rewind();
+        throw error;
+      }
+      await spill.commit();
+      return batch.length;
+    }
+    const batch = queue.splice(0, batchSize);
+    try {
+      await write(batch);
+    } catch (error) {
+      queue.unshift(...batch);
+      throw error;
+    }
+    return batch.length;
+  }
+
   function flush(): void {
     clearTimeout(timer);
     timer = undefined;
-    if (writing || queue.length === 0) return;
-    const batch = queue.splice(0, batchSize);
-    writing = write(batch).then(
-      () => {
-        written += batch.length;
-        retrying = false;
-        backoff = retry.first;
-      },
-      (error: unknown) => {
-        queue.unshift(...batch);
-        failedWrites++;
-        lastError = (error as Error).message;
-        logger.error({ err: error, pending: queue.length, retryInMs: backoff }, `writing ${batch.length} ${what} failed; retrying`);
-        retrying = true;
-      },
-    ).finally(() => {
-      writing = undefined;
-      releaseWaiting();
-      if (retrying) {
-        schedule(backoff);
-        backoff = Math.min(backoff * 2, retry.max);
-      } else if (queue.length >= batchSize) {
-        flush();
-      } else if (queue.length > 0) {
-        schedule(flushMs);
-      }
-    });
+    if (writing || (queue.length === 0 && !spill?.size)) return;
+    writing = writeNext()
+      .then(
+        (count) => {
+          written += count;
+          retrying = false;
+          backoff = retry.first;
+        },
+        (error: unknown) => {
+          failedWrites++;
+          lastError = (error as Error).message;
+          logger.error({ err: error, pending: queue.length, spilled: spill?.size ?? 0, retryInMs: backoff }, `writing ${what} failed; retrying`);
+          retrying = true;
+        },
+      )
+      .finally(() => {
+        writing = undefined;
+        maybeSpill();
+        releaseWaiting();
+        if (retrying) {
+          schedule(backoff);
+          backoff = Math.min(backoff * 2, retry.max);
+        } else if (queue.length >= batchSize || (spill?.size ?? 0) > 0) {
+          flush();
+        } else if (queue.length > 0) {
+          schedule(flushMs);
+        }
+      });
+  }
+
+  if (spill && spill.size > 0) {
+    logger.info({ spilled: spill.size }, `replaying ${what} spilled to disk`);
+    schedule(0);
   }
 
   return {
@@ -93,7 +163,8 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
         return;
       }
       queue.push(item);
-      if (retrying || writing) return;
+      if (retrying) return maybeSpill();
+      if (writing) return;
       if (queue.length >= batchSize) flush();
       else schedule(flushMs);
     },
@@ -103,6 +174,9 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     },
     get pending() {
       return queue.length;
+    },
+    get spilled() {
+      return spill?.size ?? 0;
     },
     get written() {
       return written;
@@ -120,7 +194,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
       closed = true;
       clearTimeout(timer);
       timer = undefined;
-      while (writing) await writing;
+      while (writing || spilling) await (writing ?? spilling);
       releaseWaiting();
       while (queue.length > 0) {
         const batch = queue.splice(0, batchSize);
@@ -128,8 +202,13 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
           await write(batch);
           written += batch.length;
         } catch (error) {
-          const lost = batch.length + queue.splice(0).length;
-          logger.error({ err: error }, `${lost} ${what} could not be written before stop and are lost`);
+          const rest = [...batch, ...queue.splice(0)];
+          if (spill) {
+            await spill.append(rest);
+            logger.warn({ err: error }, `${rest.length} ${what} could not be written before stop; spilled to disk for the next start`);
+          } else {
+            logger.error({ err: error }, `${rest.length} ${what} could not be written before stop and are lost`);
+          }
         }
       }
     },

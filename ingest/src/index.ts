@@ -17,9 +17,11 @@ import {
   type TelemetryPoint,
   type TelemetryStore,
 } from '@ioc/core';
+import { join } from 'node:path';
 import { createBatcher } from './batcher.ts';
 import { deadLetter } from './dead-letter.ts';
 import { createDeviceKinds } from './device-kinds.ts';
+import { openSpill } from './spill.ts';
 
 export interface IngestDeps {
   config: IocConfig;
@@ -32,9 +34,16 @@ export interface IngestDeps {
   batchSize?: number;
   /** Longest a reading waits before it is written, in ms (default 100). */
   flushMs?: number;
+  /** Readings held in memory while the store is down (default 100,000); half of it starts spilling to disk. */
+  maxPending?: number;
+  /**
+   * MQTT client id of the persistent session (default `ioc-ingest`): the broker keeps QoS 1 telemetry for it
+   * while ingest restarts. Several ingest processes on one broker need different ids.
+   */
+  clientId?: string;
 }
 
-/** Readings (and dead letters) held while their store is down; beyond it ingest stops acknowledging MQTT messages. */
+/** Readings (and dead letters) held in memory while their store is down; beyond it ingest stops acknowledging MQTT messages. */
 const MAX_PENDING = 100_000;
 const LOOKUP_RETRY_MAX_MS = 5000;
 
@@ -43,7 +52,8 @@ const LOOKUP_RETRY_MAX_MS = 5000;
  * and writes it to the TelemetryStore in batches. Anything invalid becomes a dead letter with its reason.
  */
 export function createIngestService(deps: IngestDeps): Service {
-  const { db, telemetry, mqttConnect, clock = systemClock, batchSize = 1000, flushMs = 100 } = deps;
+  const { config, db, telemetry, mqttConnect, clock = systemClock, batchSize = 1000, flushMs = 100 } = deps;
+  const { maxPending = MAX_PENDING, clientId = 'ioc-ingest' } = deps;
   const logger = deps.logger.child({ service: 'ingest' });
   const kinds = createDeviceKinds(db);
   const points = createBatcher<TelemetryPoint>({
@@ -51,15 +61,16 @@ export function createIngestService(deps: IngestDeps): Service {
     write: (batch) => telemetry.write(batch),
     batchSize,
     flushMs,
-    maxPending: MAX_PENDING,
+    maxPending,
     logger,
+    spill: openSpill<TelemetryPoint>(join(config.dataDir, 'ingest', 'spill')),
   });
   const letters = createBatcher<NewDeadLetter>({
     what: 'dead letters',
     write: (batch) => recordDeadLetters(db, batch),
     batchSize,
     flushMs,
-    maxPending: MAX_PENDING,
+    maxPending,
     logger,
   });
   let client: MqttClient | undefined;
@@ -109,7 +120,8 @@ export function createIngestService(deps: IngestDeps): Service {
 
   async function start(): Promise<void> {
     if (client) return;
-    const connection = await mqttConnect('ingest');
+    // A persistent session: while ingest is away (restart, crash) the broker queues its QoS 1 telemetry.
+    const connection = await mqttConnect('ingest', { clientId, clean: false });
     // mqtt.js acknowledges a QoS 1 message (and reads the next) only once this callback runs: that is the
     // backpressure that holds messages at the broker while the stores cannot keep up.
     connection.handleMessage = (packet, callback) => {
@@ -141,7 +153,7 @@ export function createIngestService(deps: IngestDeps): Service {
       received,
       written: points.written,
       deadLetters,
-      pending: { points: points.pending, deadLetters: letters.pending },
+      pending: { points: points.pending, spilled: points.spilled, deadLetters: letters.pending },
       failedWrites: points.failedWrites + letters.failedWrites,
       lastError: points.lastError ?? letters.lastError ?? null,
     };

@@ -15,7 +15,7 @@ import {
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createIngestService } from '@ioc/ingest';
+import { createIngestService, type IngestDeps } from '@ioc/ingest';
 
 const SERVICE_TOKEN = 'ingest-test-service-token-42';
 
@@ -28,6 +28,11 @@ export interface IngestFixture {
   telemetry: TelemetryStore;
   ingest: Service;
   url: string;
+  /**
+   * Stops ingest and starts a new one on the same data directory and MQTT client id (a process restart),
+   * running `whileStopped` in between.
+   */
+  restartIngest(whileStopped?: () => Promise<void>): Promise<void>;
   /** Registers an air station and returns an MQTT connection logged in as it. */
   device(id: string): Promise<MqttClient>;
   /** A service connection (services may publish anywhere under ioc/, e.g. for devices that do not exist). */
@@ -35,9 +40,13 @@ export interface IngestFixture {
   close(): Promise<void>;
 }
 
-/** `openStore` picks the TelemetryStore (default: the SQL adapter on the same PGlite). */
+/**
+ * `openStore` picks the TelemetryStore (default: the SQL adapter on the same PGlite); `options` tune ingest
+ * (e.g. a small maxPending to make it spill).
+ */
 export async function startIngestFixture(
   openStore: (db: Db) => Promise<TelemetryStore> | TelemetryStore = createSqlTelemetryStore,
+  options: Pick<IngestDeps, 'maxPending' | 'batchSize'> = {},
 ): Promise<IngestFixture> {
   const dir = tempDir();
   const db = await createPgliteDb();
@@ -49,7 +58,8 @@ export async function startIngestFixture(
   const url = `mqtt://127.0.0.1:${gateway.port}`;
   const mqttConnect = createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN });
   const telemetry = await openStore(db);
-  const ingest = createIngestService({ config, logger, db, telemetry, mqttConnect, flushMs: 20 });
+  const newIngest = () => createIngestService({ config, logger, db, telemetry, mqttConnect, flushMs: 20, ...options });
+  let ingest = newIngest();
   await ingest.start();
   const clients: MqttClient[] = [];
   const track = (client: MqttClient) => (clients.push(client), client);
@@ -59,8 +69,16 @@ export async function startIngestFixture(
     logger,
     gateway,
     telemetry,
-    ingest,
+    get ingest() {
+      return ingest;
+    },
     url,
+    async restartIngest(whileStopped) {
+      await ingest.stop();
+      await whileStopped?.();
+      ingest = newIngest();
+      await ingest.start();
+    },
     async device(id) {
       const { token } = await createDevice(db, { id, kind: 'air' });
       return track(await mqtt.connectAsync(url, { username: id, password: token, reconnectPeriod: 0 }));
