@@ -1,18 +1,26 @@
-import type { Queryable } from './db/types.ts';
+import type { Db, Queryable } from './db/types.ts';
 import { isDeviceKind, type DeviceKind } from './catalogue.ts';
 import { generateToken, hashToken } from './secrets.ts';
 import { isDeviceId } from './topics.ts';
 
-/** A registered device as stored (no secret). */
+/** Free-form facts about a device (model, owner, installation notes…). */
+export type DeviceAttributes = Record<string, string | number | boolean>;
+
+/** A registered device as stored (no secret). Times are epoch ms. */
 export interface Device {
   id: string;
   kind: DeviceKind;
   areaId: string | null;
   lat: number | null;
   lon: number | null;
+  attributes: DeviceAttributes;
   enabled: boolean;
+  /** When its token was revoked; null while it has a valid token. */
+  revokedAt: number | null;
   online: boolean;
   lastSeen: number | null;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface NewDevice {
@@ -21,12 +29,17 @@ export interface NewDevice {
   areaId?: string | null;
   lat?: number | null;
   lon?: number | null;
+  attributes?: DeviceAttributes;
+  enabled?: boolean;
 }
+
+/** Changes to a device; omitted fields stay as they are, null clears area or location. */
+export type DeviceChanges = Partial<Omit<NewDevice, 'id'>>;
 
 /** A request that breaks a rule of the registry; `code` is stable for API errors. */
 export class DeviceError extends Error {
   constructor(
-    readonly code: 'invalid_device' | 'device_exists' | 'unknown_area',
+    readonly code: 'invalid_device' | 'device_exists' | 'unknown_area' | 'unknown_device',
     message: string,
   ) {
     super(message);
@@ -40,12 +53,16 @@ interface DeviceRow {
   area_id: string | null;
   lat: number | null;
   lon: number | null;
+  attributes: DeviceAttributes;
   enabled: boolean;
+  revoked_at: Date | null;
   online: boolean;
   last_seen: Date | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
-const COLUMNS = 'id, kind, area_id, lat, lon, enabled, online, last_seen';
+const COLUMNS = 'id, kind, area_id, lat, lon, attributes, enabled, revoked_at, online, last_seen, created_at, updated_at';
 
 function toDevice(row: DeviceRow): Device {
   return {
@@ -54,49 +71,185 @@ function toDevice(row: DeviceRow): Device {
     areaId: row.area_id,
     lat: row.lat,
     lon: row.lon,
+    attributes: row.attributes,
     enabled: row.enabled,
+    revokedAt: row.revoked_at ? row.revoked_at.getTime() : null,
     online: row.online,
     lastSeen: row.last_seen ? row.last_seen.getTime() : null,
+    createdAt: row.created_at.getTime(),
+    updatedAt: row.updated_at.getTime(),
   };
 }
 
-function validate(device: NewDevice): void {
-  if (!isDeviceId(device.id)) {
+const MAX_ATTRIBUTES = 50;
+const MAX_ATTRIBUTE_KEY = 64;
+const MAX_ATTRIBUTE_TEXT = 512;
+
+function validateAttributes(attributes: unknown): void {
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
+    throw new DeviceError('invalid_device', 'attributes must be an object of names to strings, numbers or booleans');
+  }
+  const entries = Object.entries(attributes);
+  if (entries.length > MAX_ATTRIBUTES) throw new DeviceError('invalid_device', `at most ${MAX_ATTRIBUTES} attributes`);
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > MAX_ATTRIBUTE_KEY) {
+      throw new DeviceError('invalid_device', `attribute names are 1-${MAX_ATTRIBUTE_KEY} characters ("${key.slice(0, 80)}")`);
+    }
+    const ok =
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && value.length <= MAX_ATTRIBUTE_TEXT);
+    if (!ok) throw new DeviceError('invalid_device', `attribute "${key}" must be a boolean, a finite number or text of at most ${MAX_ATTRIBUTE_TEXT} characters`);
+  }
+}
+
+function validateLocation(lat: number | null | undefined, lon: number | null | undefined): void {
+  if ((lat == null) !== (lon == null)) throw new DeviceError('invalid_device', 'lat and lon go together');
+  if (lat != null && !(lat >= -90 && lat <= 90)) throw new DeviceError('invalid_device', `lat ${lat} is outside -90..90`);
+  if (lon != null && !(lon >= -180 && lon <= 180)) throw new DeviceError('invalid_device', `lon ${lon} is outside -180..180`);
+}
+
+/** Throws the DeviceError a registration would get for `device`, without touching the database. */
+export function validateNewDevice(device: NewDevice): void {
+  if (typeof device.id !== 'string' || !isDeviceId(device.id)) {
     throw new DeviceError('invalid_device', `device id "${device.id}" must be 1-64 letters, digits, '.', '_' or '-'`);
   }
   if (!isDeviceKind(device.kind)) throw new DeviceError('invalid_device', `unknown device kind "${device.kind}"`);
-  const { lat, lon } = device;
-  if ((lat == null) !== (lon == null)) throw new DeviceError('invalid_device', 'lat and lon go together');
-  if (lat != null && (lat < -90 || lat > 90)) throw new DeviceError('invalid_device', `lat ${lat} is outside -90..90`);
-  if (lon != null && (lon < -180 || lon > 180)) throw new DeviceError('invalid_device', `lon ${lon} is outside -180..180`);
+  validateLocation(device.lat, device.lon);
+  if (device.attributes !== undefined) validateAttributes(device.attributes);
+}
+
+async function checkAreas(db: Queryable, areaIds: ReadonlyArray<string | null | undefined>): Promise<void> {
+  const wanted = [...new Set(areaIds.filter((a): a is string => !!a))];
+  if (wanted.length === 0) return;
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM areas WHERE id = ANY($1::text[])', [wanted]);
+  const known = new Set(rows.map((r) => r.id));
+  const missing = wanted.find((id) => !known.has(id));
+  if (missing) throw new DeviceError('unknown_area', `unknown area "${missing}"`);
+}
+
+async function insertDevice(db: Queryable, device: NewDevice, token: string): Promise<Device | undefined> {
+  const { rows } = await db.query<DeviceRow>(
+    `INSERT INTO devices (id, kind, area_id, lat, lon, attributes, enabled, token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      device.id,
+      device.kind,
+      device.areaId ?? null,
+      device.lat ?? null,
+      device.lon ?? null,
+      JSON.stringify(device.attributes ?? {}),
+      device.enabled ?? true,
+      hashToken(token),
+    ],
+  );
+  return rows[0] && toDevice(rows[0]);
 }
 
 /** Registers a device and returns its token, which is shown once and stored only as a hash. */
 export async function createDevice(db: Queryable, device: NewDevice): Promise<{ device: Device; token: string }> {
-  validate(device);
-  if (device.areaId) {
-    const { rows } = await db.query('SELECT 1 FROM areas WHERE id = $1', [device.areaId]);
-    if (rows.length === 0) throw new DeviceError('unknown_area', `unknown area "${device.areaId}"`);
-  }
+  validateNewDevice(device);
+  await checkAreas(db, [device.areaId]);
   const token = generateToken();
+  const created = await insertDevice(db, device, token);
+  if (!created) throw new DeviceError('device_exists', `device "${device.id}" already exists`);
+  return { device: created, token };
+}
+
+/** One refused entry of a bulk registration; `index` counts from 0 in the given list. */
+export interface BulkDeviceError {
+  index: number;
+  id: string;
+  code: DeviceError['code'];
+  message: string;
+}
+
+/**
+ * Registers many devices at once, all or nothing: when any entry is refused (invalid, duplicated in the list,
+ * already registered, unknown area) nothing is stored and every refusal is returned.
+ */
+export async function createDevices(
+  db: Db,
+  devices: readonly NewDevice[],
+): Promise<{ ok: true; created: Array<{ device: Device; token: string }> } | { ok: false; errors: BulkDeviceError[] }> {
+  const errors: BulkDeviceError[] = [];
+  const seen = new Set<string>();
+  devices.forEach((device, index) => {
+    try {
+      validateNewDevice(device);
+      if (seen.has(device.id)) throw new DeviceError('device_exists', `device "${device.id}" appears twice`);
+      seen.add(device.id);
+    } catch (error) {
+      if (!(error instanceof DeviceError)) throw error;
+      errors.push({ index, id: String(device.id), code: error.code, message: error.message });
+    }
+  });
+  const { rows: existing } = await db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[])', [[...seen]]);
+  const taken = new Set(existing.map((r) => r.id));
+  const { rows: areas } = await db.query<{ id: string }>('SELECT id FROM areas');
+  const knownAreas = new Set(areas.map((r) => r.id));
+  devices.forEach((device, index) => {
+    if (taken.has(device.id)) errors.push({ index, id: device.id, code: 'device_exists', message: `device "${device.id}" already exists` });
+    if (device.areaId && !knownAreas.has(device.areaId)) {
+      errors.push({ index, id: device.id, code: 'unknown_area', message: `unknown area "${device.areaId}"` });
+    }
+  });
+  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.index - b.index) };
+  const insertAll = async (tx: Queryable) => {
+    const created: Array<{ device: Device; token: string }> = [];
+    for (const device of devices) {
+      const token = generateToken();
+      const row = await insertDevice(tx, device, token);
+      if (!row) throw new DeviceError('device_exists', `device "${device.id}" already exists`);
+      created.push({ device: row, token });
+    }
+    return created;
+  };
+  return { ok: true, created: await db.transaction(insertAll) };
+}
+
+/** Applies `changes` to a device; undefined when it is unknown. */
+export async function updateDevice(db: Queryable, id: string, changes: DeviceChanges): Promise<Device | undefined> {
+  const current = await getDevice(db, id);
+  if (!current) return undefined;
+  const next = {
+    kind: changes.kind ?? current.kind,
+    areaId: changes.areaId === undefined ? current.areaId : changes.areaId,
+    lat: changes.lat === undefined ? current.lat : changes.lat,
+    lon: changes.lon === undefined ? current.lon : changes.lon,
+    attributes: changes.attributes ?? current.attributes,
+    enabled: changes.enabled ?? current.enabled,
+  };
+  validateNewDevice({ id, ...next });
+  await checkAreas(db, [next.areaId]);
   const { rows } = await db.query<DeviceRow>(
-    `INSERT INTO devices (id, kind, area_id, lat, lon, token_hash) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-    [device.id, device.kind, device.areaId ?? null, device.lat ?? null, device.lon ?? null, hashToken(token)],
+    `UPDATE devices SET kind = $2, area_id = $3, lat = $4, lon = $5, attributes = $6, enabled = $7, updated_at = now()
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, next.kind, next.areaId, next.lat, next.lon, JSON.stringify(next.attributes), next.enabled],
   );
-  const row = rows[0];
-  if (!row) throw new DeviceError('device_exists', `device "${device.id}" already exists`);
-  return { device: toDevice(row), token };
+  return rows[0] && toDevice(rows[0]);
 }
 
 /** Issues a new token for an existing device (the old one stops working); undefined when the device is unknown. */
 export async function rotateDeviceToken(db: Queryable, id: string): Promise<string | undefined> {
   const token = generateToken();
-  const { rows } = await db.query('UPDATE devices SET token_hash = $2, updated_at = now() WHERE id = $1 RETURNING id', [
+  const { rows } = await db.query('UPDATE devices SET token_hash = $2, revoked_at = NULL, updated_at = now() WHERE id = $1 RETURNING id', [
     id,
     hashToken(token),
   ]);
   return rows.length > 0 ? token : undefined;
+}
+
+/**
+ * Revokes a device's token: the stored hash is replaced by the hash of a secret nobody keeps, so no token
+ * works until a new one is issued with rotateDeviceToken. Undefined when the device is unknown.
+ */
+export async function revokeDeviceToken(db: Queryable, id: string): Promise<Device | undefined> {
+  const { rows } = await db.query<DeviceRow>(
+    `UPDATE devices SET token_hash = $2, revoked_at = now(), updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, hashToken(generateToken())],
+  );
+  return rows[0] && toDevice(rows[0]);
 }
 
 export async function getDevice(db: Queryable, id: string): Promise<Device | undefined> {
@@ -124,5 +277,24 @@ export async function getDeviceCredentials(
 
 /** Records a device going online or offline. */
 export async function setDeviceOnline(db: Queryable, id: string, online: boolean, at: number): Promise<void> {
-  await db.query('UPDATE devices SET online = $2, last_seen = $3 WHERE id = $1', [id, online, new Date(at).toISOString()]);
+  await recordDevicePresence(db, [{ id, online, lastSeen: at }]);
+}
+
+/** A device's presence to store: when it was last seen and, when it changed, whether it is online. */
+export interface DevicePresence {
+  id: string;
+  online?: boolean;
+  lastSeen: number;
+}
+
+/** Stores many presences in one statement; last_seen never moves backwards. */
+export async function recordDevicePresence(db: Queryable, presences: readonly DevicePresence[]): Promise<void> {
+  if (presences.length === 0) return;
+  await db.query(
+    `UPDATE devices AS d SET online = COALESCE(p.online, d.online),
+            last_seen = CASE WHEN d.last_seen IS NULL OR p.last_seen > d.last_seen THEN p.last_seen ELSE d.last_seen END
+       FROM unnest($1::text[], $2::boolean[], $3::timestamptz[]) AS p (id, online, last_seen)
+      WHERE d.id = p.id`,
+    [presences.map((p) => p.id), presences.map((p) => p.online ?? null), presences.map((p) => new Date(p.lastSeen).toISOString())],
+  );
 }

@@ -101,9 +101,13 @@ function dbContract(kind: Db['kind'], open: () => Promise<Subject>): void {
       areaId: communeId,
       lat: 16.47,
       lon: 107.58,
+      attributes: {},
       enabled: true,
+      revokedAt: null,
       online: false,
       lastSeen: null,
+      createdAt: expect.any(Number),
+      updatedAt: device.createdAt,
     });
     const credentials = await getDeviceCredentials(db, 'air-hue-01');
     expect(credentials?.tokenHash).not.toContain(token);

@@ -1,43 +1,80 @@
-import { getDeviceCredentials, verifyToken, type Clock, type DeviceKind, type Queryable } from '@ioc/core';
+import {
+  getDeviceCredentials,
+  getMqttAccountCredentials,
+  isDeviceId,
+  parseAccountUsername,
+  verifyToken,
+  type Clock,
+  type Queryable,
+} from '@ioc/core';
+import type { Identity } from './identity.ts';
 
-type Stored = { tokenHash: string; enabled: boolean; kind: DeviceKind };
+type Stored = { tokenHash: string; enabled: boolean; identity: Identity };
 
-export type DeviceCheck = { ok: true; kind: DeviceKind } | { ok: false; reason: 'unknown device' | 'device disabled' | 'wrong token' };
-
-/** How long a cached credential is trusted before it is read again (so disabling a device takes effect). */
-const CACHE_TTL_MS = 60_000;
+export type CredentialCheck = { ok: true; identity: Identity } | { ok: false; reason: 'unknown user' | 'account disabled' | 'wrong token' };
 
 /**
- * Checks device tokens against the stored SHA-256 hashes, keeping each known device's hash in memory so
- * reconnects do not always hit the database. A miss, an expired entry or a mismatch reads the database again.
+ * How long a cached credential is trusted. Changes made through the dashboard or CLI are announced on the bus
+ * and evict the entry at once (revocation.ts); the TTL only bounds how long a change made behind the IOC's
+ * back (plain SQL) or announced while this gateway was unreachable takes to be noticed.
  */
-export function createDeviceCredentials(db: Queryable, clock: Clock) {
+export const CREDENTIAL_CACHE_TTL_MS = 10 * 60_000;
+
+async function load(db: Queryable, username: string): Promise<Stored | undefined> {
+  const account = parseAccountUsername(username);
+  if (account) {
+    const stored = await getMqttAccountCredentials(db, account.role, account.name);
+    if (!stored) return undefined;
+    const identity: Identity =
+      account.role === 'admin'
+        ? { type: 'admin', name: account.name }
+        : { type: 'integration', name: account.name, topicRoot: stored.topicRoot as string };
+    return { tokenHash: stored.tokenHash, enabled: stored.enabled, identity };
+  }
+  if (!isDeviceId(username)) return undefined;
+  const stored = await getDeviceCredentials(db, username);
+  return stored && { tokenHash: stored.tokenHash, enabled: stored.enabled, identity: { type: 'device', deviceId: username, kind: stored.kind } };
+}
+
+/**
+ * Token logins of devices and accounts (integration, admin), checked against the stored SHA-256 hashes in
+ * constant time. Each known username's hash is kept in memory, so a reconnect costs one hash and no database
+ * round-trip; a miss, an expired entry or a mismatch (the token may just have been rotated) reads it again.
+ */
+export function createCredentials(db: Queryable, clock: Clock) {
   const cache = new Map<string, Stored & { readAt: number }>();
 
-  async function read(deviceId: string): Promise<Stored | undefined> {
-    const stored = await getDeviceCredentials(db, deviceId);
-    if (stored) cache.set(deviceId, { ...stored, readAt: clock.now() });
-    else cache.delete(deviceId);
+  async function read(username: string): Promise<Stored | undefined> {
+    const stored = await load(db, username);
+    if (stored) cache.set(username, { ...stored, readAt: clock.now() });
+    else cache.delete(username);
     return stored;
   }
 
-  function judge(stored: Stored | undefined, token: string): DeviceCheck {
-    if (!stored) return { ok: false, reason: 'unknown device' };
+  function judge(stored: Stored | undefined, token: string): CredentialCheck {
+    if (!stored) return { ok: false, reason: 'unknown user' };
     if (!verifyToken(token, stored.tokenHash)) return { ok: false, reason: 'wrong token' };
-    if (!stored.enabled) return { ok: false, reason: 'device disabled' };
-    return { ok: true, kind: stored.kind };
+    if (!stored.enabled) return { ok: false, reason: 'account disabled' };
+    return { ok: true, identity: stored.identity };
   }
 
   return {
-    async check(deviceId: string, token: string): Promise<DeviceCheck> {
-      const cached = cache.get(deviceId);
-      if (cached && clock.now() - cached.readAt < CACHE_TTL_MS) {
+    async check(username: string, token: string): Promise<CredentialCheck> {
+      const cached = cache.get(username);
+      if (cached && clock.now() - cached.readAt < CREDENTIAL_CACHE_TTL_MS) {
         const verdict = judge(cached, token);
         if (verdict.ok) return verdict;
       }
-      return judge(await read(deviceId), token);
+      return judge(await read(username), token);
+    },
+    /** Drops a cached credential, so the next login reads the database. */
+    forget(username: string): void {
+      cache.delete(username);
+    },
+    get size(): number {
+      return cache.size;
     },
   };
 }
 
-export type DeviceCredentials = ReturnType<typeof createDeviceCredentials>;
+export type Credentials = ReturnType<typeof createCredentials>;

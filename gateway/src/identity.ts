@@ -1,8 +1,12 @@
 import type { Client } from 'aedes';
-import type { DeviceKind } from '@ioc/core';
+import { SERVICE_USER_PREFIX, accountUsername, type DeviceKind } from '@ioc/core';
 
 /** Who is behind an authenticated MQTT connection. */
-export type Identity = { type: 'device'; deviceId: string; kind: DeviceKind } | { type: 'service'; name: string };
+export type Identity =
+  | { type: 'device'; deviceId: string; kind: DeviceKind }
+  | { type: 'service'; name: string }
+  | { type: 'integration'; name: string; topicRoot: string }
+  | { type: 'admin'; name: string };
 
 const IDENTITY = Symbol('ioc.identity');
 const REMOTE = Symbol('ioc.remoteAddress');
@@ -21,7 +25,19 @@ export function identityOf(client: Client | null): Identity | undefined {
 
 export function describeIdentity(identity: Identity | undefined): string {
   if (!identity) return 'an unauthenticated client';
-  return identity.type === 'device' ? `device "${identity.deviceId}"` : `service "${identity.name}"`;
+  return identity.type === 'device' ? `device "${identity.deviceId}"` : `${identity.type} "${identity.name}"`;
+}
+
+/** The MQTT username the identity logs in with (a device id, `svc:<name>`, `int:<name>`, `admin:<name>`). */
+export function usernameOf(identity: Identity): string {
+  switch (identity.type) {
+    case 'device':
+      return identity.deviceId;
+    case 'service':
+      return SERVICE_USER_PREFIX + identity.name;
+    default:
+      return accountUsername({ role: identity.type, name: identity.name });
+  }
 }
 
 /** Remembered when the socket is accepted: a destroyed socket no longer knows its peer. */

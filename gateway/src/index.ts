@@ -1,12 +1,11 @@
 import type { Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
-import { createAuthenticate } from './authenticate.ts';
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
-import { createDeviceCredentials } from './credentials.ts';
 import { identityOf } from './identity.ts';
 import { closeServer, createTcpListener, listen } from './listener.ts';
+import { createSecurity, type SecurityOptions } from './security.ts';
 import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
 
@@ -17,6 +16,8 @@ export interface GatewayDeps {
   logger: Logger;
   db: Db;
   clock?: Clock;
+  /** Audit and presence write intervals, login backoff (security.ts). */
+  security?: SecurityOptions;
 }
 
 export type GatewayService = Service & { readonly port: number };
@@ -28,16 +29,14 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   const stats = createStats();
   const writer = createBackgroundWriter(logger);
   const services = new Set<Client>();
-  let running: { broker: Aedes; server: Server; port: number; status: ReturnType<typeof createDeviceStatus> } | undefined;
+  let running:
+    | { broker: Aedes; server: Server; port: number; status: ReturnType<typeof createDeviceStatus>; security: ReturnType<typeof createSecurity> }
+    | undefined;
 
   async function start(): Promise<void> {
     if (running) return;
-    const authenticate = createAuthenticate({
-      serviceToken: config.serviceToken,
-      credentials: createDeviceCredentials(db, clock),
-      logger,
-      stats,
-    });
+    const security = createSecurity({ db, clock, logger, stats, serviceToken: config.serviceToken, options: deps.security });
+    const authenticate = security.authenticate;
     const broker = new Aedes({
       authenticate: (client, username, password, done) =>
         authenticate(client, username, password, (error, success) => {
@@ -51,7 +50,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         return packet;
       },
     });
-    const status = createDeviceStatus({ broker, db, clock, logger, writer });
+    const status = createDeviceStatus({ broker, clock, logger, presence: security.presence });
     broker.on('clientReady', (client) => {
       if (identityOf(client)?.type === 'service') services.add(client);
       status.ready(client);
@@ -66,23 +65,24 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'MQTT client error'));
     broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'MQTT connection error'));
     await broker.listen();
+    await security.attach(broker);
     const server = createTcpListener(broker);
     const port = await listen(server, config.mqttPort).catch(async (error: unknown) => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       throw new Error(`the MQTT gateway cannot listen on port ${config.mqttPort}: ${(error as Error).message}`);
     });
-    running = { broker, server, port, status };
+    running = { broker, server, port, status, security };
     logger.info({ port }, 'MQTT gateway listening');
   }
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, server } = running;
+    const { broker, server, security } = running;
     running = undefined;
     const closed = closeServer(server);
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
-    await writer.idle();
+    await Promise.all([writer.idle(), security.drain()]);
     logger.info('MQTT gateway stopped');
   }
 
@@ -94,6 +94,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       messages: { in: stats.messagesIn, out: stats.messagesOut },
       authFailures: stats.authFailures,
       refused: { publishes: stats.refusedPublishes, subscriptions: stats.refusedSubscriptions },
+      security: running?.security.health() ?? null,
       pendingDbWrites: writer.queued,
       failedDbWrites: writer.failures,
     };

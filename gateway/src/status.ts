@@ -1,7 +1,7 @@
 import type { Aedes, Client } from 'aedes';
-import { deviceTopic, setDeviceOnline, type Clock, type Logger, type Queryable } from '@ioc/core';
-import type { BackgroundWriter } from './background.ts';
+import { deviceTopic, type Clock, type Logger } from '@ioc/core';
 import { identityOf } from './identity.ts';
+import type { PresenceWriter } from './presence.ts';
 
 /**
  * Device presence: the retained `ioc/v1/devices/{id}/status` and devices.online/last_seen. A device counts as
@@ -9,8 +9,8 @@ import { identityOf } from './identity.ts';
  * takeover, where the old connection closes after the new one has logged in) it is marked offline only when
  * the last one closes.
  */
-export function createDeviceStatus(deps: { broker: Aedes; db: Queryable; clock: Clock; logger: Logger; writer: BackgroundWriter }) {
-  const { broker, db, clock, logger, writer } = deps;
+export function createDeviceStatus(deps: { broker: Aedes; clock: Clock; logger: Logger; presence: PresenceWriter }) {
+  const { broker, clock, logger, presence } = deps;
   const connections = new Map<string, Set<Client>>();
   const announcedOnline = new Set<string>();
 
@@ -29,7 +29,7 @@ export function createDeviceStatus(deps: { broker: Aedes; db: Queryable; clock: 
         if (error) logger.error({ err: error, deviceId }, 'could not publish device status');
       },
     );
-    writer.run(`device "${deviceId}" ${online ? 'online' : 'offline'}`, () => setDeviceOnline(db, deviceId, online, ts));
+    presence.changed(deviceId, online, ts);
   }
 
   function forget(client: Client, deviceId: string): void {

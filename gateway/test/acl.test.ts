@@ -73,9 +73,9 @@ describe('gateway topic ACL', () => {
     await service.endAsync();
   });
 
-  it('lets services subscribe under ioc/ only', async () => {
+  it('lets services subscribe to anything, $SYS included', async () => {
     const service = await serviceLogin(f.url, 'acl-sub');
-    expect(await subscribeGranted(service, ['ioc/#', 'ioc/v1/devices/+/cmd', '#', '$SYS/#'])).toEqual([1, 1, 128, 128]);
+    expect(await subscribeGranted(service, ['ioc/#', 'ioc/v1/devices/+/cmd', '#', '$SYS/#', 'frigate/#'])).toEqual([1, 1, 1, 1, 1]);
     await service.endAsync();
   });
 });

@@ -25,7 +25,7 @@ export interface DeviceRoutesOptions {
   onCreated?: (device: Device) => void;
 }
 
-const DEVICE_ERROR_STATUS: Record<DeviceError['code'], number> = { invalid_device: 400, unknown_area: 400, device_exists: 409 };
+const DEVICE_ERROR_STATUS: Record<DeviceError['code'], number> = { invalid_device: 400, unknown_area: 400, device_exists: 409, unknown_device: 404 };
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, { db, telemetry, guard, onCreated }) => {
   app.addHook('onRequest', guard('viewer'));

@@ -1,0 +1,68 @@
+import type { Aedes } from 'aedes';
+import type { Clock, Logger, Queryable } from '@ioc/core';
+import { createAuditLog } from './audit-log.ts';
+import { createAuthenticate } from './authenticate.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { createConnections } from './connections.ts';
+import { createCredentials } from './credentials.ts';
+import { identityOf } from './identity.ts';
+import { createPresenceWriter } from './presence.ts';
+import { listenForCredentialChanges } from './revocation.ts';
+import type { GatewayStats } from './stats.ts';
+
+export interface SecurityOptions {
+  /** How often buffered audit events are written (default 1 s). */
+  auditIntervalMs?: number;
+  /** How often last-seen times are written (default 5 s); going online/offline is written at once. */
+  presenceIntervalMs?: number;
+  /** Login backoff per username and per IP (defaults in backoff.ts). */
+  backoff?: { username: BackoffPolicy; ip: BackoffPolicy };
+}
+
+/**
+ * The gateway's identity side in one place: token logins with cached credentials and backoff, the audit log,
+ * devices' batched presence, and revocation announced on the bus. `attach` hooks it to a started broker.
+ */
+export function createSecurity(deps: {
+  db: Queryable;
+  clock: Clock;
+  logger: Logger;
+  stats: GatewayStats;
+  serviceToken: string | undefined;
+  options?: SecurityOptions;
+}) {
+  const { db, clock, logger, stats, serviceToken, options = {} } = deps;
+  const audit = createAuditLog({ db, clock, logger, intervalMs: options.auditIntervalMs });
+  const presence = createPresenceWriter({ db, logger, intervalMs: options.presenceIntervalMs });
+  const credentials = createCredentials(db, clock);
+  const connections = createConnections(audit);
+  const authenticate = createAuthenticate({ serviceToken, credentials, logger, stats, clock, audit, backoff: options.backoff });
+
+  return {
+    authenticate,
+    audit,
+    presence,
+    async attach(broker: Aedes): Promise<void> {
+      broker.on('clientReady', (client) => connections.add(client));
+      broker.on('publish', (_packet, client) => {
+        const identity = client && identityOf(client);
+        if (identity?.type === 'device') presence.seen(identity.deviceId, clock.now());
+      });
+      await listenForCredentialChanges({ broker, credentials, connections, audit, logger });
+    },
+    /** After the broker has closed (which ends its subscriptions): writes what is still buffered. */
+    async drain(): Promise<void> {
+      await Promise.all([audit.drain(), presence.drain()]);
+    },
+    health() {
+      return {
+        cachedCredentials: credentials.size,
+        throttledLogins: stats.throttledLogins,
+        pendingAuditEvents: audit.pending,
+        pendingPresence: presence.pending,
+      };
+    },
+  };
+}
+
+export type Security = ReturnType<typeof createSecurity>;
