@@ -13,6 +13,7 @@ export const SYSTEM_DEPS = [
   { pkg: 'chromium', programs: [['/usr/bin/chromium']], also: ['libgl1-mesa-dri', 'fonts-liberation'] },
   { pkg: 'ffmpeg', programs: [['ffmpeg']] },
   { pkg: 'redis-server', programs: [['redis-server', '/usr/bin/redis-server']] },
+  { pkg: 'openssl', programs: [['openssl']] },
 ];
 
 function executable(path) {

@@ -16,6 +16,11 @@ export interface IocConfig {
   mqttsPort?: number;
   tlsCert?: string;
   tlsKey?: string;
+  /** CA bundle for mutual TLS: a client certificate it signed logs in as the device named by its CN. */
+  tlsCa?: string;
+  /** MQTT over WebSocket (path /mqtt). */
+  mqttWsPort?: number;
+  mqttLimits: MqttLimits;
   /** Where services connect to the MQTT bus. */
   mqttUrl: string;
   databaseUrl?: string;
@@ -26,6 +31,18 @@ export interface IocConfig {
   serviceToken?: string;
   demo: boolean;
   logLevel: LogLevel;
+}
+
+/** Gateway limits; 0 means unlimited for each. */
+export interface MqttLimits {
+  maxConnections: number;
+  maxPacketBytes: number;
+  /** Messages per second one connection may publish (excess is delayed, not dropped). */
+  publishRate: number;
+  /** New connections per second one IP address may open (excess is closed at once). */
+  connectRate: number;
+  /** Bytes waiting to be sent to one subscriber before it is disconnected as too slow. */
+  maxQueueBytes: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -57,6 +74,25 @@ function port(env: Env, name: string, fallback?: number): number | undefined {
     throw new ConfigError(name, `must be a TCP port number 0-65535, got "${raw}"`);
   }
   return value;
+}
+
+function count(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new ConfigError(name, `must be a whole number (0 = unlimited), got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function mqttLimits(env: Env): MqttLimits {
+  return {
+    maxConnections: count(env, 'IOC_MQTT_MAX_CONNECTIONS', 100_000),
+    maxPacketBytes: count(env, 'IOC_MQTT_MAX_PACKET_BYTES', 256 * 1024),
+    publishRate: count(env, 'IOC_MQTT_PUBLISH_RATE', 100),
+    connectRate: count(env, 'IOC_MQTT_CONNECT_RATE', 50),
+    maxQueueBytes: count(env, 'IOC_MQTT_MAX_QUEUE_BYTES', 8 * 1024 * 1024),
+  };
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -104,6 +140,10 @@ export function loadConfig(env: Env = process.env): IocConfig {
   if (mqttsPort !== undefined && (!tlsCert || !tlsKey)) {
     throw new ConfigError(tlsCert ? 'IOC_TLS_KEY' : 'IOC_TLS_CERT', 'IOC_MQTTS_PORT needs IOC_TLS_CERT and IOC_TLS_KEY');
   }
+  const tlsCa = text(env, 'IOC_TLS_CA');
+  if (tlsCa !== undefined && mqttsPort === undefined) {
+    throw new ConfigError('IOC_TLS_CA', 'mutual TLS needs the TLS listener: set IOC_MQTTS_PORT too');
+  }
   const logLevel = (text(env, 'IOC_LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('IOC_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -123,6 +163,9 @@ export function loadConfig(env: Env = process.env): IocConfig {
     mqttsPort,
     tlsCert,
     tlsKey,
+    tlsCa,
+    mqttWsPort: port(env, 'IOC_MQTT_WS_PORT'),
+    mqttLimits: mqttLimits(env),
     mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']) ?? `mqtt://127.0.0.1:${mqttPort}`,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     influx: influx(env),

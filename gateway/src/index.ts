@@ -1,11 +1,18 @@
 import type { Server } from 'node:net';
+import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
 import { systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
+import { createAuthenticate } from './authenticate.ts';
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
+import { withCertificateLogin } from './certificate-login.ts';
+import { createClusterBackend, type ClusterBackend } from './cluster.ts';
+import { createCommandExpiry } from './commands.ts';
+import { createDeviceCredentials } from './credentials.ts';
 import { identityOf } from './identity.ts';
-import { closeServer, createTcpListener, listen } from './listener.ts';
-import { createSecurity, type SecurityOptions } from './security.ts';
+import { createConnectionLimits, createPublishThrottle } from './limits.ts';
+import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
+import { createLiveMetrics } from './metrics.ts';
 import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
 
@@ -16,41 +23,110 @@ export interface GatewayDeps {
   logger: Logger;
   db: Db;
   clock?: Clock;
-  /** Audit and presence write intervals, login backoff (security.ts). */
-  security?: SecurityOptions;
+  /** How often the live counters are computed and published on $SYS (default 10 s). */
+  metricsIntervalMs?: number;
 }
 
-export type GatewayService = Service & { readonly port: number };
+export type GatewayService = Service & {
+  /** The bound MQTT/TCP port (0 until started). */
+  readonly port: number;
+  /** The bound MQTT/TLS port, when IOC_MQTTS_PORT is set. */
+  readonly tlsPort: number | undefined;
+  /** The bound MQTT/WebSocket port, when IOC_MQTT_WS_PORT is set. */
+  readonly wsPort: number | undefined;
+};
+
+interface Listener {
+  name: string;
+  server: Server;
+  port: number;
+}
 
 /** The MQTT gateway (aedes): device and service logins, the topic ACL, and device online/offline status. */
 export function createGatewayService(deps: GatewayDeps): GatewayService {
-  const { config, db, clock = systemClock } = deps;
+  const { config, db, clock = systemClock, metricsIntervalMs = 10_000 } = deps;
   const logger = deps.logger.child({ service: 'gateway' });
   const stats = createStats();
   const writer = createBackgroundWriter(logger);
   const services = new Set<Client>();
   let running:
-    | { broker: Aedes; server: Server; port: number; status: ReturnType<typeof createDeviceStatus>; security: ReturnType<typeof createSecurity> }
+    | {
+        broker: Aedes;
+        listeners: Listener[];
+        status: ReturnType<typeof createDeviceStatus>;
+        metrics: ReturnType<typeof createLiveMetrics>;
+        limits: ReturnType<typeof createConnectionLimits>;
+        cluster: ClusterBackend | undefined;
+      }
     | undefined;
+
+  const portOf = (name: string) => running?.listeners.find((listener) => listener.name === name)?.port;
+
+  /** Binds each configured listener; on failure closes those already bound and says which port failed. */
+  async function bind(broker: Aedes, limits: ReturnType<typeof createConnectionLimits>): Promise<Listener[]> {
+    const wanted: Array<{ name: string; port: number; create: () => Server }> = [
+      { name: 'MQTT', port: config.mqttPort, create: () => createTcpListener(broker, limits) },
+    ];
+    if (config.mqttsPort !== undefined && config.tlsCert && config.tlsKey) {
+      const files = { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa };
+      wanted.push({ name: 'MQTT/TLS', port: config.mqttsPort, create: () => createTlsListener(broker, limits, files) });
+    }
+    if (config.mqttWsPort !== undefined) {
+      wanted.push({ name: 'MQTT/WebSocket', port: config.mqttWsPort, create: () => createWebSocketListener(broker, limits) as unknown as Server });
+    }
+    const bound: Listener[] = [];
+    try {
+      for (const { name, port, create } of wanted) {
+        const server = create();
+        const actual = await listen(server, port).catch((error: unknown) => {
+          throw new Error(`the ${name} gateway cannot listen on port ${port}: ${(error as Error).message}`);
+        });
+        bound.push({ name, server, port: actual });
+      }
+      return bound;
+    } catch (error) {
+      await Promise.all(bound.map(({ server }) => closeServer(server)));
+      throw error;
+    }
+  }
 
   async function start(): Promise<void> {
     if (running) return;
-    const security = createSecurity({ db, clock, logger, stats, serviceToken: config.serviceToken, options: deps.security });
-    const authenticate = security.authenticate;
+    const tokenLogin = createAuthenticate({
+      serviceToken: config.serviceToken,
+      credentials: createDeviceCredentials(db, clock),
+      logger,
+      stats,
+    });
+    const authenticate = config.tlsCa ? withCertificateLogin(tokenLogin, { db, logger, stats }) : tokenLogin;
+    const authorizePublish = createAuthorizePublish({ db, logger, clock, stats, writer });
+    const throttle = createPublishThrottle(config.mqttLimits.publishRate, clock, stats);
+    const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });
+    const cluster = config.redisUrl ? createClusterBackend(config.redisUrl) : undefined;
     const broker = new Aedes({
+      ...cluster?.options,
+      // In a cluster the node id names this process in $SYS topics and Redis; unique per process.
+      id: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      // Bytes queued for slow subscribers are capped by the listener (limits.ts), which never makes aedes wait.
+      drainTimeout: 0,
       authenticate: (client, username, password, done) =>
         authenticate(client, username, password, (error, success) => {
           if (success) status.loggedIn(client);
           done(error, success);
         }),
-      authorizePublish: createAuthorizePublish({ db, logger, clock, stats, writer }),
+      authorizePublish: (client, packet, callback) => {
+        const wait = throttle.delay(client);
+        if (wait === 0) authorizePublish(client, packet, callback);
+        else setTimeout(() => authorizePublish(client, packet, callback), wait);
+      },
       authorizeSubscribe: createAuthorizeSubscribe({ logger, stats }),
       authorizeForward: (_client, packet) => {
+        if (!stillValid(packet)) return null;
         stats.messagesOut++;
         return packet;
       },
     });
-    const status = createDeviceStatus({ broker, clock, logger, presence: security.presence });
+    const status = createDeviceStatus({ broker, db, clock, logger, writer });
     broker.on('clientReady', (client) => {
       if (identityOf(client)?.type === 'service') services.add(client);
       status.ready(client);
@@ -64,37 +140,61 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     });
     broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'MQTT client error'));
     broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'MQTT connection error'));
-    await broker.listen();
-    await security.attach(broker);
-    const server = createTcpListener(broker);
-    const port = await listen(server, config.mqttPort).catch(async (error: unknown) => {
+    const closeBroker = async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      throw new Error(`the MQTT gateway cannot listen on port ${config.mqttPort}: ${(error as Error).message}`);
-    });
-    running = { broker, server, port, status, security };
-    logger.info({ port }, 'MQTT gateway listening');
+      await cluster?.close();
+    };
+    const limits = createConnectionLimits({ limits: config.mqttLimits, logger, stats, clock });
+    let listeners: Listener[];
+    try {
+      await broker.listen();
+      listeners = await bind(broker, limits);
+    } catch (error) {
+      await closeBroker().catch(() => {});
+      throw error;
+    }
+    const metrics = createLiveMetrics({ broker, stats, clock, logger, intervalMs: metricsIntervalMs, health });
+    running = { broker, listeners, status, metrics, limits, cluster };
+    logger.info(
+      { ports: Object.fromEntries(listeners.map(({ name, port }) => [name, port])), node: broker.id, cluster: Boolean(cluster) },
+      'MQTT gateway listening',
+    );
   }
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, server, security } = running;
+    const { broker, listeners, metrics, cluster } = running;
     running = undefined;
-    const closed = closeServer(server);
+    metrics.stop();
+    const closed = Promise.all(listeners.map(({ server }) => closeServer(server)));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
-    await Promise.all([writer.idle(), security.drain()]);
+    await cluster?.close();
+    await writer.idle();
     logger.info('MQTT gateway stopped');
   }
 
   function health(): Health {
+    const live = running?.metrics.live;
     return {
       status: running ? 'ok' : 'down',
-      port: running?.port ?? null,
+      port: portOf('MQTT') ?? null,
+      tlsPort: portOf('MQTT/TLS') ?? null,
+      wsPort: portOf('MQTT/WebSocket') ?? null,
+      node: running?.broker.id ?? null,
+      cluster: Boolean(running?.cluster),
+      connections: running?.limits.open ?? 0,
       clients: { devices: running?.status.deviceConnections ?? 0, services: services.size },
-      messages: { in: stats.messagesIn, out: stats.messagesOut },
+      messages: { in: stats.messagesIn, out: stats.messagesOut, inPerSecond: live?.messagesInPerSecond ?? 0, outPerSecond: live?.messagesOutPerSecond ?? 0 },
+      dropped: {
+        refusedConnections: stats.refusedConnections,
+        oversizedPackets: stats.oversizedPackets,
+        slowConsumers: stats.slowConsumers,
+        expiredCommands: stats.expiredCommands,
+      },
+      throttledPublishes: stats.throttledPublishes,
       authFailures: stats.authFailures,
       refused: { publishes: stats.refusedPublishes, subscriptions: stats.refusedSubscriptions },
-      security: running?.security.health() ?? null,
       pendingDbWrites: writer.queued,
       failedDbWrites: writer.failures,
     };
@@ -106,7 +206,13 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     stop,
     health,
     get port() {
-      return running?.port ?? 0;
+      return portOf('MQTT') ?? 0;
+    },
+    get tlsPort() {
+      return portOf('MQTT/TLS');
+    },
+    get wsPort() {
+      return portOf('MQTT/WebSocket');
     },
   };
 }

@@ -1,17 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { setRemoteAddress } from './identity.ts';
+import type { ConnectionLimits } from './limits.ts';
+
+/** Hands an accepted connection to aedes unless the limits refuse it. */
+function accept(broker: Aedes, limits: ConnectionLimits, socket: Socket, stream: Duplex = socket, request?: IncomingMessage): void {
+  const ip = socket.remoteAddress ?? 'unknown';
+  if (!limits.admit(stream, ip)) return;
+  socket.setNoDelay(true);
+  const remote = `${ip}:${socket.remotePort}`;
+  const client = broker.handle(stream, request);
+  setRemoteAddress(client, remote);
+  limits.watch(client, stream, remote);
+}
 
 /**
  * The plain-TCP MQTT listener. Nagle is switched off on every accepted socket: with it on, small QoS 0
  * messages wait for the peer's delayed ACK and p99 latency goes from ~1 ms to ~40 ms.
  */
-export function createTcpListener(broker: Aedes): Server {
-  return createServer((socket: Socket) => {
-    socket.setNoDelay(true);
-    const client = broker.handle(socket);
-    setRemoteAddress(client, `${socket.remoteAddress}:${socket.remotePort}`);
+export function createTcpListener(broker: Aedes, limits: ConnectionLimits): Server {
+  return createServer((socket) => accept(broker, limits, socket));
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  /** With a CA, clients are asked for a certificate (optional: token logins still work without one). */
+  ca?: string;
+}
+
+/** Reads the PEM files, with an error naming the file that cannot be read. */
+function readPem(path: string, variable: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`${variable}: cannot read "${path}": ${(error as Error).message}`);
+  }
+}
+
+/**
+ * MQTT over TLS. With a CA (mutual TLS) a client may present a certificate; whether it is valid is decided
+ * at login (certificate-login.ts), so one listener serves certificate and token logins alike.
+ */
+export function createTlsListener(broker: Aedes, limits: ConnectionLimits, files: TlsFiles): Server {
+  const server = createTlsServer(
+    {
+      cert: readPem(files.cert, 'IOC_TLS_CERT'),
+      key: readPem(files.key, 'IOC_TLS_KEY'),
+      ...(files.ca ? { ca: readPem(files.ca, 'IOC_TLS_CA'), requestCert: true, rejectUnauthorized: false } : {}),
+    },
+    (socket: TLSSocket) => accept(broker, limits, socket),
+  );
+  // A failed handshake (plain MQTT on the TLS port, a scanner) concerns that socket only.
+  server.on('tlsClientError', (_error, socket) => socket.destroy());
+  return server;
+}
+
+/** MQTT over WebSocket on any path (clients usually use /mqtt), subprotocol "mqtt". */
+export function createWebSocketListener(broker: Aedes, limits: ConnectionLimits): HttpServer {
+  const server = createHttpServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
   });
+  const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  wss.on('connection', (ws, request) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => ws.terminate());
+    accept(broker, limits, request.socket, stream, request);
+  });
+  server.on('close', () => wss.close());
+  return server;
 }
 
 export function listen(server: Server, port: number): Promise<number> {
@@ -28,5 +90,7 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());
+    // WebSocket and TLS servers keep idle sockets; the broker has closed its clients by now.
+    (server as HttpServer).closeAllConnections?.();
   });
 }

@@ -1,14 +1,33 @@
-/** Counters the gateway reports in health(). */
+/** Counters the gateway reports in health() and on $SYS. */
 export interface GatewayStats {
   messagesIn: number;
   messagesOut: number;
   authFailures: number;
-  /** Logins refused unchecked while their username or IP backs off after repeated failures. */
-  throttledLogins: number;
   refusedPublishes: number;
   refusedSubscriptions: number;
+  /** Connections closed at once by IOC_MQTT_MAX_CONNECTIONS or IOC_MQTT_CONNECT_RATE. */
+  refusedConnections: number;
+  /** Connections closed for a packet over IOC_MQTT_MAX_PACKET_BYTES. */
+  oversizedPackets: number;
+  /** Subscribers disconnected for falling IOC_MQTT_MAX_QUEUE_BYTES behind. */
+  slowConsumers: number;
+  /** Publishes delayed by IOC_MQTT_PUBLISH_RATE. */
+  throttledPublishes: number;
+  /** Commands not delivered because their `expires` had passed. */
+  expiredCommands: number;
 }
 
 export function createStats(): GatewayStats {
-  return { messagesIn: 0, messagesOut: 0, authFailures: 0, throttledLogins: 0, refusedPublishes: 0, refusedSubscriptions: 0 };
+  return {
+    messagesIn: 0,
+    messagesOut: 0,
+    authFailures: 0,
+    refusedPublishes: 0,
+    refusedSubscriptions: 0,
+    refusedConnections: 0,
+    oversizedPackets: 0,
+    slowConsumers: 0,
+    throttledPublishes: 0,
+    expiredCommands: 0,
+  };
 }

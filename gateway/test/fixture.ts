@@ -16,14 +16,15 @@ export interface GatewayFixture {
   close(): Promise<void>;
 }
 
-export async function startGatewayFixture(): Promise<GatewayFixture> {
+/** `env` adds configuration variables (e.g. limits, IOC_MQTT_WS_PORT: '0'); `metricsIntervalMs` the $SYS period. */
+export async function startGatewayFixture(options: { env?: Record<string, string>; metricsIntervalMs?: number } = {}): Promise<GatewayFixture> {
   const dir = tempDir();
   const db = await createPgliteDb();
   await migrate(db);
-  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path });
+  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, ...options.env });
   const lines: string[] = [];
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
-  const gateway = createGatewayService({ config, logger, db });
+  const gateway = createGatewayService({ config, logger, db, metricsIntervalMs: options.metricsIntervalMs });
   await gateway.start();
   return {
     db,

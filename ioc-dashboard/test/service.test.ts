@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, createMqttConnect, deviceTopic, upsertUser, type Db, type IocConfig, type TelemetryStore } from '@ioc/core';
+import { createDevice, createMqttConnect, deviceTopic, loadConfig, upsertUser, type Db, type IocConfig, type TelemetryStore } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 import { createDashboardService, type DashboardService, type LiveEvents } from '../server/index.ts';
@@ -37,6 +37,7 @@ describe('dashboard service: HTTP, socket.io and the MQTT feed through the real 
   beforeAll(async () => {
     ({ db, telemetry } = await openStores());
     const config: IocConfig = {
+      ...loadConfig({}),
       dataDir: dir.path,
       httpPort: 0,
       mqttPort: 0,
