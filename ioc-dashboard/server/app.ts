@@ -3,11 +3,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock, Db, Device, Health, Logger, TelemetryStore } from '@ioc/core';
+import type { Clock, CredentialChange, Db, Device, Health, Logger, TelemetryStore } from '@ioc/core';
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
 import { areaRoutes } from './routes/areas.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -23,6 +24,8 @@ export interface DashboardAppDeps {
   sessions: SessionStore;
   health: () => Promise<Record<string, Health>>;
   onDeviceCreated?: (device: Device) => void;
+  /** Announces credential changes to the gateways over MQTT; resolves false when that failed. */
+  announceCredentialChange?: (change: CredentialChange) => Promise<boolean>;
   /** The built web app (default ioc-dashboard/web/dist). */
   webDir: string;
 }
@@ -56,7 +59,8 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
     async (api) => {
       await api.register(healthRoutes, { check: deps.health });
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard });
-      await api.register(deviceRoutes, { db, telemetry, guard, onCreated: deps.onDeviceCreated });
+      await api.register(deviceRoutes, { db, telemetry, guard, clock, onCreated: deps.onDeviceCreated, announce: deps.announceCredentialChange });
+      await api.register(auditRoutes, { db, guard });
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });
       await api.register(deadLetterRoutes, { db, guard });
       await api.register(areaRoutes, { db, guard });

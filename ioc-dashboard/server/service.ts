@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import {
+  announceCredentialChange,
   systemClock,
   type Clock,
   type Db,
@@ -71,6 +72,14 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         sessions,
         webDir: deps.webDir ?? WEB_DIST_DIR,
         onDeviceCreated: (device) => feed?.remember(device),
+        announceCredentialChange: (change) =>
+          announceCredentialChange(deps.mqttConnect, 'dashboard-registry', change).then(
+            () => true,
+            (error: unknown) => {
+              logger.warn({ err: error, ...change }, 'could not announce a credential change to the gateway');
+              return false;
+            },
+          ),
         health: async () => {
           const [own, db, telemetry, others] = await Promise.all([
             service.health(),

@@ -23,6 +23,7 @@ describe('devices API', () => {
   it('lists devices with online state, last seen and latest reading', async () => {
     const response = await t.app.inject({ url: '/api/devices', headers: { cookie: viewer } });
     expect(response.statusCode).toBe(200);
+    const registry = { attributes: {}, enabled: true, revokedAt: null, createdAt: expect.any(Number), updatedAt: expect.any(Number) };
     expect(response.json()).toEqual({
       items: [
         {
@@ -31,11 +32,12 @@ describe('devices API', () => {
           areaId: null,
           lat: 16.46,
           lon: 107.59,
+          ...registry,
           online: false,
           lastSeen: t.clock.now() - 4000,
           latest: { ts: t.clock.now() - 4000, metrics: { pm25: 35.5, rh: 80 } },
         },
-        { id: 'noise-1', kind: 'noise', areaId: null, lat: null, lon: null, online: true, lastSeen: t.clock.now() - 60_000, latest: null },
+        { id: 'noise-1', kind: 'noise', areaId: null, lat: null, lon: null, ...registry, online: true, lastSeen: t.clock.now() - 60_000, latest: null },
       ],
     });
   });

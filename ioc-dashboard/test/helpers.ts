@@ -11,7 +11,7 @@ import {
   type Role,
   type TelemetryStore,
 } from '@ioc/core';
-import { buildDashboardApp, createSessionStore } from '../server/index.ts';
+import { buildDashboardApp, createSessionStore, type DashboardAppDeps } from '../server/index.ts';
 
 export const logger = createLogger({ level: 'silent' });
 
@@ -50,7 +50,9 @@ export interface TestApp {
 }
 
 /** The dashboard's Fastify app on a fresh database with one user per role (no listening socket, no MQTT). */
-export async function openTestApp(options: { webDir?: string; health?: () => Promise<Record<string, Health>> } = {}): Promise<TestApp> {
+export async function openTestApp(
+  options: { webDir?: string; health?: () => Promise<Record<string, Health>>; announceCredentialChange?: DashboardAppDeps['announceCredentialChange'] } = {},
+): Promise<TestApp> {
   const { db, telemetry } = await openStores();
   await addUsers(db);
   const clock = manualClock();
@@ -62,6 +64,7 @@ export async function openTestApp(options: { webDir?: string; health?: () => Pro
     sessions: createSessionStore(db, clock),
     health: options.health ?? (async () => ({ db: { status: 'ok' } })),
     webDir: options.webDir ?? '/nonexistent/web/dist',
+    announceCredentialChange: options.announceCredentialChange,
   });
   await app.ready();
   return {

@@ -1,10 +1,33 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createDevice, DeviceError, findArea, getDevice, listDevices, type Db, type Device, type TelemetryStore } from '@ioc/core';
+import type { FastifyRequest } from 'fastify';
+import {
+  createDevice,
+  createDevices,
+  DeviceError,
+  findArea,
+  getDevice,
+  listDevices,
+  parseDevicesCsv,
+  recordAuditEvents,
+  revokeDeviceToken,
+  rotateDeviceToken,
+  updateDevice,
+  type Clock,
+  type CredentialChange,
+  type Db,
+  type Device,
+  type NewDevice,
+  type TelemetryStore,
+} from '@ioc/core';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 import { DeviceItem, deviceItem } from './device-item.ts';
 
 export const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union([Type.String({ maxLength: 512 }), Type.Number(), Type.Boolean()]), {
+  maxProperties: 50,
+});
 
 const NewDeviceBody = Type.Object(
   {
@@ -13,22 +36,84 @@ const NewDeviceBody = Type.Object(
     areaId: Type.Optional(Type.String({ minLength: 1 })),
     lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
     lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+    attributes: Type.Optional(Attributes),
+    enabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
+
+const DeviceChangesBody = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ minLength: 1 })),
+    areaId: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+    lat: Type.Optional(Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()])),
+    lon: Type.Optional(Type.Union([Type.Number({ minimum: -180, maximum: 180 }), Type.Null()])),
+    attributes: Type.Optional(Attributes),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const BulkBody = Type.Union([Type.Object({ devices: Type.Array(NewDeviceBody, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false }), Type.String()], {
+  description: 'JSON {"devices": [...]} or, with Content-Type text/csv, CSV with a header row (id, kind, area, lat, lon, enabled; other columns become attributes)',
+});
+
+const Credentials = Type.Object({ id: Type.String(), token: Type.String() });
+
+/** A bulk registration refused as a whole: every problem, by list index (JSON) or line (CSV). */
+const BulkRefusal = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Array(Type.Object({ index: Type.Optional(Type.Number()), line: Type.Optional(Type.Number()), id: Type.Optional(Type.String()), message: Type.String() })),
+  }),
+});
+
+/** Whether the gateways were told over the bus (false: the change is stored but open connections stay until they reconnect). */
+const GatewayNotified = Type.Boolean();
 
 export interface DeviceRoutesOptions {
   db: Db;
   telemetry: TelemetryStore;
   guard: Guard;
+  clock: Clock;
   /** Told about each device registered here (the live feed caches kinds). */
   onCreated?: (device: Device) => void;
+  /** Announces a credential change to the gateways over MQTT; resolves false when that failed. */
+  announce?: (change: CredentialChange) => Promise<boolean>;
 }
 
 const DEVICE_ERROR_STATUS: Record<DeviceError['code'], number> = { invalid_device: 400, unknown_area: 400, device_exists: 409, unknown_device: 404 };
 
-export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, { db, telemetry, guard, onCreated }) => {
+function apiError(error: unknown): unknown {
+  return error instanceof DeviceError ? new ApiError(DEVICE_ERROR_STATUS[error.code], error.code, error.message) : error;
+}
+
+/** The commune containing the location, when the area is not given. */
+function withArea<T extends { areaId?: string | null; lat?: number | null; lon?: number | null }>(device: T): T {
+  if (device.areaId !== undefined || device.lat == null || device.lon == null) return device;
+  return { ...device, areaId: findArea(device.lon, device.lat)?.id };
+}
+
+/**
+ * /api/devices: everyone signed in reads the registry; admins register devices (one, or many from JSON or CSV),
+ * change them, rotate and revoke tokens. Each change is audited, and credential changes are announced to the
+ * gateways, which drop their cached credentials and disconnect the device at once.
+ */
+export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, { db, telemetry, guard, clock, onCreated, announce }) => {
   app.addHook('onRequest', guard('viewer'));
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const actor = (request: FastifyRequest) => `user:${request.user?.username ?? 'unknown'}`;
+
+  async function audit(request: FastifyRequest, action: string, target: string, detail: Record<string, unknown> = {}): Promise<void> {
+    await recordAuditEvents(db, [{ ts: clock.now(), actor: actor(request), action, target, remoteAddress: request.ip, detail }]);
+    request.log.info({ action, target, by: request.user?.username, ...detail }, 'device registry changed');
+  }
+
+  async function notify(username: string, change: CredentialChange['change']): Promise<boolean> {
+    return announce ? announce({ username, change, ts: clock.now() }) : false;
+  }
 
   app.get(
     '/devices',
@@ -57,21 +142,116 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
       schema: {
         summary: 'Register a device; its token is returned once',
         body: NewDeviceBody,
-        response: { 201: Type.Object({ id: Type.String(), token: Type.String() }), ...errorResponses(400, 401, 403, 409) },
+        response: { 201: Credentials, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const areaId = body.areaId ?? (body.lat !== undefined && body.lon !== undefined ? findArea(body.lon, body.lat)?.id : undefined);
       try {
-        const { device, token } = await createDevice(db, { ...body, areaId });
-        request.log.info({ deviceId: device.id, kind: device.kind, by: request.user?.username }, 'device registered');
+        const { device, token } = await createDevice(db, withArea(request.body));
+        await audit(request, 'device.create', device.id, { kind: device.kind });
         onCreated?.(device);
         return reply.code(201).send({ id: device.id, token });
       } catch (error) {
-        if (error instanceof DeviceError) throw new ApiError(DEVICE_ERROR_STATUS[error.code], error.code, error.message);
-        throw error;
+        throw apiError(error);
       }
+    },
+  );
+
+  app.post(
+    '/devices/bulk',
+    {
+      onRequest: guard('admin'),
+      schema: {
+        summary: 'Register many devices at once, all or nothing; their tokens are returned once',
+        body: BulkBody,
+        response: { 201: Type.Object({ items: Type.Array(Credentials) }), 400: BulkRefusal, ...errorResponses(401, 403, 415) },
+      },
+    },
+    async (request, reply) => {
+      const refuse = (details: Array<{ index?: number; line?: number; id?: string; message: string }>) =>
+        reply.code(400).send({ error: { code: 'invalid_devices', message: `${details.length} device(s) refused; nothing was registered`, details } });
+      let devices: Array<NewDevice & { line?: number }>;
+      if (typeof request.body === 'string') {
+        const parsed = parseDevicesCsv(request.body);
+        if (parsed.errors.length > 0) return refuse(parsed.errors);
+        if (parsed.devices.length === 0) return refuse([{ line: 2, message: 'the CSV has no devices' }]);
+        devices = parsed.devices;
+      } else devices = request.body.devices;
+      const result = await createDevices(db, devices.map(withArea));
+      if (!result.ok) {
+        return refuse(result.errors.map((e) => ({ ...(devices[e.index]?.line ? { line: devices[e.index]?.line } : { index: e.index }), id: e.id, message: e.message })));
+      }
+      await audit(request, 'device.create', 'bulk', { count: result.created.length, ids: result.created.map((c) => c.device.id) });
+      for (const { device } of result.created) onCreated?.(device);
+      return reply.code(201).send({ items: result.created.map(({ device, token }) => ({ id: device.id, token })) });
+    },
+  );
+
+  app.patch(
+    '/devices/:id',
+    {
+      onRequest: guard('admin'),
+      schema: {
+        summary: 'Change a device (kind, area, location, attributes, enabled); disabling disconnects it',
+        params: DeviceParams,
+        body: DeviceChangesBody,
+        response: { 200: Type.Object({ device: DeviceItem, gatewayNotified: GatewayNotified }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const before = await getDevice(db, id);
+      if (!before) throw notFound(`no device "${id}"`);
+      const changes = withArea(request.body);
+      const device = await updateDevice(db, id, changes).catch((error: unknown) => {
+        throw apiError(error);
+      });
+      if (!device) throw notFound(`no device "${id}"`);
+      await audit(request, 'device.update', id, { changes });
+      const change = device.enabled === before.enabled ? 'updated' : device.enabled ? 'enabled' : 'disabled';
+      const gatewayNotified = await notify(id, change);
+      const latest = await telemetry.latest([id]);
+      return { device: deviceItem(device, latest.get(id)), gatewayNotified };
+    },
+  );
+
+  app.post(
+    '/devices/:id/token',
+    {
+      onRequest: guard('admin'),
+      schema: {
+        summary: 'Issue a new token (returned once); the old one stops working and its connections are closed',
+        params: DeviceParams,
+        response: { 200: Type.Object({ id: Type.String(), token: Type.String(), gatewayNotified: GatewayNotified }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const token = await rotateDeviceToken(db, id);
+      if (!token) throw notFound(`no device "${id}"`);
+      await audit(request, 'device.rotate', id);
+      return { id, token, gatewayNotified: await notify(id, 'rotated') };
+    },
+  );
+
+  app.post(
+    '/devices/:id/revoke',
+    {
+      onRequest: guard('admin'),
+      schema: {
+        summary: 'Revoke the device\'s token and disconnect it at once; it stays out until a new token is issued',
+        params: DeviceParams,
+        response: { 200: Type.Object({ device: DeviceItem, gatewayNotified: GatewayNotified }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const device = await revokeDeviceToken(db, id);
+      if (!device) throw notFound(`no device "${id}"`);
+      await audit(request, 'device.revoke', id);
+      const gatewayNotified = await notify(id, 'revoked');
+      const latest = await telemetry.latest([id]);
+      return { device: deviceItem(device, latest.get(id)), gatewayNotified };
     },
   );
 };
