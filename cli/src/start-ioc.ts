@@ -18,7 +18,7 @@ import {
 } from '@ioc/core';
 import type { Env } from './io.ts';
 
-export const SERVICE_NAMES = ['gateway', 'ingest', 'dashboard', 'sim'] as const;
+export const SERVICE_NAMES = ['gateway', 'ingest', 'dashboard', 'analytics', 'sim'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface StartIocOptions {
@@ -46,7 +46,7 @@ export interface RunningIoc {
 export function selectServices(requested: string[] | undefined, env: Env, config: IocConfig): ServiceName[] {
   if (!requested || requested.length === 0) {
     const demo = env.IOC_DEMO?.trim() ? config.demo : true;
-    return demo ? ['gateway', 'ingest', 'dashboard', 'sim'] : ['gateway', 'ingest', 'dashboard'];
+    return demo ? ['gateway', 'ingest', 'dashboard', 'analytics', 'sim'] : ['gateway', 'ingest', 'dashboard', 'analytics'];
   }
   const unknown = requested.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new Error(`unknown service "${unknown[0]}" (services: ${SERVICE_NAMES.join(', ')})`);
@@ -104,7 +104,7 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
       if (!env.MQTT_URL?.trim()) config = { ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` };
     }
     const mqttConnect = createMqttConnect(config);
-    if (selected.includes('ingest') || selected.includes('dashboard')) telemetry = await openTelemetryStore(config, openedDb);
+    if (selected.some((name) => name === 'ingest' || name === 'dashboard' || name === 'analytics')) telemetry = await openTelemetryStore(config, openedDb);
     if (selected.includes('ingest')) {
       const { createIngestService } = await import('@ioc/ingest');
       await start(createIngestService({ config, logger, db: openedDb, telemetry: telemetry as TelemetryStore, mqttConnect, clock }));
@@ -120,6 +120,10 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
           ? 'admin password: the value of IOC_ADMIN_PASSWORD (user "admin")'
           : `admin password: in ${join(config.dataDir, 'admin-password')} (user "admin")`,
       );
+    }
+    if (selected.includes('analytics')) {
+      const { createAnalyticsService } = await import('@ioc/analytics');
+      await start(createAnalyticsService({ config, logger, db: openedDb, telemetry: telemetry as TelemetryStore, mqttConnect, clock }));
     }
     if (selected.includes('sim')) {
       const { createDeviceSimService } = await import('@ioc/device-sim');

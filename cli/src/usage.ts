@@ -1,8 +1,9 @@
 export const USAGE = `Usage: ioc <command> [options]
 
 Commands:
-  start [service…]           run the IOC; no service = all-in-one (gateway, ingest, dashboard, and the
-                             simulated fleet unless IOC_DEMO=off). Services: gateway, ingest, dashboard, sim
+  start [service…]           run the IOC; no service = all-in-one (gateway, ingest, dashboard, analytics, and
+                             the simulated fleet unless IOC_DEMO=off). Services: gateway, ingest, dashboard,
+                             analytics, sim
   devices add --id ID --kind KIND [--area AREA] [--lat LAT --lon LON]
                              register a device; prints {"id","token"} once
   devices list [--table]     list registered devices (JSON lines, or a table)

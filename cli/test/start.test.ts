@@ -28,12 +28,12 @@ describe('ioc start, all-in-one with the demo fleet', () => {
   });
 
   it('runs gateway, ingest, dashboard and the simulated fleet on ephemeral ports', async () => {
-    expect(ioc.services.map((s) => s.name)).toEqual(['gateway', 'ingest', 'dashboard', 'sim']);
+    expect(ioc.services.map((s) => s.name)).toEqual(['gateway', 'ingest', 'dashboard', 'analytics', 'sim']);
     expect(ioc.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(ioc.dashboardUrl).toMatch(/^http:\/\/localhost:[1-9]\d*$/);
     const health = (await (await fetch(`${ioc.dashboardUrl}/api/health`)).json()) as { status: string; services: Record<string, { status: string }> };
     expect(health.status).toBe('ok');
-    for (const name of ['gateway', 'ingest', 'sim']) expect(health.services[name]?.status, name).toBe('ok');
+    for (const name of ['gateway', 'ingest', 'analytics', 'sim']) expect(health.services[name]?.status, name).toBe('ok');
   });
 
   it('lists at least 40 simulated devices, each with a recent reading', async () => {

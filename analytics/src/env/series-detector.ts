@@ -20,8 +20,8 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   historySize: 1000,
   minValues: 64,
   minScores: 50,
-  threshold: 0.99,
-  refractory: 200,
+  threshold: 0.9995,
+  refractory: 100,
 };
 
 export interface SeriesScore {

@@ -1,0 +1,207 @@
+import {
+  ANOMALIES_TOPIC,
+  allDevicesTopic,
+  decodeTelemetry,
+  getDevice,
+  parseDeviceTopic,
+  systemClock,
+  type Clock,
+  type Db,
+  type DeviceKind,
+  type Health,
+  type IocConfig,
+  type Logger,
+  type MqttClient,
+  type MqttConnect,
+  type Service,
+  type TelemetryPoint,
+  type TelemetryStore,
+} from '@ioc/core';
+import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './env/hysteresis.ts';
+import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
+import { createSeriesDetector, type DetectorOptions, type SeriesScore } from './env/series-detector.ts';
+
+export const ENV_MODEL_NAME = 'env-novelty-v1';
+/** Device kinds whose metrics are environment streams. */
+export const ENVIRONMENT_KINDS: readonly DeviceKind[] = ['air', 'water', 'noise'];
+/** Suffix of the telemetry metric that stores a metric's anomaly likelihood, e.g. pm25_anomaly. */
+export const ANOMALY_METRIC_SUFFIX = '_anomaly';
+
+export interface AnomalyEvent {
+  deviceId: string;
+  kind: DeviceKind;
+  metric: string;
+  model: string;
+  score: number;
+  threshold: number;
+  label: 'anomaly';
+  state: 'raised' | 'cleared';
+  ts: number;
+}
+
+export interface AnalyticsDeps {
+  config: IocConfig;
+  logger: Logger;
+  db: Db;
+  telemetry: TelemetryStore;
+  mqttConnect: MqttConnect;
+  clock?: Clock;
+  /** The environment model (default: models/env-novelty.onnx, loaded at start and released at stop). */
+  model?: NoveltyModel;
+  detector?: Partial<DetectorOptions>;
+  hysteresis?: HysteresisOptions;
+  /** Longest a reading waits before it is scored with the others, in ms (default 200). */
+  flushMs?: number;
+}
+
+export interface AnalyticsService extends Service {
+  health(): Health;
+}
+
+interface Sample {
+  deviceId: string;
+  kind: DeviceKind;
+  metric: string;
+  ts: number;
+  value: number;
+}
+
+/**
+ * Analytics: scores every environment metric of every device as it arrives (one streaming detector per device and
+ * metric, batched into one ONNX call), stores each likelihood as telemetry `<metric>_anomaly`, and publishes
+ * raised/cleared anomaly events on ioc/v1/anomalies with hysteresis.
+ */
+export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
+  const { db, telemetry, mqttConnect, clock = systemClock, flushMs = 200 } = deps;
+  const logger = deps.logger.child({ service: 'analytics' });
+  const kinds = new Map<string, DeviceKind>();
+  const hysteresis = createHysteresis(deps.hysteresis ?? DEFAULT_HYSTERESIS);
+  let model: NoveltyModel | undefined;
+  let detector: ReturnType<typeof createSeriesDetector> | undefined;
+  let client: MqttClient | undefined;
+  let pending: Sample[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let scoring = Promise.resolve();
+  const counts = { received: 0, ignored: 0, scored: 0, published: 0 };
+  let lastError: string | null = null;
+
+  async function kindOf(deviceId: string): Promise<DeviceKind | undefined> {
+    const cached = kinds.get(deviceId);
+    if (cached) return cached;
+    const device = await getDevice(db, deviceId);
+    if (device) kinds.set(deviceId, device.kind);
+    return device?.kind;
+  }
+
+  /** Invalid or unknown telemetry is ingest's to dead-letter; here it is counted and skipped. */
+  async function receive(topic: string, payload: Buffer): Promise<void> {
+    counts.received++;
+    const parsed = parseDeviceTopic(topic);
+    const kind = parsed ? await kindOf(parsed.deviceId) : undefined;
+    if (!parsed || !kind) return void counts.ignored++;
+    if (!ENVIRONMENT_KINDS.includes(kind)) return;
+    const result = decodeTelemetry(parsed.deviceId, kind, payload, clock.now());
+    if (!result.ok) return void counts.ignored++;
+    for (const point of result.points) pending.push({ ...point, kind });
+    timer ??= setTimeout(flush, flushMs);
+  }
+
+  function flush(): void {
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    scoring = scoring.then(() => score(batch)).catch((error: Error) => {
+      lastError = error.message;
+      logger.error({ err: error }, 'scoring failed');
+    });
+  }
+
+  /** Scores a batch in rounds that hold each series at most once, oldest reading first. */
+  async function score(batch: Sample[]): Promise<void> {
+    if (!detector) return;
+    let rest = [...batch].sort((a, b) => a.ts - b.ts);
+    while (rest.length > 0) {
+      const round = new Map<string, Sample>();
+      const later: Sample[] = [];
+      for (const sample of rest) {
+        const key = `${sample.deviceId}/${sample.metric}`;
+        if (round.has(key)) later.push(sample);
+        else round.set(key, sample);
+      }
+      rest = later;
+      const results = await detector.push([...round].map(([key, sample]) => ({ key, value: sample.value })));
+      const points: TelemetryPoint[] = [];
+      for (const result of results) {
+        const sample = round.get(result.key)!;
+        if (result.novelty === 0 && result.likelihood === 0) continue;
+        counts.scored++;
+        points.push({ deviceId: sample.deviceId, metric: `${sample.metric}${ANOMALY_METRIC_SUFFIX}`, ts: sample.ts, value: result.likelihood });
+        await publishTransition(sample, result);
+      }
+      if (points.length > 0) await telemetry.write(points);
+    }
+  }
+
+  async function publishTransition(sample: Sample, result: SeriesScore): Promise<void> {
+    const transition = hysteresis.update(result.key, result.detection, result.likelihood);
+    if (!transition || !client || !detector) return;
+    const event: AnomalyEvent = {
+      deviceId: sample.deviceId,
+      kind: sample.kind,
+      metric: sample.metric,
+      model: ENV_MODEL_NAME,
+      score: result.likelihood,
+      threshold: detector.options.threshold,
+      label: 'anomaly',
+      state: transition,
+      ts: sample.ts,
+    };
+    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
+    counts.published++;
+    logger.info({ deviceId: event.deviceId, metric: event.metric, state: event.state, score: event.score }, 'anomaly');
+  }
+
+  async function start(): Promise<void> {
+    if (client) return;
+    model = deps.model ?? (await loadNoveltyModel());
+    detector = createSeriesDetector(model, deps.detector);
+    const connection = await mqttConnect('analytics');
+    connection.on('message', (topic, payload) => {
+      receive(topic, payload).catch((error: Error) => {
+        counts.ignored++;
+        lastError = error.message;
+        logger.warn({ err: error, topic }, 'telemetry not scored');
+      });
+    });
+    connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
+    client = connection;
+    await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
+    logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.threshold }, 'analytics subscribed to device telemetry');
+  }
+
+  async function stop(): Promise<void> {
+    if (!client) return;
+    const connection = client;
+    client = undefined;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    pending = [];
+    await scoring;
+    await connection.endAsync();
+    if (!deps.model) await model?.close();
+    model = undefined;
+    detector = undefined;
+  }
+
+  function health(): Health {
+    return {
+      status: !client ? 'down' : !client.connected ? 'degraded' : 'ok',
+      model: ENV_MODEL_NAME,
+      ...counts,
+      activeAnomalies: hysteresis.active,
+      lastError,
+    };
+  }
+
+  return { name: 'analytics', start, stop, health };
+}
