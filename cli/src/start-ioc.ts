@@ -126,8 +126,9 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
       await start(createAnalyticsService({ config, logger, db: openedDb, telemetry: telemetry as TelemetryStore, mqttConnect, clock }));
     }
     if (selected.includes('sim')) {
-      const { createDeviceSimService } = await import('@ioc/device-sim');
-      await start(createDeviceSimService({ config, logger, db: openedDb, clock, intervalMs: options.simIntervalMs }));
+      const { createDeviceSimService, loadScenarioFile } = await import('@ioc/device-sim');
+      // The default fleet (device-sim/fleets/hue.yaml) through the gentle scenario, in real time.
+      await start(createDeviceSimService({ config, logger, db: openedDb, clock, intervalMs: options.simIntervalMs, scenario: loadScenarioFile() }));
     }
     logger.info({ services: started.map((s) => s.name), mqttUrl: config.mqttUrl }, 'IOC started');
     return { config, services: [...started], dashboardUrl, mqttUrl: config.mqttUrl, stop };

@@ -4,13 +4,25 @@ Commands:
   start [service…]           run the IOC; no service = all-in-one (gateway, ingest, dashboard, analytics, and
                              the simulated fleet unless IOC_DEMO=off). Services: gateway, ingest, dashboard,
                              analytics, sim
-  devices add --id ID --kind KIND [--area AREA] [--lat LAT --lon LON]
+  devices add --id ID --kind KIND [--area AREA] [--lat LAT --lon LON] [--attr NAME=VALUE…] [--disabled]
                              register a device; prints {"id","token"} once
+  devices import FILE.csv    register many devices, all or nothing (header: id,kind[,area,lat,lon,enabled,
+                             any attribute…]); prints one {"id","token"} line per device
   devices list [--table]     list registered devices (JSON lines, or a table)
+  devices update --id ID [--kind K] [--area AREA|''] [--lat LAT --lon LON] [--attr NAME=VALUE…]
+  devices enable|disable|rotate|revoke --id ID
+                             disable/revoke close the device's connections at once (announced to the gateway
+                             at MQTT_URL with IOC_SERVICE_TOKEN); rotate prints the new token once
+  accounts add --name N (--integration TOPIC_ROOT | --admin)
+                             an MQTT account int:N scoped to TOPIC_ROOT/#, or admin:N; prints its token once
+  accounts list | accounts rotate|enable|disable --username int:N|admin:N
   users add --username U --role admin|operator|radio|viewer
                              create or update a user (password from IOC_USER_PASSWORD, else generated and printed)
   migrate                    apply database migrations and seed the Huế areas
-  sim [--interval MS]        run the simulated fleet against MQTT_URL, provisioning in the configured database
+  sim [--fleet FILE] [--scenario FILE] [--speed N] [--seed N] [--truth OUT] [--interval MS] [--camera-port P]
+                             run a simulated fleet (default device-sim/fleets/hue.yaml) against MQTT_URL,
+                             provisioning in the configured database; with a scenario, stop at its end and
+                             write its ground truth (JSON lines) to OUT
   bench <name> [args…]       run bench/<name>.ts (JSON lines, the last one the summary)
   eval nab --data DIR --labels FILE [--results DIR] [--threshold T]
                              NAB scores (one JSON object) of our detector, or of a published detector's results

@@ -18,6 +18,7 @@ export * from './db/pglite.ts';
 export * from './telemetry/types.ts';
 export * from './telemetry/sql.ts';
 export * from './telemetry/open.ts';
+export * from './ffmpeg.ts';
 export * from './device-csv.ts';
 export * from './mqtt-accounts.ts';
 export * from './audit.ts';

@@ -60,7 +60,7 @@ describe('device-sim service against a real gateway and ingest', () => {
     }
     expect([...latest.keys()].sort()).toEqual(fleet.map((d) => d.id).sort());
     for (const [deviceId, reading] of latest) {
-      expect(Object.keys(reading.metrics).sort(), deviceId).toEqual(['pm10', 'pm25', 'rh', 'temp_c']);
+      expect(Object.keys(reading.metrics).sort(), deviceId).toEqual(['battery_v', 'co', 'no2', 'o3', 'pm10', 'pm25', 'rh', 'temp_c']);
       const payload = JSON.stringify({ ts: reading.ts, metrics: reading.metrics });
       expect(decodeTelemetry(deviceId, 'air', payload, Date.now()).ok).toBe(true);
       expect(reading.metrics.pm10).toBeGreaterThan(reading.metrics.pm25!);

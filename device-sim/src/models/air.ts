@@ -1,68 +1,47 @@
-import type { SimDevice } from './fleet.ts';
-import { hashString, normal, seededRandom } from './random.ts';
+import type { SimDevice } from '../fleet.ts';
+import { hashString, normal, seededRandom } from '../random.ts';
+import { baseEnvironment, type Environment } from './environment.ts';
+import { clamp, daylight, localHour, round1, trafficLevel } from './time.ts';
 
-/** The metrics an air-quality station publishes (catalogue kind `air`). */
+/** The metrics an air-quality station publishes (catalogue kind `air`), µg/m³ for the gases. */
 export interface AirMetrics {
   pm25: number;
   pm10: number;
+  no2: number;
+  o3: number;
+  co: number;
   temp_c: number;
   rh: number;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-/** Huế is UTC+7 all year (Asia/Ho_Chi_Minh, no daylight saving). */
-const UTC_OFFSET_HOURS = 7;
-
-/** Local hour of day in Huế, 0 ≤ h < 24. */
-export function localHour(ts: number): number {
-  return (((ts / HOUR_MS + UTC_OFFSET_HOURS) % 24) + 24) % 24;
-}
-
-/** A bump centred on hour `centre`, width `sigma` hours, wrapping around midnight. */
-function peak(hour: number, centre: number, sigma: number): number {
-  const distance = Math.min(Math.abs(hour - centre), 24 - Math.abs(hour - centre));
-  return Math.exp(-(distance * distance) / (2 * sigma * sigma));
-}
-
-/**
- * Weather shared by neighbouring stations: smooth in space (wavelength ≈ 20–60 km) and slow in time (days), so
- * nearby stations move together.
- */
-function regionalWeather(lat: number, lon: number, ts: number): { pmFactor: number; tempAnomaly: number } {
-  const days = ts / DAY_MS;
-  const pmFactor = 1 + 0.25 * Math.sin(2 * Math.PI * (days / 3.1) + lon * 30) * Math.cos(2 * Math.PI * (days / 1.7) + lat * 25);
-  const tempAnomaly = Math.sin(2 * Math.PI * (days / 4.3) + lat * 10 + lon * 6);
-  return { pmFactor, tempAnomaly };
-}
-
 /**
  * Plausible readings of a Huế air-quality station at time `ts`: temperature in a ~22–34 °C daily cycle (coolest
- * before dawn, warmest mid-afternoon), humidity moving inversely, PM2.5 with morning and evening traffic peaks and a
- * night-time inversion, PM10 a station-specific multiple of PM2.5. A pure function of (station, ts): the small
- * noise is seeded by both.
+ * before dawn, warmest mid-afternoon), humidity moving inversely; PM2.5, NO2 and CO following traffic (morning and
+ * evening peaks, quieter weekends) and a night-time inversion; O3 made by sunlight and eaten by NO2; rain washes
+ * particulates out and cools the air; a pollution episode multiplies emissions. A pure function of (station, ts,
+ * environment): the small noise is seeded by all three.
  */
-export function airReading(station: SimDevice, ts: number): AirMetrics {
-  const random = seededRandom(hashString(station.id) ^ Math.floor(ts / 1000));
+export function airReading(station: SimDevice, ts: number, env: Environment = baseEnvironment()): AirMetrics {
+  const random = seededRandom(hashString(station.id) ^ Math.floor(ts / 1000) ^ env.seed);
   const hour = localHour(ts);
-  const weather = regionalWeather(station.lat, station.lon, ts);
+  const weather = env.weather(station, ts);
+  const rain = env.rainMmH(station, ts);
+  const episode = env.pollution(station, ts);
   const { profile } = station;
 
-  const temp = 28 + 4.5 * Math.cos((2 * Math.PI * (hour - 14.5)) / 24) + weather.tempAnomaly + profile.tempOffset + 0.2 * normal(random);
-  const rh = clamp(78 - 3.2 * (temp - 28) + profile.rhOffset + 1.0 * normal(random), 35, 99);
+  const temp =
+    28 + 4.5 * Math.cos((2 * Math.PI * (hour - 14.5)) / 24) + weather.tempAnomaly + profile.tempOffset - 0.4 * Math.min(rain, 8) + 0.2 * normal(random);
+  const rh = clamp(78 - 3.2 * (temp - 28) + profile.rhOffset + 2 * Math.min(rain, 6) + 1.0 * normal(random), 35, 99);
 
-  const night = hour >= 22 || hour < 5 ? 0.35 : 0;
-  const traffic = 0.75 + 0.9 * peak(hour, 7.5, 1.3) + 1.0 * peak(hour, 18.5, 1.6) + night;
-  const pm25 = Math.max(1, 18 * profile.pmFactor * weather.pmFactor * traffic * (1 + 0.08 * normal(random)));
+  const inversion = hour >= 22 || hour < 5 ? 0.6 : 0;
+  const traffic = trafficLevel(ts) + inversion;
+  const washout = 1 / (1 + 0.12 * rain);
+  const base = profile.pmFactor * weather.pmFactor * episode;
+  const pm25 = Math.max(1, 18 * base * traffic * washout * (1 + 0.08 * normal(random)));
   const pm10 = Math.max(pm25 + 0.5, pm25 * profile.pm10Ratio * (1 + 0.05 * normal(random)));
+  const no2 = Math.max(1, 20 * profile.pmFactor * episode * (0.4 + 0.8 * traffic) * Math.sqrt(washout) * (1 + 0.08 * normal(random)));
+  const co = Math.max(50, 450 * profile.pmFactor * episode * (0.5 + 0.7 * traffic) * (1 + 0.06 * normal(random)));
+  const o3 = Math.max(2, (25 + 75 * daylight(ts) * (temp / 30)) * (1 - 0.004 * no2) * washout * (1 + 0.08 * normal(random)));
 
-  return { pm25: round1(pm25), pm10: round1(pm10), temp_c: round1(temp), rh: round1(rh) };
-}
-
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
+  return { pm25: round1(pm25), pm10: round1(pm10), no2: round1(no2), o3: round1(o3), co: Math.round(co), temp_c: round1(temp), rh: round1(rh) };
 }

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock, Logger } from '@ioc/core';
+import { hashString } from './random.ts';
+import type { CameraTamper } from './models/camera.ts';
+import { daylight } from './models/time.ts';
+
+const BOUNDARY = 'iocframe';
+const WIDTH = 320;
+const HEIGHT = 240;
+
+/** What a camera's picture looks like now: what decides the ffmpeg filter graph. */
+interface View {
+  tamper?: CameraTamper;
+  /** Darkness 0 (noon) … 9 (night), in steps so that dusk restarts the encoder only a few times. */
+  darkness: number;
+}
+
+interface Stream {
+  id: string;
+  viewers: Set<ServerResponse>;
+  child?: ChildProcess;
+  view?: View;
+  lastFrame?: Buffer;
+}
+
+/**
+ * The filter graph of a simulated street camera: a coloured background with two moving vehicles, darker at night;
+ * a covered lens is black, a defocused one blurred, a moved camera sees a mirrored and shifted scene.
+ */
+export function cameraFilter(id: string, view: View, fps: number): string {
+  const hue = hashString(id);
+  const background = `0x${(0x30 + (hue & 0x3f)).toString(16)}${(0x50 + ((hue >> 6) & 0x3f)).toString(16)}${(0x30 + ((hue >> 12) & 0x3f)).toString(16)}`;
+  const speedA = 20 + (hue % 30);
+  const speedB = 15 + ((hue >> 8) % 25);
+  const parts = [
+    `color=c=${view.tamper === 'covered_lens' ? 'black' : background}:s=${WIDTH}x${HEIGHT}:r=${fps}`,
+    `drawbox=x=0:y=${HEIGHT / 2 - 10}:w=${WIDTH}:h=30:color=gray:t=fill`,
+    `drawbox=x='mod(t*${speedA},${WIDTH + 40})-40':y=${HEIGHT / 2 - 5}:w=40:h=18:color=red:t=fill`,
+    `drawbox=x='${WIDTH}-mod(t*${speedB},${WIDTH + 30})':y=${HEIGHT / 2 + 6}:w=26:h=12:color=yellow:t=fill`,
+  ];
+  if (view.tamper === 'covered_lens') parts.splice(1);
+  if (view.tamper === 'defocus') parts.push('boxblur=10:2');
+  if (view.tamper === 'moved_camera') parts.push('hflip', `crop=${WIDTH - 60}:${HEIGHT - 60}:60:0`, `scale=${WIDTH}:${HEIGHT}`);
+  parts.push(`eq=brightness=${(-0.05 * view.darkness).toFixed(2)}`);
+  return parts.join(',');
+}
+
+export interface CameraStreams {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly port: number;
+  /** The stream URL of a camera (registered with the device). */
+  url(id: string): string;
+  /** Cameras whose ffmpeg is running now (only while someone watches). */
+  readonly encoding: number;
+  /** Re-reads a camera's view (tamper, daylight) and restarts its encoder if the picture must change. */
+  refresh(id: string): void;
+}
+
+/**
+ * Serves each simulated camera as MJPEG over HTTP (`multipart/x-mixed-replace`, what many IP cameras serve) at
+ * /cameras/<id>/stream.mjpg. ffmpeg renders a camera only while at least one client watches it, so an idle demo
+ * runs no encoder. A lost signal answers 503; a frozen image repeats its last frame.
+ */
+export function createCameraStreams(options: {
+  ffmpegPath: string;
+  clock: Clock;
+  logger: Logger;
+  cameras: readonly string[];
+  tamper: (id: string, ts: number) => CameraTamper | undefined;
+  host?: string;
+  port?: number;
+  /** Host name put in the URLs (default the bound host). */
+  publicHost?: string;
+  fps?: number;
+}): CameraStreams {
+  const { clock, logger } = options;
+  const fps = options.fps ?? 10;
+  const host = options.host ?? '127.0.0.1';
+  const streams = new Map(options.cameras.map((id): [string, Stream] => [id, { id, viewers: new Set() }]));
+  let boundPort = 0;
+
+  const viewNow = (id: string): View => ({
+    tamper: options.tamper(id, clock.now()),
+    darkness: Math.round(9 * (1 - daylight(clock.now()))),
+  });
+
+  function send(stream: Stream, frame: Buffer) {
+    const head = `--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.length}\r\n\r\n`;
+    for (const viewer of stream.viewers) {
+      viewer.write(head);
+      viewer.write(frame);
+      viewer.write('\r\n');
+    }
+  }
+
+  function stopEncoder(stream: Stream) {
+    stream.child?.kill('SIGKILL');
+    stream.child = undefined;
+  }
+
+  function startEncoder(stream: Stream) {
+    const view = viewNow(stream.id);
+    stream.view = view;
+    if (view.tamper === 'lost_signal') {
+      for (const viewer of stream.viewers) viewer.end();
+      return;
+    }
+    const child = spawn(
+      options.ffmpegPath,
+      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', cameraFilter(stream.id, view, fps), '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '8', 'pipe:1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    stream.child = child;
+    let pending = Buffer.alloc(0);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      // JPEG frames run from SOI (FF D8) to EOI (FF D9); entropy-coded data never contains FF D9.
+      for (let end = pending.indexOf(Buffer.from([0xff, 0xd9])); end !== -1; end = pending.indexOf(Buffer.from([0xff, 0xd9]))) {
+        const frame = pending.subarray(0, end + 2);
+        pending = pending.subarray(end + 2);
+        if (stream.view?.tamper === 'frozen_image' && stream.lastFrame) send(stream, stream.lastFrame);
+        else {
+          stream.lastFrame = Buffer.from(frame);
+          send(stream, stream.lastFrame);
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => logger.warn({ camera: stream.id, ffmpeg: chunk.toString().trim() }, 'camera encoder'));
+    child.once('close', () => {
+      if (stream.child === child) stream.child = undefined;
+    });
+  }
+
+  const server = createServer((request, response) => {
+    const match = /^\/cameras\/([^/]+)\/stream\.mjpg$/.exec(request.url?.split('?')[0] ?? '');
+    const stream = match ? streams.get(decodeURIComponent(match[1]!)) : undefined;
+    if (!stream || request.method !== 'GET') {
+      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'no such camera' } }));
+      return;
+    }
+    if (options.tamper(stream.id, clock.now()) === 'lost_signal') {
+      response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'no_signal', message: 'camera has no signal' } }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`, 'cache-control': 'no-store', connection: 'close' });
+    stream.viewers.add(response);
+    if (stream.lastFrame && stream.view?.tamper === 'frozen_image') send(stream, stream.lastFrame);
+    if (!stream.child) startEncoder(stream);
+    response.once('close', () => {
+      stream.viewers.delete(response);
+      if (stream.viewers.size === 0) stopEncoder(stream);
+    });
+  });
+
+  return {
+    get port() {
+      return boundPort;
+    },
+    get encoding() {
+      return [...streams.values()].filter((s) => s.child).length;
+    },
+    url(id) {
+      return `http://${options.publicHost ?? host}:${boundPort}/cameras/${encodeURIComponent(id)}/stream.mjpg`;
+    },
+    refresh(id) {
+      const stream = streams.get(id);
+      if (!stream || stream.viewers.size === 0) return;
+      const view = viewNow(id);
+      if (view.tamper === stream.view?.tamper && view.darkness === stream.view?.darkness) return;
+      stopEncoder(stream);
+      startEncoder(stream);
+    },
+    start() {
+      return new Promise((resolve, reject) => {
+        server.once('error', (error) => reject(new Error(`camera streams could not listen on ${host}:${options.port ?? 0}: ${error.message}`)));
+        server.listen(options.port ?? 0, host, () => {
+          boundPort = (server.address() as AddressInfo).port;
+          resolve();
+        });
+      });
+    },
+    async stop() {
+      for (const stream of streams.values()) {
+        stopEncoder(stream);
+        for (const viewer of stream.viewers) viewer.destroy();
+        stream.viewers.clear();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

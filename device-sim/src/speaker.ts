@@ -1,0 +1,213 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { deviceTopic, type Clock, type Logger, type MqttClient } from '@ioc/core';
+import type { SimDevice } from './fleet.ts';
+import type { SpeakerFault } from './scenario.ts';
+
+/** A command as the IOC sends it on ioc/v1/devices/{id}/cmd. */
+interface Command {
+  id: string;
+  type: string;
+  args: Record<string, unknown>;
+  expires?: number;
+}
+
+interface Playback {
+  cmd: string;
+  url: string;
+  priority: number;
+  child: ChildProcess;
+  bytes: number;
+  sumSquares: number;
+  stopping?: 'stopped' | 'preempted';
+  started: boolean;
+}
+
+export const DEFAULT_PRIORITY = 5;
+export const MAX_PRIORITY = 10;
+/** The player decodes to 16 kHz mono 16-bit PCM: 32 bytes per ms. */
+const BYTES_PER_MS = 32;
+
+export interface SimSpeaker {
+  /** Handles one message from the device's cmd topic. */
+  command(payload: Buffer): void;
+  telemetry(ts: number): Record<string, number>;
+  readonly playing: boolean;
+  /** Announces a fault starting or ending (event `fault`). */
+  setFault(fault: SpeakerFault | undefined): void;
+  close(): void;
+}
+
+/**
+ * A smart loudspeaker: obeys play/stop/volume from its cmd topic, acks each command, and really plays: ffmpeg pulls
+ * and decodes the stream in real time (-re) to PCM, whose bytes and level it reports in `playback.*` events.
+ * Priorities (0–10, default 5): a play of equal or higher priority preempts the current one, a lower one is refused.
+ */
+export function createSimSpeaker(options: {
+  device: SimDevice;
+  client: () => MqttClient | undefined;
+  ffmpegPath: string;
+  clock: Clock;
+  logger: Logger;
+  fault: () => SpeakerFault | undefined;
+}): SimSpeaker {
+  const { device, clock, logger } = options;
+  let volume = 70;
+  let current: Playback | undefined;
+  let announcedFault: SpeakerFault | undefined;
+
+  const send = (channel: 'ack' | 'events', body: Record<string, unknown>) => {
+    const client = options.client();
+    if (!client?.connected) return;
+    client.publish(deviceTopic(device.id, channel), JSON.stringify(body), { qos: 1 }, (error) => {
+      if (error) logger.warn({ device: device.id, err: error.message }, `speaker ${channel} not delivered`);
+    });
+  };
+  const ack = (id: string, status: 'ok' | 'error', detail?: string) => send('ack', { id, status, ...(detail ? { detail } : {}) });
+  const event = (type: string, body: Record<string, unknown>) => send('events', { ts: clock.now(), type, ...body });
+
+  function decoded(playback: Playback) {
+    const samples = playback.bytes / 2;
+    const rms = samples > 0 ? Math.sqrt(playback.sumSquares / samples) / 32768 : 0;
+    return { decoded_ms: Math.round(playback.bytes / BYTES_PER_MS), rms_dbfs: rms > 0 ? Math.round(200 * Math.log10(rms)) / 10 : null };
+  }
+
+  function play(cmd: Command) {
+    const { url } = cmd.args;
+    const priority = cmd.args.priority ?? DEFAULT_PRIORITY;
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return ack(cmd.id, 'error', 'play needs args.url, an http(s) stream URL');
+    if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > MAX_PRIORITY) {
+      return ack(cmd.id, 'error', `args.priority must be a whole number 0–${MAX_PRIORITY}`);
+    }
+    const fault = options.fault();
+    if (fault === 'amplifier_fault') return ack(cmd.id, 'error', 'amplifier fault');
+    if (fault === 'low_voltage') return ack(cmd.id, 'error', 'supply voltage too low to play');
+    if (current && (priority as number) < current.priority) {
+      return ack(cmd.id, 'error', `busy: playing ${current.cmd} at priority ${current.priority}`);
+    }
+    if (current) {
+      current.stopping = 'preempted';
+      event('playback.preempted', { cmd: current.cmd, by: cmd.id, ...decoded(current) });
+      current.child.kill('SIGKILL');
+    }
+    const child = spawn(
+      options.ffmpegPath,
+      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-i', url, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const playback: Playback = { cmd: cmd.id, url, priority: priority as number, child, bytes: 0, sumSquares: 0, started: false };
+    current = playback;
+    let stderr = '';
+    let odd: number | undefined;
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (!playback.started) {
+        playback.started = true;
+        event('playback.started', { cmd: cmd.id, url, priority: playback.priority, volume });
+      }
+      let offset = 0;
+      if (odd !== undefined && chunk.length > 0) {
+        const sample = ((chunk[0]! << 8) | odd) << 16 >> 16;
+        playback.sumSquares += sample * sample;
+        offset = 1;
+        odd = undefined;
+      }
+      for (; offset + 1 < chunk.length; offset += 2) {
+        const sample = chunk.readInt16LE(offset);
+        playback.sumSquares += sample * sample;
+      }
+      if (offset < chunk.length) odd = chunk[offset];
+      playback.bytes += chunk.length;
+    });
+    child.once('error', (error) => {
+      if (current === playback) current = undefined;
+      event('playback.failed', { cmd: cmd.id, url, error: error.message });
+    });
+    child.once('close', (code) => {
+      if (current === playback) current = undefined;
+      if (playback.stopping === 'stopped') event('playback.stopped', { cmd: cmd.id, url, ...decoded(playback) });
+      else if (playback.stopping) return;
+      else if (code === 0 && playback.bytes > 0) event('playback.finished', { cmd: cmd.id, url, ...decoded(playback) });
+      else event('playback.failed', { cmd: cmd.id, url, error: stderr.trim().split('\n').pop() || `ffmpeg exited with ${code}`, ...decoded(playback) });
+    });
+    ack(cmd.id, 'ok');
+  }
+
+  function handle(cmd: Command) {
+    if (cmd.expires !== undefined && cmd.expires < clock.now()) return ack(cmd.id, 'error', 'expired');
+    switch (cmd.type) {
+      case 'play':
+        return play(cmd);
+      case 'stop': {
+        if (!current) return ack(cmd.id, 'ok', 'idle');
+        const priority = cmd.args.priority ?? MAX_PRIORITY;
+        if (typeof priority !== 'number' || priority < current.priority) {
+          return ack(cmd.id, 'error', `busy: ${current.cmd} plays at priority ${current.priority}`);
+        }
+        current.stopping = 'stopped';
+        current.child.kill('SIGKILL');
+        return ack(cmd.id, 'ok');
+      }
+      case 'volume': {
+        const level = cmd.args.level;
+        if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 100) {
+          return ack(cmd.id, 'error', 'volume needs args.level, a whole number 0–100');
+        }
+        volume = level;
+        return ack(cmd.id, 'ok');
+      }
+      default:
+        return ack(cmd.id, 'error', `unknown command type "${cmd.type}" (play, stop, volume)`);
+    }
+  }
+
+  return {
+    get playing() {
+      return current !== undefined;
+    },
+    command(payload) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(payload.toString('utf8'));
+      } catch {
+        logger.warn({ device: device.id }, 'speaker command is not JSON: ignored');
+        return;
+      }
+      const body = parsed as Partial<Command> | null;
+      if (typeof body?.id !== 'string' || body.id === '') {
+        logger.warn({ device: device.id }, 'speaker command without an id: ignored');
+        return;
+      }
+      if (typeof body.type !== 'string') return ack(body.id, 'error', 'command needs a type');
+      const args = typeof body.args === 'object' && body.args !== null && !Array.isArray(body.args) ? (body.args as Record<string, unknown>) : {};
+      handle({ id: body.id, type: body.type, args, expires: typeof body.expires === 'number' ? body.expires : undefined });
+    },
+    telemetry() {
+      const fault = options.fault();
+      const playing = current !== undefined && fault !== 'amplifier_fault';
+      return {
+        volume,
+        playing: playing ? 1 : 0,
+        temp_c: Math.round((31 + (playing ? 9 : 0) + (fault === 'amplifier_fault' ? 25 : 0)) * 10) / 10,
+        supply_v: fault === 'low_voltage' ? 168 : 224,
+        rssi_dbm: fault === 'weak_signal' ? -112 : Math.round(device.profile.rssiDbm),
+      };
+    },
+    setFault(fault) {
+      if (fault === announcedFault) return;
+      if (fault) event('fault', { fault, active: true });
+      else event('fault', { fault: announcedFault, active: false });
+      announcedFault = fault;
+      if (fault === 'amplifier_fault' && current) {
+        current.stopping = 'stopped';
+        current.child.kill('SIGKILL');
+      }
+    },
+    close() {
+      if (current) {
+        current.stopping = 'stopped';
+        current.child.kill('SIGKILL');
+        current = undefined;
+      }
+    },
+  };
+}
