@@ -1,66 +1,207 @@
-import { createDevice, DeviceError, listDevices, loadConfig, openDb, type Device } from '@ioc/core';
+import { readFileSync } from 'node:fs';
+import {
+  createDevice,
+  createDevices,
+  DeviceError,
+  listDevices,
+  loadConfig,
+  openDb,
+  parseDevicesCsv,
+  recordAuditEvents,
+  revokeDeviceToken,
+  rotateDeviceToken,
+  updateDevice,
+  type Db,
+  type Device,
+  type DeviceAttributes,
+  type DeviceChanges,
+  type IocConfig,
+} from '@ioc/core';
 import { numberFlag, parseFlags, required } from '../args.ts';
-import { UsageError, type Command, type CommandContext } from '../io.ts';
+import { UsageError, type Command, type CommandContext, type Io } from '../io.ts';
+import { tellGateways } from './devices-announce.ts';
 
-/** ioc devices add|list, against the configured database. */
-export const devices: Command = async (context) => {
-  const [sub, ...args] = context.args;
-  if (sub === 'add') return add({ ...context, args });
-  if (sub === 'list') return list({ ...context, args });
-  throw new UsageError(sub ? `unknown devices command "${sub}"` : 'devices needs a command: add or list');
+type Handler = (context: CommandContext & { config: IocConfig; db: Db }) => Promise<number>;
+
+const SUBCOMMANDS: Record<string, Handler> = {
+  add,
+  import: importCsv,
+  list,
+  update,
+  enable: (context) => setEnabled(context, true),
+  disable: (context) => setEnabled(context, false),
+  rotate,
+  revoke,
 };
 
-async function add({ args, env, io }: CommandContext): Promise<number> {
+/** ioc devices add|import|list|update|enable|disable|rotate|revoke, against the configured database. */
+export const devices: Command = async (context) => {
+  const [sub, ...args] = context.args;
+  const handler = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (!handler) {
+    const known = Object.keys(SUBCOMMANDS).join(', ');
+    throw new UsageError(sub ? `unknown devices command "${sub}"; known: ${known}` : `devices needs a command: ${known}`);
+  }
+  const config = loadConfig(context.env);
+  const db = await openDb(config);
+  try {
+    return await handler({ ...context, args, config, db });
+  } catch (error) {
+    if (!(error instanceof DeviceError)) throw error;
+    context.io.err(`ioc devices ${sub}: ${error.message}`);
+    return 1;
+  } finally {
+    await db.close();
+  }
+};
+
+/** `--attr name=value`, repeatable; numbers and true/false keep their type. */
+function attributes(values: string[] | undefined): DeviceAttributes | undefined {
+  if (!values) return undefined;
+  const result: DeviceAttributes = {};
+  for (const pair of values) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--attr must be name=value, got "${pair}"`);
+    const raw = pair.slice(at + 1);
+    result[pair.slice(0, at)] = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return result;
+}
+
+const audit = (db: Db, action: string, target: string, detail: Record<string, unknown> = {}) =>
+  recordAuditEvents(db, [{ ts: Date.now(), actor: 'cli', action, target, detail }]);
+
+async function add({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, {
     id: { type: 'string' },
     kind: { type: 'string' },
     area: { type: 'string' },
     lat: { type: 'string' },
     lon: { type: 'string' },
+    attr: { type: 'string', multiple: true },
+    disabled: { type: 'boolean' },
   });
-  const device = {
+  const { device, token } = await createDevice(db, {
     id: required(values.id, 'id'),
     kind: required(values.kind, 'kind'),
     areaId: values.area,
     lat: numberFlag(values.lat, 'lat'),
     lon: numberFlag(values.lon, 'lon'),
-  };
-  const db = await openDb(loadConfig(env));
-  try {
-    const { token } = await createDevice(db, device);
-    io.out(JSON.stringify({ id: device.id, token }));
-    return 0;
-  } catch (error) {
-    if (!(error instanceof DeviceError)) throw error;
-    io.err(`ioc devices add: ${error.message}`);
-    return 1;
-  } finally {
-    await db.close();
-  }
+    attributes: attributes(values.attr),
+    enabled: !values.disabled,
+  });
+  await audit(db, 'device.create', device.id, { kind: device.kind });
+  io.out(JSON.stringify({ id: device.id, token }));
+  return 0;
 }
 
-const TABLE_COLUMNS = ['id', 'kind', 'areaId', 'lat', 'lon', 'enabled', 'online', 'lastSeen'] as const;
+async function importCsv({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
+  const { positionals } = parseFlags(args, {}, true);
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw new UsageError('devices import needs one CSV file');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    io.err(`ioc devices import: cannot read "${file}": ${(error as Error).message}`);
+    return 1;
+  }
+  const parsed = parseDevicesCsv(text);
+  const report = (problems: Array<{ line: number; message: string }>) => {
+    for (const p of problems) io.err(`${file}:${p.line}: ${p.message}`);
+    io.err(`ioc devices import: ${problems.length} problem(s); nothing was registered`);
+    return 1;
+  };
+  if (parsed.errors.length > 0) return report(parsed.errors);
+  if (parsed.devices.length === 0) return report([{ line: 2, message: 'the CSV has no devices' }]);
+  const result = await createDevices(db, parsed.devices);
+  if (!result.ok) return report(result.errors.map((e) => ({ line: parsed.devices[e.index]?.line ?? 0, message: e.message })));
+  await audit(db, 'device.create', 'bulk', { count: result.created.length, ids: result.created.map((c) => c.device.id) });
+  for (const { device, token } of result.created) io.out(JSON.stringify({ id: device.id, token }));
+  return 0;
+}
+
+const TABLE_COLUMNS = ['id', 'kind', 'areaId', 'lat', 'lon', 'enabled', 'revokedAt', 'online', 'lastSeen'] as const;
 
 function table(items: Device[]): string {
   const cell = (device: Device, column: (typeof TABLE_COLUMNS)[number]) => {
     const value = device[column];
     if (value === null) return '-';
-    return column === 'lastSeen' ? new Date(value as number).toISOString() : String(value);
+    return column === 'lastSeen' || column === 'revokedAt' ? new Date(value as number).toISOString() : String(value);
   };
   const rows = [[...TABLE_COLUMNS] as string[], ...items.map((d) => TABLE_COLUMNS.map((c) => cell(d, c)))];
   const widths = TABLE_COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((value, i) => value.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-async function list({ args, env, io }: CommandContext): Promise<number> {
+async function list({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, { table: { type: 'boolean' } });
-  const db = await openDb(loadConfig(env));
-  try {
-    const items = await listDevices(db);
-    if (values.table) io.out(table(items));
-    else for (const device of items) io.out(JSON.stringify(device));
-    return 0;
-  } finally {
-    await db.close();
-  }
+  const items = await listDevices(db);
+  if (values.table) io.out(table(items));
+  else for (const device of items) io.out(JSON.stringify(device));
+  return 0;
+}
+
+function unknown(io: Io, id: string): number {
+  io.err(`ioc devices: no device "${id}"`);
+  return 1;
+}
+
+async function update({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+  const { values } = parseFlags(args, {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    area: { type: 'string' },
+    lat: { type: 'string' },
+    lon: { type: 'string' },
+    attr: { type: 'string', multiple: true },
+  });
+  const id = required(values.id, 'id');
+  const changes: DeviceChanges = {
+    kind: values.kind,
+    areaId: values.area === undefined ? undefined : values.area === '' ? null : values.area,
+    lat: numberFlag(values.lat, 'lat'),
+    lon: numberFlag(values.lon, 'lon'),
+    attributes: attributes(values.attr),
+  };
+  if (Object.values(changes).every((v) => v === undefined)) throw new UsageError('devices update needs something to change: --kind, --area, --lat/--lon or --attr');
+  const device = await updateDevice(db, id, changes);
+  if (!device) return unknown(io, id);
+  await audit(db, 'device.update', id, { changes });
+  await tellGateways(config, io, { username: id, change: 'updated' });
+  io.out(JSON.stringify(device));
+  return 0;
+}
+
+async function setEnabled({ args, db, io, config }: Parameters<Handler>[0], enabled: boolean): Promise<number> {
+  const { values } = parseFlags(args, { id: { type: 'string' } });
+  const id = required(values.id, 'id');
+  const device = await updateDevice(db, id, { enabled });
+  if (!device) return unknown(io, id);
+  await audit(db, 'device.update', id, { changes: { enabled } });
+  const gatewayNotified = await tellGateways(config, io, { username: id, change: enabled ? 'enabled' : 'disabled' });
+  io.out(JSON.stringify({ id, enabled, gatewayNotified }));
+  return 0;
+}
+
+async function rotate({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+  const { values } = parseFlags(args, { id: { type: 'string' } });
+  const id = required(values.id, 'id');
+  const token = await rotateDeviceToken(db, id);
+  if (!token) return unknown(io, id);
+  await audit(db, 'device.rotate', id);
+  const gatewayNotified = await tellGateways(config, io, { username: id, change: 'rotated' });
+  io.out(JSON.stringify({ id, token, gatewayNotified }));
+  return 0;
+}
+
+async function revoke({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+  const { values } = parseFlags(args, { id: { type: 'string' } });
+  const id = required(values.id, 'id');
+  const device = await revokeDeviceToken(db, id);
+  if (!device) return unknown(io, id);
+  await audit(db, 'device.revoke', id);
+  const gatewayNotified = await tellGateways(config, io, { username: id, change: 'revoked' });
+  io.out(JSON.stringify({ id, revokedAt: device.revokedAt, gatewayNotified }));
+  return 0;
 }
