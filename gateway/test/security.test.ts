@@ -203,3 +203,44 @@ describe('gateway security: registry changes, accounts, backoff, audit, presence
     await device.endAsync();
   });
 });
+
+describe('gateway security: backoff per IP', () => {
+  const dir = tempDir();
+  let db: Db;
+  let gateway: GatewayService;
+
+  beforeAll(async () => {
+    db = await createPgliteDb();
+    await migrate(db);
+    gateway = createGatewayService({
+      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
+      logger: createLogger({ level: 'silent' }),
+      db,
+      clock: manualClock(),
+      security: {
+        auditIntervalMs: 20,
+        backoff: { username: { freeFailures: 100, baseMs: 1000, maxMs: 1000 }, ip: { freeFailures: 3, baseMs: 60_000, maxMs: 60_000 } },
+      },
+    });
+    await gateway.start();
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await db.close();
+    dir.remove();
+  });
+
+  it('slows an address that tries many usernames, even for a device whose token is right', async () => {
+    const url = `mqtt://127.0.0.1:${gateway.port}`;
+    const { token } = await createDevice(db, { id: 'air-behind-nat', kind: 'air' });
+    for (const username of ['guess-a', 'guess-b', 'guess-c', 'guess-d']) {
+      await expect(connect(url, { username, password: 'x' })).rejects.toThrow(/bad username or password/i);
+    }
+    await expect(connect(url, { username: 'air-behind-nat', password: token })).rejects.toThrow(/not authori[sz]ed/i);
+    await vi.waitFor(async () =>
+      expect(await listAuditEvents(db, { action: 'mqtt.login_blocked' })).toEqual([
+        expect.objectContaining({ actor: 'guess-d', target: expect.stringMatching(/127\.0\.0\.1$/), detail: { scope: 'ip', waitMs: 60_000 } }),
+      ]),
+    );
+  });
+});
