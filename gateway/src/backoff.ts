@@ -13,6 +13,9 @@ export const USERNAME_BACKOFF: BackoffPolicy = { freeFailures: 5, baseMs: 1000, 
 /** Per IP: many devices may share one address (NAT, mobile carriers), so more slack. */
 export const IP_BACKOFF: BackoffPolicy = { freeFailures: 20, baseMs: 1000, maxMs: 5 * 60_000 };
 
+/** Keys tracked at most; past this the oldest are forgotten first, so a flood of made-up usernames cannot exhaust memory. */
+export const MAX_BACKOFF_KEYS = 100_000;
+
 interface Entry {
   failures: number;
   blockedUntil: number;
@@ -24,7 +27,7 @@ interface Entry {
  * failures, logins for the key are refused without being checked for `baseMs · 2^(n − free)` (at most
  * `maxMs`); `succeeded` forgets the key, and so does a quiet period of `maxMs` after the last failure.
  */
-export function createBackoff(policy: BackoffPolicy, clock: Clock) {
+export function createBackoff(policy: BackoffPolicy, clock: Clock, maxKeys = MAX_BACKOFF_KEYS) {
   const entries = new Map<string, Entry>();
   let sinceSweep = 0;
 
@@ -52,6 +55,10 @@ export function createBackoff(policy: BackoffPolicy, clock: Clock) {
       const over = entry.failures - policy.freeFailures;
       const wait = over > 0 ? Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(over - 1, 30)) : 0;
       entry.blockedUntil = now + wait;
+      if (!entries.has(key) && entries.size >= maxKeys) {
+        sweep(now);
+        if (entries.size >= maxKeys) entries.delete(entries.keys().next().value as string);
+      }
       entries.set(key, entry);
       return wait;
     },
