@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_RETENTION, type Retention } from './telemetry/tiers.ts';
 
 /** Typed configuration of every IOC service, read from the environment (DESIGN.md §4). */
 export interface InfluxConfig {
@@ -25,6 +26,8 @@ export interface IocConfig {
   mqttUrl: string;
   databaseUrl?: string;
   influx?: InfluxConfig;
+  /** How long telemetry is kept: raw points, 1-minute and hourly rollups (ms; hour undefined = forever). */
+  retention: Retention;
   redisUrl?: string;
   adminPassword?: string;
   /** Shared secret of the IOC's service accounts on the gateway. */
@@ -131,6 +134,28 @@ function influx(env: Env): InfluxConfig | undefined {
   return { url: influxUrl, db, token: text(env, 'INFLUX_TOKEN'), user, password };
 }
 
+const RETENTION_UNIT_MS = { h: 3_600_000, d: 86_400_000 } as const;
+
+/** A retention like `30d` or `12h` (at least 1 h), or `inf` (undefined: forever). */
+function retentionMs(env: Env, name: string, fallback: number | undefined): number | undefined {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'inf') return undefined;
+  const match = /^(\d+)(h|d)$/.exec(raw);
+  const ms = match ? Number(match[1]) * RETENTION_UNIT_MS[match[2] as 'h' | 'd'] : 0;
+  if (ms < RETENTION_UNIT_MS.h) throw new ConfigError(name, `must be a duration of at least 1h like 30d or 12h, or inf; got "${raw}"`);
+  return ms;
+}
+
+function retention(env: Env): Retention {
+  const raw = retentionMs(env, 'IOC_RETENTION_RAW', DEFAULT_RETENTION.raw);
+  const minute = retentionMs(env, 'IOC_RETENTION_1M', DEFAULT_RETENTION.minute);
+  const hour = retentionMs(env, 'IOC_RETENTION_1H', DEFAULT_RETENTION.hour);
+  // inf for raw or minutes is kept as 1,000 years: the tiers below hourly always have an end.
+  const forever = 1000 * 365 * RETENTION_UNIT_MS.d;
+  return { raw: raw ?? forever, minute: minute ?? forever, hour };
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env): IocConfig {
   const mqttPort = port(env, 'IOC_MQTT_PORT', 1883) as number;
@@ -169,6 +194,7 @@ export function loadConfig(env: Env = process.env): IocConfig {
     mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']) ?? `mqtt://127.0.0.1:${mqttPort}`,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     influx: influx(env),
+    retention: retention(env),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     adminPassword,
     serviceToken,

@@ -16,6 +16,7 @@ export * from './db/migrate.ts';
 export * from './db/open.ts';
 export * from './db/pglite.ts';
 export * from './telemetry/types.ts';
+export * from './telemetry/tiers.ts';
 export * from './telemetry/sql.ts';
 export * from './telemetry/open.ts';
 export * from './ffmpeg.ts';

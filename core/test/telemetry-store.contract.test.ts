@@ -1,6 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteDb, createSqlTelemetryStore, migrate, openTelemetryStore, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
+import {
+  AGGREGATIONS,
+  createPgliteDb,
+  createSqlTelemetryStore,
+  migrate,
+  openTelemetryStore,
+  type Aggregation,
+  type Db,
+  type SeriesPoint,
+  type TelemetryPoint,
+  type TelemetryStore,
+} from '@ioc/core';
 import { freePort, influxAvailable, postgresAvailable, startInflux, startPostgres } from '@ioc/core/testing';
 import { createPostgresDb } from '../src/db/postgres.ts';
 import { createInfluxTelemetryStore } from '../src/telemetry/influx.ts';
@@ -11,8 +22,11 @@ interface Subject {
   dispose(): Promise<void>;
 }
 
-const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** 08:00 UTC three days ago: recent enough for every retention tier, old enough for rollups to be complete. */
+const T0 = Math.floor(Date.now() / DAY) * DAY - 3 * DAY + 8 * HOUR;
 
 let sequence = 0;
 /** A device id no other test of the suite uses (the store is shared by the suite's tests). */
@@ -148,6 +162,42 @@ function telemetryStoreContract(kind: TelemetryStore['kind'], open: () => Promis
     expect(await store.range({ deviceId: a, metric: 'laeq_db', from: T0, to: T0 + MINUTE })).toEqual([]);
   });
 
+  it('aggregates from rollups exactly as from raw points, with unaligned edges read raw', async () => {
+    const d = deviceId('air');
+    // Every 7 s for 3 h: values 0..1542 with a repeating pattern, so every aggregation differs per bucket.
+    const points = Array.from({ length: (3 * HOUR) / 7000 }, (_, i) => point(d, 'pm25', T0 + i * 7000, (i * 37) % 101));
+    await store.write(points);
+    const expected = (from: number, to: number, every: number, agg: Aggregation) => {
+      const buckets = new Map<number, number[]>();
+      for (const p of points) {
+        if (p.ts < from || p.ts >= to) continue;
+        const bucket = Math.floor(p.ts / every) * every;
+        buckets.set(bucket, [...(buckets.get(bucket) ?? []), p.value]);
+      }
+      return [...buckets.entries()].map(([ts, values]) => {
+        const value = { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values), count: values.length, last: values.at(-1) as number }[agg];
+        return { ts, value };
+      });
+    };
+    const close = (actual: SeriesPoint[], wanted: SeriesPoint[]) => {
+      expect(actual.map((p) => p.ts)).toEqual(wanted.map((p) => p.ts));
+      actual.forEach((p, i) => expect(p.value).toBeCloseTo(wanted[i]?.value as number, 9));
+    };
+    const windows: [number, number, number][] = [
+      [T0 + 90_000, T0 + 2 * HOUR + 30_000, 5 * MINUTE],
+      [T0 - HOUR, T0 + 4 * HOUR, HOUR],
+      [T0 + 10 * MINUTE + 1, T0 + 3 * HOUR - 1, HOUR],
+      [T0 - DAY, T0 + DAY, DAY],
+      [T0, T0 + HOUR, 30_000],
+    ];
+    for (const [from, to, every] of windows) {
+      for (const agg of AGGREGATIONS) close(await store.range({ deviceId: d, metric: 'pm25', from, to, every, agg }), expected(from, to, every, agg));
+    }
+    // A rewritten point changes its rollups too.
+    await store.write([point(d, 'pm25', T0 + 7000, 1000)]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + HOUR, every: HOUR, agg: 'max' })).toEqual([{ ts: T0, value: 1000 }]);
+  });
+
   it('returns empty results where there is nothing', async () => {
     const unknown = deviceId('nobody');
     await store.write([]);
@@ -167,6 +217,28 @@ describe('TelemetryStore contract: SQL on PGlite', () => {
   telemetryStoreContract('sql', async () => {
     const db = await createPgliteDb();
     return sqlOn(db, () => db.close());
+  });
+});
+
+describe('SQL TelemetryStore retention', () => {
+  it('deletes raw points past the raw retention and minute rollups past theirs, keeping hourly ones', async () => {
+    const db = await createPgliteDb();
+    try {
+      await migrate(db);
+      const store = createSqlTelemetryStore(db, { raw: 30 * DAY, minute: 365 * DAY });
+      const now = Math.floor(Date.now() / HOUR) * HOUR;
+      const range = (ts: number, every?: number) => store.range({ deviceId: 'old-1', metric: 'pm25', from: ts - HOUR, to: ts + HOUR, every, agg: every ? 'count' : undefined });
+      const [recent, month, year] = [now - 2 * DAY, now - 40 * DAY, now - 400 * DAY];
+      await store.write([recent, month, year].flatMap((ts) => [point('old-1', 'pm25', ts, 1), point('old-1', 'pm25', ts + 1000, 2)]));
+      await store.applyRetention(now);
+      expect(await range(recent)).toHaveLength(2);
+      expect(await range(month)).toEqual([]);
+      expect(await range(month, MINUTE)).toEqual([{ ts: month, value: 2 }]);
+      expect(await range(year, MINUTE)).toEqual([]);
+      expect(await range(year, HOUR)).toEqual([{ ts: year, value: 2 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
 
@@ -236,6 +308,33 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
       expect(await store.health()).toMatchObject({ status: 'ok', version: 'v2.7.11', writeApi: '/write' });
     } finally {
       await new Promise((resolve) => proxy.server.close(resolve));
+      await server.stop();
+    }
+  });
+
+  it('sets up retention policies and continuous queries on 1.x, and rolls late points up at once', async () => {
+    const server = await startInflux();
+    try {
+      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db }, { raw: 30 * DAY, minute: 365 * DAY });
+      expect(await store.health()).toMatchObject({ status: 'ok', rollups: true });
+      await store.write([point('dev-r', 'pm25', T0 + 1000, 4), point('dev-r', 'pm25', T0 + 2000, 6)]);
+      const influxql = async (q: string) => {
+        const response = await fetch(`${server.url}/query?${new URLSearchParams({ db: server.db, q, epoch: 'ms' })}`);
+        return ((await response.json()) as { results: { series?: { name: string; columns: string[]; values: unknown[][] }[] }[] }).results[0]?.series ?? [];
+      };
+      const [policies] = await influxql('SHOW RETENTION POLICIES');
+      expect(policies?.values.map((row) => [row[0], row[1], row[4]])).toEqual(
+        expect.arrayContaining([['raw', '720h0m0s', true], ['rollup_1m', '8760h0m0s', false], ['rollup_1h', '0s', false]]),
+      );
+      const queries = (await influxql('SHOW CONTINUOUS QUERIES')).find((s) => s.name === server.db);
+      expect(queries?.values.map((row) => row[0]).sort()).toEqual(['telemetry_1h', 'telemetry_1m']);
+      const [minute] = await influxql(`SELECT pm25_count, pm25_sum, pm25_max, pm25_last FROM rollup_1m.telemetry WHERE device = 'dev-r'`);
+      expect(minute?.values).toEqual([[T0, 2, 10, 6, 6]]);
+      const [hour] = await influxql(`SELECT pm25_count, pm25_min FROM rollup_1h.telemetry WHERE device = 'dev-r'`);
+      expect(hour?.values).toEqual([[T0, 2, 4]]);
+      // Opening it again (a restart) finds them in place.
+      expect(await (await createInfluxTelemetryStore({ url: server.url, db: server.db })).health()).toMatchObject({ status: 'ok', rollups: true });
+    } finally {
       await server.stop();
     }
   });

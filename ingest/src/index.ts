@@ -46,6 +46,8 @@ export interface IngestDeps {
 /** Readings (and dead letters) held in memory while their store is down; beyond it ingest stops acknowledging MQTT messages. */
 const MAX_PENDING = 100_000;
 const LOOKUP_RETRY_MAX_MS = 5000;
+/** How often old telemetry is deleted (SQL store; InfluxDB does it itself). */
+const RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * Ingest: subscribes to every device's telemetry (QoS 1), validates it against the device kind's catalogue,
@@ -74,6 +76,7 @@ export function createIngestService(deps: IngestDeps): Service {
     logger,
   });
   let client: MqttClient | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
   let received = 0;
   let deadLetters = 0;
 
@@ -133,6 +136,10 @@ export function createIngestService(deps: IngestDeps): Service {
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     connection.on('offline', () => logger.warn('MQTT connection lost; reconnecting'));
     client = connection;
+    const applyRetention = () =>
+      telemetry.applyRetention(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'deleting old telemetry failed; retrying in an hour'));
+    void applyRetention();
+    retentionTimer = setInterval(applyRetention, RETENTION_EVERY_MS).unref();
     await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
     logger.info({ batchSize, flushMs, store: telemetry.kind }, 'ingest subscribed to device telemetry');
   }
@@ -141,6 +148,7 @@ export function createIngestService(deps: IngestDeps): Service {
     if (!client) return;
     const connection = client;
     client = undefined;
+    clearInterval(retentionTimer);
     await connection.endAsync();
     await points.close();
     await letters.close();

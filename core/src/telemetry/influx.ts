@@ -1,6 +1,8 @@
 import { Point } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
 import type { Health } from '../service.ts';
+import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
+import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
 import type { Aggregation, LatestReading, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
 const MEASUREMENT = 'telemetry';
@@ -48,6 +50,16 @@ function toLines(points: readonly TelemetryPoint[]): string[] {
   return [...rows.values()].map((row) => row.toLineProtocol({ convertTime: (t) => String(t) }) as string);
 }
 
+function pointsOf(series: readonly Series[]): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  for (const s of series) {
+    for (const [ts, value] of s.values) {
+      if (typeof ts === 'number' && typeof value === 'number') points.push({ ts, value });
+    }
+  }
+  return points;
+}
+
 /** The error text of an InfluxDB response body: `{"error": …}` (1.x), `{"message": …}` (2.x/3.x) or plain text. */
 function serverMessage(text: string): string {
   try {
@@ -60,13 +72,26 @@ function serverMessage(text: string): string {
 
 const AGG_FUNCTION: Record<Aggregation, string> = { mean: 'mean', min: 'min', max: 'max', count: 'count', last: 'last' };
 
+/** A bucket's partial aggregate, from raw points or rollups; parts of one bucket merge in time order. */
+interface Partial {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+}
+
+function finish(agg: Aggregation, p: Partial): number {
+  return agg === 'mean' ? p.sum / p.count : p[agg];
+}
+
 /**
  * TelemetryStore on InfluxDB: measurement `telemetry`, tag `device`, one field per metric, time in ms.
  * Line protocol from @influxdata/influxdb-client's Point; written to `/write` (1.x) or `/api/v2/write` (2.x/3.x,
  * detected from /ping's version); read with InfluxQL over `/query`, which 1.x, 2.x (v1 compatibility) and 3.x serve.
  * The server is contacted lazily, so the store can be created before InfluxDB is up.
  */
-export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<TelemetryStore> {
+export async function createInfluxTelemetryStore(config: InfluxConfig, retention: Retention = DEFAULT_RETENTION): Promise<TelemetryStore> {
   const base = config.url.replace(/\/+$/, '');
   const auth: Record<string, string> = {};
   if (config.token) auth.authorization = `Token ${config.token}`;
@@ -112,13 +137,61 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
 
   let writeApi: WriteApi | undefined;
   let detecting: Promise<WriteApi> | undefined;
+  /** Whether the rollup tiers exist (1.x: retention policies and continuous queries set up by this adapter). */
+  let rollups = false;
+
+  /** Creates, or brings up to date, the retention policies and continuous queries of the rollup tiers. */
+  async function setUpRollups(): Promise<void> {
+    for (const policy of retentionPolicies(config.db, retention)) {
+      try {
+        await query(policy.create);
+      } catch (error) {
+        if (!/already exists/i.test((error as Error).message)) throw error;
+        await query(policy.alter);
+      }
+    }
+    for (const cq of continuousQueries(config.db)) {
+      try {
+        await query(cq.create);
+      } catch (error) {
+        if (!/already exists/i.test((error as Error).message)) throw error;
+        await query(`DROP CONTINUOUS QUERY ${influxIdentifier(cq.name)} ON ${influxIdentifier(config.db)}; ${cq.create}`);
+      }
+    }
+    rollups = true;
+  }
 
   async function detect(): Promise<WriteApi> {
     const major = Number.parseInt((await ping()).replace(/^v/, ''), 10);
+    // 2.x and 3.x have no InfluxQL DDL: their bucket's retention applies and history is read from raw points.
     if (major !== 1) return (writeApi = '/api/v2/write');
     // Idempotent in 1.x; 2.x and 3.x have no CREATE DATABASE (their buckets/databases exist or appear on first write).
     await query(`CREATE DATABASE ${influxIdentifier(config.db)}`);
+    await setUpRollups();
     return (writeApi = '/write');
+  }
+
+  /**
+   * Points older than the continuous queries look back: their minute and hour buckets are recomputed at once
+   * for their devices, so the rollups stay exact for late readings (a replayed spill, a device catching up).
+   */
+  async function rollUpLate(points: readonly TelemetryPoint[]): Promise<void> {
+    const cutoff = Date.now() - LATE_MS;
+    const late = points.filter((p) => p.ts < cutoff);
+    if (!rollups || late.length === 0) return;
+    const devices = [...new Set(late.map((p) => p.deviceId))].map((id) => `${deviceTag} = ${influxString(id)}`).join(' OR ');
+    let first = Infinity;
+    let last = -Infinity;
+    for (const p of late) {
+      first = Math.min(first, p.ts);
+      last = Math.max(last, p.ts);
+    }
+    for (const tier of ['1m', '1h'] as const) {
+      const width = ROLLUP_MS[tier];
+      const from = Math.floor(first / width) * width;
+      const to = Math.floor(last / width) * width + width;
+      await query(rollupSelect(config.db, tier, `WHERE time >= ${from}ms AND time < ${to}ms AND (${devices})`));
+    }
   }
 
   /** The write API, detected once; a failed detection (server down) is retried on the next call. */
@@ -174,6 +247,7 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
       for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) {
         await writeLines(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
       }
+      await rollUpLate(points);
     },
 
     async latest(deviceIds?: readonly string[]): Promise<Map<string, LatestReading>> {
@@ -204,24 +278,62 @@ export async function createInfluxTelemetryStore(config: InfluxConfig): Promise<
 
     async range(q: RangeQuery): Promise<SeriesPoint[]> {
       const field = influxIdentifier(q.metric);
-      const where = `WHERE ${deviceTag} = ${influxString(q.deviceId)} AND time >= ${Math.ceil(q.from)}ms AND time < ${Math.ceil(q.to)}ms`;
-      const statement = q.every
-        ? `SELECT ${AGG_FUNCTION[q.agg ?? 'mean']}(${field}) FROM ${from} ${where} GROUP BY time(${Math.max(1, Math.round(q.every))}ms) fill(none)`
-        : `SELECT ${field} FROM ${from} ${where} ORDER BY time ASC`;
-      const [series = []] = await read(statement);
-      const points: SeriesPoint[] = [];
-      for (const s of series) {
-        for (const [ts, value] of s.values) {
-          if (typeof ts === 'number' && typeof value === 'number') points.push({ ts, value });
+      const device = `${deviceTag} = ${influxString(q.deviceId)}`;
+      const within = (from: number, to: number) => `WHERE ${device} AND time >= ${Math.ceil(from)}ms AND time < ${Math.ceil(to)}ms`;
+      if (!q.every) {
+        const [series = []] = await read(`SELECT ${field} FROM ${from} ${within(q.from, q.to)} ORDER BY time ASC`);
+        return pointsOf(series);
+      }
+      const every = `${Math.max(1, Math.round(q.every))}ms`;
+      const agg = q.agg ?? 'mean';
+      const tier = tierFor(q.every);
+      const width = tier === 'raw' ? 0 : ROLLUP_MS[tier];
+      // Whole rollup buckets the continuous queries have surely counted; raw points before and after them.
+      const inner =
+        !rollups || tier === 'raw'
+          ? undefined
+          : {
+              from: Math.ceil(q.from / width) * width,
+              to: Math.min(Math.floor(q.to / width) * width, Math.floor((Date.now() - ROLLUP_LAG_MS[tier]) / width) * width),
+            };
+      if (!inner || inner.from >= inner.to) {
+        const [series = []] = await read(`SELECT ${AGG_FUNCTION[agg]}(${field}) FROM ${from} ${within(q.from, q.to)} GROUP BY time(${every}) fill(none)`);
+        return pointsOf(series);
+      }
+      const rawParts = `count(${field}), sum(${field}), min(${field}), max(${field}), last(${field})`;
+      const f = (part: string) => influxIdentifier(`${q.metric}_${part}`);
+      const rollupParts = `sum(${f('count')}), sum(${f('sum')}), min(${f('min')}), max(${f('max')}), last(${f('last')})`;
+      const rollupFrom = `${influxIdentifier(ROLLUP_RP[tier as '1m' | '1h'])}.${from}`;
+      const results = await read(
+        `SELECT ${rawParts} FROM ${from} ${within(q.from, inner.from)} GROUP BY time(${every}) fill(none)`,
+        `SELECT ${rollupParts} FROM ${rollupFrom} ${within(inner.from, inner.to)} GROUP BY time(${every}) fill(none)`,
+        `SELECT ${rawParts} FROM ${from} ${within(inner.to, q.to)} GROUP BY time(${every}) fill(none)`,
+      );
+      // Parts in time order: a later part's last value wins.
+      const buckets = new Map<number, Partial>();
+      for (const series of results.flat()) {
+        for (const [ts, count, sum, min, max, last] of series.values) {
+          if (typeof ts !== 'number' || typeof count !== 'number' || count === 0) continue;
+          const part = { count, sum: sum as number, min: min as number, max: max as number, last: last as number };
+          const seen = buckets.get(ts);
+          buckets.set(
+            ts,
+            seen
+              ? { count: seen.count + part.count, sum: seen.sum + part.sum, min: Math.min(seen.min, part.min), max: Math.max(seen.max, part.max), last: part.last }
+              : part,
+          );
         }
       }
-      return points;
+      return [...buckets.entries()].sort(([a], [b]) => a - b).map(([ts, part]) => ({ ts, value: finish(agg, part) }));
     },
+
+    // Retention policies delete old data on the server.
+    applyRetention: async () => {},
 
     async health(): Promise<Health> {
       try {
         const api = await ready();
-        return { status: 'ok', adapter: 'influxdb', version: await ping(), db: config.db, writeApi: api };
+        return { status: 'ok', adapter: 'influxdb', version: await ping(), db: config.db, writeApi: api, rollups };
       } catch (error) {
         return { status: 'down', adapter: 'influxdb', db: config.db, error: (error as Error).message };
       }

@@ -3,11 +3,11 @@ import type { Db } from '../db/types.ts';
 import { createSqlTelemetryStore } from './sql.ts';
 import type { TelemetryStore } from './types.ts';
 
-/** The configured TelemetryStore: InfluxDB with INFLUX_URL, else the SQL adapter on `db`. */
-export async function openTelemetryStore(config: Pick<IocConfig, 'influx'>, db: Db): Promise<TelemetryStore> {
+/** The configured TelemetryStore: InfluxDB with INFLUX_URL, else the SQL adapter on `db`; retention default 30 d / 1 y / forever. */
+export async function openTelemetryStore(config: Pick<IocConfig, 'influx'> & Partial<Pick<IocConfig, 'retention'>>, db: Db): Promise<TelemetryStore> {
   if (config.influx) {
     const { createInfluxTelemetryStore } = await import('./influx.ts');
-    return createInfluxTelemetryStore(config.influx);
+    return createInfluxTelemetryStore(config.influx, config.retention);
   }
-  return createSqlTelemetryStore(db);
+  return createSqlTelemetryStore(db, config.retention);
 }

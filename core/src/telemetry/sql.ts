@@ -1,14 +1,26 @@
-import type { Db } from '../db/types.ts';
+import type { Db, Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
+import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
 import type { LatestReading, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
-const AGG_SQL = {
+const RAW_AGG = {
   mean: 'avg(value)',
   min: 'min(value)',
   max: 'max(value)',
   count: 'count(*)',
   last: '(array_agg(value ORDER BY ts DESC))[1]',
 } as const;
+
+/** The same aggregations over rollup rows: exact, since the rollups keep count, sum, min, max and last. */
+const ROLLUP_AGG = {
+  mean: 'sum(sum) / sum(count)',
+  min: 'min(min)',
+  max: 'max(max)',
+  count: 'sum(count)',
+  last: '(array_agg(last ORDER BY last_ts DESC))[1]',
+} as const;
+
+const ROLLUP_TABLE = { '1m': 'telemetry_1m', '1h': 'telemetry_1h' } as const;
 
 /**
  * One point per (device, metric, ts), the last one written winning, as InfluxDB does with a repeated point
@@ -20,8 +32,39 @@ function lastPerKey(points: readonly TelemetryPoint[]): TelemetryPoint[] {
   return byKey.size === points.length ? (points as TelemetryPoint[]) : [...byKey.values()];
 }
 
-/** TelemetryStore on the relational Db (PGlite or PostgreSQL): the embedded default. */
-export function createSqlTelemetryStore(db: Db): TelemetryStore {
+/**
+ * Recomputes the rollup buckets of `width` that the written points ($1 devices, $2 metrics, $3 times) fall in,
+ * from the tier below (raw points, or minute rollups for hours): correct however often a point is rewritten.
+ */
+async function refreshRollup(tx: Queryable, width: '1m' | '1h', params: unknown[]): Promise<void> {
+  const interval = width === '1m' ? '1 minute' : '1 hour';
+  const source =
+    width === '1m'
+      ? `SELECT s.device_id, s.metric, b.bucket, count(*) AS count, sum(s.value) AS sum, min(s.value) AS min, max(s.value) AS max,
+                (array_agg(s.value ORDER BY s.ts DESC))[1] AS last, max(s.ts) AS last_ts
+           FROM buckets b JOIN telemetry s ON s.device_id = b.d AND s.metric = b.m AND s.ts >= b.bucket AND s.ts < b.bucket + interval '1 minute'`
+      : `SELECT s.device_id, s.metric, b.bucket, sum(s.count) AS count, sum(s.sum) AS sum, min(s.min) AS min, max(s.max) AS max,
+                (array_agg(s.last ORDER BY s.last_ts DESC))[1] AS last, max(s.last_ts) AS last_ts
+           FROM buckets b JOIN telemetry_1m s ON s.device_id = b.d AND s.metric = b.m AND s.ts >= b.bucket AND s.ts < b.bucket + interval '1 hour'`;
+  await tx.query(
+    `WITH buckets AS (
+       SELECT DISTINCT d, m, date_bin(interval '${interval}', t, 'epoch'::timestamptz) AS bucket
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(d, m, t))
+     INSERT INTO ${ROLLUP_TABLE[width]} (device_id, metric, ts, count, sum, min, max, last, last_ts)
+     ${source}
+      GROUP BY s.device_id, s.metric, b.bucket
+     ON CONFLICT (device_id, metric, ts) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min,
+       max = excluded.max, last = excluded.last, last_ts = excluded.last_ts`,
+    params,
+  );
+}
+
+/**
+ * TelemetryStore on the relational Db (PGlite or PostgreSQL): the embedded default. Keeps raw points, minute and
+ * hourly rollups (updated in the write's transaction) and the latest value of each metric; `applyRetention`
+ * deletes what is older than each tier keeps.
+ */
+export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_RETENTION): TelemetryStore {
   return {
     kind: 'sql',
 
@@ -50,6 +93,8 @@ export function createSqlTelemetryStore(db: Db): TelemetryStore {
             WHERE excluded.ts >= telemetry_latest.ts`,
           params,
         );
+        await refreshRollup(tx, '1m', params.slice(0, 3));
+        await refreshRollup(tx, '1h', params.slice(0, 3));
       });
     },
 
@@ -75,19 +120,50 @@ export function createSqlTelemetryStore(db: Db): TelemetryStore {
 
     async range(query: RangeQuery): Promise<SeriesPoint[]> {
       const bounds = [query.deviceId, query.metric, new Date(query.from).toISOString(), new Date(query.to).toISOString()];
-      const { rows } = query.every
-        ? await db.query<{ ts: Date; value: number | string }>(
-            `SELECT date_bin(make_interval(secs => $5::float8 / 1000), ts, 'epoch'::timestamptz) AS ts, ${AGG_SQL[query.agg ?? 'mean']} AS value
-               FROM telemetry
-              WHERE device_id = $1 AND metric = $2 AND ts >= $3 AND ts < $4
-              GROUP BY 1 ORDER BY 1`,
-            [...bounds, query.every],
-          )
-        : await db.query<{ ts: Date; value: number }>(
-            'SELECT ts, value FROM telemetry WHERE device_id = $1 AND metric = $2 AND ts >= $3 AND ts < $4 ORDER BY ts',
-            bounds,
-          );
+      if (query.every === undefined) {
+        const { rows } = await db.query<{ ts: Date; value: number }>(
+          'SELECT ts, value FROM telemetry WHERE device_id = $1 AND metric = $2 AND ts >= $3 AND ts < $4 ORDER BY ts',
+          bounds,
+        );
+        return rows.map((r) => ({ ts: r.ts.getTime(), value: r.value }));
+      }
+      const agg = query.agg ?? 'mean';
+      const tier = tierFor(query.every);
+      const width = tier === 'raw' ? 0 : ROLLUP_MS[tier];
+      // The rollup covers the whole tier buckets inside [from, to); raw points cover the edges before and after.
+      const inner = width === 0 ? undefined : { from: Math.ceil(query.from / width) * width, to: Math.floor(query.to / width) * width };
+      if (!inner || inner.from >= inner.to) {
+        const { rows } = await db.query<{ ts: Date; value: number | string }>(
+          `SELECT date_bin(make_interval(secs => $5::float8 / 1000), ts, 'epoch'::timestamptz) AS ts, ${RAW_AGG[agg]} AS value
+             FROM telemetry
+            WHERE device_id = $1 AND metric = $2 AND ts >= $3 AND ts < $4
+            GROUP BY 1 ORDER BY 1`,
+          [...bounds, query.every],
+        );
+        return rows.map((r) => ({ ts: r.ts.getTime(), value: Number(r.value) }));
+      }
+      // Raw points as one-point rollup rows, so edges and rollups aggregate together exactly.
+      const { rows } = await db.query<{ ts: Date; value: number | string }>(
+        `WITH parts AS (
+           SELECT ts, 1::bigint AS count, value AS sum, value AS min, value AS max, value AS last, ts AS last_ts
+             FROM telemetry
+            WHERE device_id = $1 AND metric = $2 AND ((ts >= $3 AND ts < $6) OR (ts >= $7 AND ts < $4))
+           UNION ALL
+           SELECT ts, count, sum, min, max, last, last_ts
+             FROM ${ROLLUP_TABLE[tier as '1m' | '1h']}
+            WHERE device_id = $1 AND metric = $2 AND ts >= $6 AND ts < $7)
+         SELECT date_bin(make_interval(secs => $5::float8 / 1000), ts, 'epoch'::timestamptz) AS ts, ${ROLLUP_AGG[agg]} AS value
+           FROM parts GROUP BY 1 ORDER BY 1`,
+        [...bounds, query.every, new Date(inner.from).toISOString(), new Date(inner.to).toISOString()],
+      );
       return rows.map((r) => ({ ts: r.ts.getTime(), value: Number(r.value) }));
+    },
+
+    async applyRetention(now: number): Promise<void> {
+      const before = (ms: number) => new Date(now - ms).toISOString();
+      await db.query('DELETE FROM telemetry WHERE ts < $1', [before(retention.raw)]);
+      await db.query('DELETE FROM telemetry_1m WHERE ts < $1', [before(retention.minute)]);
+      if (retention.hour !== undefined) await db.query('DELETE FROM telemetry_1h WHERE ts < $1', [before(retention.hour)]);
     },
 
     async health(): Promise<Health> {

@@ -47,6 +47,11 @@ export interface TelemetryStore {
   latest(deviceIds?: readonly string[]): Promise<Map<string, LatestReading>>;
   /** Points of one metric in [from, to), oldest first; bucketed by `every` when given (bucket start as ts). */
   range(query: RangeQuery): Promise<SeriesPoint[]>;
+  /**
+   * Deletes what each tier keeps no longer (raw, 1-minute, hourly; see Retention). The SQL adapter does it when
+   * called (ingest calls it hourly); InfluxDB does it itself with its retention policies.
+   */
+  applyRetention(now: number): Promise<void>;
   health(): Promise<Health>;
   close(): Promise<void>;
 }

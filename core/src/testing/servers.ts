@@ -146,13 +146,13 @@ bind-address = "127.0.0.1:${rpcPort}"
   store-enabled = false
 
 [retention]
-  enabled = false
+  enabled = true
 
 [subscriber]
   enabled = false
 
 [continuous_queries]
-  enabled = false
+  enabled = true
   log-enabled = false
 
 [http]
