@@ -26,25 +26,29 @@ interface Stream {
 }
 
 /**
- * The filter graph of a simulated street camera: a coloured background with two moving vehicles, darker at night;
- * a covered lens is black, a defocused one blurred, a moved camera sees a mirrored and shifted scene.
+ * The lavfi graph of a simulated street camera: a coloured background with a road and two vehicles moving along
+ * it, darker at night; a covered lens is black, a defocused one blurred, a moved camera sees a mirrored, shifted
+ * scene.
  */
 export function cameraFilter(id: string, view: View, fps: number): string {
   const hue = hashString(id);
-  const background = `0x${(0x30 + (hue & 0x3f)).toString(16)}${(0x50 + ((hue >> 6) & 0x3f)).toString(16)}${(0x30 + ((hue >> 12) & 0x3f)).toString(16)}`;
+  const channel = (shift: number, base: number) => (base + ((hue >> shift) & 0x3f)).toString(16);
+  const size = `s=${WIDTH}x${HEIGHT}:r=${fps}`;
+  const dim = `eq=brightness=${(-0.05 * view.darkness).toFixed(2)}`;
+  if (view.tamper === 'covered_lens') return `color=c=black:${size},${dim}[out0]`;
+  const road = HEIGHT / 2 - 10;
   const speedA = 20 + (hue % 30);
   const speedB = 15 + ((hue >> 8) % 25);
-  const parts = [
-    `color=c=${view.tamper === 'covered_lens' ? 'black' : background}:s=${WIDTH}x${HEIGHT}:r=${fps}`,
-    `drawbox=x=0:y=${HEIGHT / 2 - 10}:w=${WIDTH}:h=30:color=gray:t=fill`,
-    `drawbox=x='mod(t*${speedA},${WIDTH + 40})-40':y=${HEIGHT / 2 - 5}:w=40:h=18:color=red:t=fill`,
-    `drawbox=x='${WIDTH}-mod(t*${speedB},${WIDTH + 30})':y=${HEIGHT / 2 + 6}:w=26:h=12:color=yellow:t=fill`,
-  ];
-  if (view.tamper === 'covered_lens') parts.splice(1);
-  if (view.tamper === 'defocus') parts.push('boxblur=10:2');
-  if (view.tamper === 'moved_camera') parts.push('hflip', `crop=${WIDTH - 60}:${HEIGHT - 60}:60:0`, `scale=${WIDTH}:${HEIGHT}`);
-  parts.push(`eq=brightness=${(-0.05 * view.darkness).toFixed(2)}`);
-  return parts.join(',');
+  const after = [dim];
+  if (view.tamper === 'defocus') after.unshift('boxblur=10:2');
+  if (view.tamper === 'moved_camera') after.unshift('hflip', `crop=${WIDTH - 60}:${HEIGHT - 60}:60:0`, `scale=${WIDTH}:${HEIGHT}`);
+  return [
+    `color=c=0x${channel(0, 0x30)}${channel(6, 0x50)}${channel(12, 0x30)}:${size},drawbox=x=0:y=${road}:w=${WIDTH}:h=30:color=gray:t=fill[bg]`,
+    `color=c=red:s=40x18:r=${fps}[car]`,
+    `color=c=yellow:s=26x12:r=${fps}[bike]`,
+    `[bg][car]overlay=x='mod(t*${speedA},${WIDTH + 40})-40':y=${road + 5}[street]`,
+    `[street][bike]overlay=x='${WIDTH}-mod(t*${speedB},${WIDTH + 30})':y=${road + 16},${after.join(',')}[out0]`,
+  ].join(';');
 }
 
 export interface CameraStreams {

@@ -115,7 +115,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
 
   function nextReport(entry: Running, ts: number): void {
     const interval = deps.intervalMs ?? entry.device.intervalMs;
-    const next = ts + interval * (1 - JITTER + 2 * JITTER * entry.random());
+    const next = Math.round(ts + interval * (1 - JITTER + 2 * JITTER * entry.random()));
     at(next, () => {
       report(entry, next);
       nextReport(entry, next);
@@ -134,7 +134,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
       metrics = engine.reading(device, ts);
     }
     if (!metrics) return;
-    client.publish(deviceTopic(device.id, 'telemetry'), JSON.stringify({ ts: Math.round(ts), metrics }), { qos: 1 }, (error) => {
+    client.publish(deviceTopic(device.id, 'telemetry'), JSON.stringify({ ts, metrics }), { qos: 1 }, (error) => {
       if (!error) published++;
       else {
         failed++;
@@ -249,7 +249,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
       scheduleIncidents();
       for (const entry of devices.values()) {
         const interval = deps.intervalMs ?? entry.device.intervalMs;
-        const first = clock.startAt + interval * entry.random();
+        const first = Math.round(clock.startAt + interval * entry.random());
         at(first, () => {
           report(entry, first);
           nextReport(entry, first);

@@ -55,7 +55,17 @@ export const sim: Command = async ({ args, env, io }) => {
     const signal = waitForShutdownSignal();
     const ended = await Promise.race([signal.then(() => false), scenario ? service.finished.then(() => true) : new Promise<boolean>(() => {})]);
     const health = await service.health();
-    io.out(JSON.stringify({ scenario: service.plan.name, ended, devices: fleet.length, published: health.published, truth_lines: truthLines, sim_time: health.simTime }));
+    io.out(
+      JSON.stringify({
+        scenario: service.plan.name,
+        ended,
+        devices: fleet.length,
+        published: health.published,
+        truth_lines: truthLines,
+        start: service.plan.startAt,
+        sim_time: health.simTime,
+      }),
+    );
   } finally {
     await service.stop();
     await db.close();
