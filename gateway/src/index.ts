@@ -107,8 +107,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       ...cluster?.options,
       // In a cluster the node id names this process in $SYS topics and Redis; unique per process.
       id: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-      // Bytes queued for slow subscribers are capped by the listener (limits.ts), which never makes aedes wait.
-      drainTimeout: 0,
+      // Bytes queued for a slow subscriber are capped by the listener (limits.ts), which never makes aedes wait;
+      // without a cap, aedes waits up to 60 s for it to drain, holding up delivery meanwhile.
+      drainTimeout: config.mqttLimits.maxQueueBytes > 0 ? 0 : 60_000,
       authenticate: (client, username, password, done) =>
         authenticate(client, username, password, (error, success) => {
           if (success) status.loggedIn(client);

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, type Db, type IocConfig } from '@ioc/core';
+import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, type Clock, type Db, type IocConfig } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 
@@ -16,15 +16,22 @@ export interface GatewayFixture {
   close(): Promise<void>;
 }
 
-/** `env` adds configuration variables (e.g. limits, IOC_MQTT_WS_PORT: '0'); `metricsIntervalMs` the $SYS period. */
-export async function startGatewayFixture(options: { env?: Record<string, string>; metricsIntervalMs?: number } = {}): Promise<GatewayFixture> {
+export interface FixtureOptions {
+  /** Configuration variables added to the fixture's (e.g. limits, IOC_MQTT_WS_PORT: '0'). */
+  env?: Record<string, string>;
+  /** The $SYS metrics period. */
+  metricsIntervalMs?: number;
+  clock?: Clock;
+}
+
+export async function startGatewayFixture(options: FixtureOptions = {}): Promise<GatewayFixture> {
   const dir = tempDir();
   const db = await createPgliteDb();
   await migrate(db);
   const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, ...options.env });
   const lines: string[] = [];
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
-  const gateway = createGatewayService({ config, logger, db, metricsIntervalMs: options.metricsIntervalMs });
+  const gateway = createGatewayService({ config, logger, db, metricsIntervalMs: options.metricsIntervalMs, clock: options.clock });
   await gateway.start();
   return {
     db,
