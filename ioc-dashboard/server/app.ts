@@ -7,6 +7,7 @@ import type { Clock, CredentialChange, Db, Device, Health, Logger, TelemetryStor
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { areaRoutes } from './routes/areas.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -61,6 +62,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard });
       await api.register(deviceRoutes, { db, telemetry, guard, clock, onCreated: deps.onDeviceCreated, announce: deps.announceCredentialChange });
       await api.register(auditRoutes, { db, guard });
+      await api.register(accountRoutes, { db, guard, clock, announce: deps.announceCredentialChange });
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });
       await api.register(deadLetterRoutes, { db, guard });
       await api.register(areaRoutes, { db, guard });

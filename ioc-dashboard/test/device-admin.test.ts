@@ -133,6 +133,32 @@ describe('device administration API', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/devices/live-2/token', headers: { cookie: operator } })).statusCode).toBe(403);
   });
 
+  it('manages integration accounts: create, log in inside its tree, rotate, disable (disconnecting it)', async () => {
+    const post = (payload: object, cookie = admin) => t.app.inject({ method: 'POST', url: '/api/accounts', headers: { cookie }, payload });
+    expect((await post({ name: 'nvr', role: 'integration', topicRoot: 'frigate' }, operator)).statusCode).toBe(403);
+    const created = await post({ name: 'nvr', role: 'integration', topicRoot: 'frigate' });
+    expect(created.statusCode).toBe(201);
+    const { username, token } = created.json() as { username: string; token: string };
+    expect(username).toBe('int:nvr');
+    expect((await post({ name: 'nvr', role: 'integration', topicRoot: 'frigate' })).json().error.code).toBe('account_exists');
+    expect((await post({ name: 'x', role: 'integration', topicRoot: '#' })).json().error.code).toBe('invalid_account');
+
+    const nvr = await deviceLogin(username, token);
+    await nvr.publishAsync('frigate/front_door/person', '1', { qos: 1 });
+    const rotated = await t.app.inject({ method: 'POST', url: '/api/accounts/int:nvr/token', headers: { cookie: admin } });
+    expect(rotated.json()).toMatchObject({ username: 'int:nvr', gatewayNotified: true });
+    await new Promise<void>((resolve) => (nvr.connected ? nvr.once('close', () => resolve()) : resolve()));
+    const fresh = await deviceLogin(username, rotated.json().token as string);
+    const closed = new Promise<void>((resolve) => fresh.once('close', () => resolve()));
+    const disabled = await t.app.inject({ method: 'PATCH', url: '/api/accounts/int:nvr', headers: { cookie: admin }, payload: { enabled: false } });
+    expect(disabled.json()).toEqual({ username: 'int:nvr', enabled: false, gatewayNotified: true });
+    await closed;
+    const listed = await t.app.inject({ url: '/api/accounts', headers: { cookie: admin } });
+    expect(listed.json().items).toEqual([expect.objectContaining({ username: 'int:nvr', role: 'integration', topicRoot: 'frigate', enabled: false })]);
+    expect((await t.app.inject({ method: 'POST', url: '/api/accounts/air-1/token', headers: { cookie: admin } })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'POST', url: '/api/accounts/admin:nobody/token', headers: { cookie: admin } })).statusCode).toBe(404);
+  });
+
   it('shows the audit log to admins only, filtered by subject and action', async () => {
     expect((await t.app.inject({ url: '/api/audit', headers: { cookie: operator } })).statusCode).toBe(403);
     const revocations = await t.app.inject({ url: '/api/audit?subject=live-2&action=device.revoke', headers: { cookie: admin } });
