@@ -46,12 +46,12 @@ describe.skipIf(!postgresAvailable())('ioc sim with a fleet file and a scenario 
 
   it('runs the scenario faster than real time, stops at its end and writes its ground truth, the same for the same seed', async () => {
     const truthFiles = [join(dir.path, 'truth-1.jsonl'), join(dir.path, 'truth-2.jsonl')];
-    const runs = [];
+    const runs: { scenario: string; ended: boolean; devices: number; published: number; truth_lines: number; start: number }[] = [];
     for (const truth of truthFiles) {
       const { code, stdout, stderr } = await runIoc(['sim', '--fleet', fleetFile, '--scenario', scenarioFile, '--speed', '300', '--seed', '7', '--truth', truth], env);
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      runs.push(JSON.parse(stdout) as { scenario: string; ended: boolean; devices: number; published: number; truth_lines: number; start: number });
+      runs.push(JSON.parse(stdout) as (typeof runs)[number]);
     }
     const fleet = buildFleet(loadFleetFile(fleetFile));
     for (const [i, run] of runs.entries()) {
