@@ -115,13 +115,13 @@ describe('docker-compose.yml', () => {
 
   it('starts every IOC service with a real `ioc start` service name', () => {
     const started = iocServices().map(([, service]) => service.command);
-    expect(started).toHaveLength(4);
+    expect(started).toHaveLength(5);
     for (const command of started) {
       expect(command?.[0]).toBe('start');
       expect(command).toHaveLength(2);
       expect(SERVICE_NAMES).toContain(command?.[1]);
     }
-    expect(started.map((command) => command?.[1]).sort()).toEqual(['dashboard', 'gateway', 'ingest', 'sim']);
+    expect(started.map((command) => command?.[1]).sort()).toEqual(['analytics', 'dashboard', 'gateway', 'ingest', 'sim']);
   });
 
   it('sets only variables the configuration reads, with values it accepts', () => {
