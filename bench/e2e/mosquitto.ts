@@ -4,14 +4,31 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * Debian's Mosquitto on a free loopback port with a temporary configuration: anonymous, no persistence, and no
- * queue limit so that a lagging subscriber delays rather than loses messages (like aedes).
+ * Debian's Mosquitto on a free loopback port with a temporary configuration: anonymous (or, given a password file,
+ * authenticated), no persistence, and no queue limit so that a lagging subscriber delays rather than loses messages
+ * (like aedes).
  */
-export async function startMosquitto(binary: string, port: number, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startMosquitto(
+  binary: string,
+  port: number,
+  dir: string,
+  options: { passwordFile?: string } = {},
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const configFile = join(dir, 'mosquitto.conf');
   writeFileSync(
     configFile,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'max_inflight_messages 0', 'set_tcp_nodelay true', 'log_dest none', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      ...(options.passwordFile ? ['allow_anonymous false', `password_file ${options.passwordFile}`] : ['allow_anonymous true']),
+      // Run as root, Mosquitto would drop to its own user, who cannot read our private temporary files.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
+      'persistence false',
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      'set_tcp_nodelay true',
+      'log_dest none',
+      '',
+    ].join('\n'),
   );
   const child = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -25,6 +42,7 @@ export async function startMosquitto(binary: string, port: number, dir: string):
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -32,7 +50,8 @@ export async function startMosquitto(binary: string, port: number, dir: string):
   };
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on a loopback port. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
