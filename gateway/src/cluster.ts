@@ -1,6 +1,6 @@
 import type { AedesOptions } from 'aedes';
 import MQEmitterRedis from 'mqemitter-redis';
-import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import redisPersistence from 'aedes-persistence-redis';
 
 /** What the broker shares with the other gateway nodes, and how to let go of it after broker.close(). */
 export interface ClusterBackend {
@@ -15,7 +15,8 @@ export interface ClusterBackend {
  */
 export function createClusterBackend(redisUrl: string): ClusterBackend {
   const mq = MQEmitterRedis({ connectionString: redisUrl });
-  const persistence = new RedisPersistence(redisUrl);
+  // The package's main export: it adapts the Redis store's async iterators to the streams aedes 1.x reads.
+  const persistence = redisPersistence(redisUrl);
   return {
     options: { mq, persistence },
     // The broker closes the emitter itself; the persistence's Redis connections are ours to end.

@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -237,4 +238,74 @@ export async function startInflux(): Promise<InfluxServer> {
       await launch();
     },
   };
+}
+
+// --------------------------------------------------------------------------------------------------- Redis
+
+/** Whether Debian's redis-server can be started (skips with a message, or throws under CI=true, when not). */
+export function redisAvailable(): boolean {
+  return requireBinary('redis-server', 'redis-server', '/usr/bin/redis-server') !== undefined;
+}
+
+export interface RedisServer {
+  /** redis://127.0.0.1:PORT */
+  url: string;
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** Answers a Redis PING on `port`. */
+function redisPong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(1000, () => socket.destroy());
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      resolve(data.toString().startsWith('+PONG'));
+      socket.end();
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+/** Debian's redis-server on a free loopback port, in memory only (no RDB, no AOF), its files in a temp dir. */
+export async function startRedis(): Promise<RedisServer> {
+  const binary = requireBinary('redis-server', 'redis-server', '/usr/bin/redis-server');
+  if (!binary) throw new Error('redis-server is not installed (apt-get install -y redis-server)');
+  const dir = tempDir('ioc-redis-');
+  const logFile = join(dir.path, 'redis.log');
+  try {
+    return await onFreePorts(1, async ([port]) => {
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path, '--logfile', logFile, '--daemonize', 'no'];
+      const child = spawn(binary, args, { stdio: 'ignore' });
+      const halt = async (): Promise<void> => {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited(child);
+        clearTimeout(timer);
+      };
+      await waitUntil(
+        async () => {
+          if (child.exitCode !== null) throw new Error('exited');
+          return redisPong(port as number);
+        },
+        'redis-server',
+        () => `${child.exitCode !== null ? `It exited with code ${child.exitCode}. ` : ''}Log:\n${tail(logFile)}`,
+      ).catch(async (error: unknown) => {
+        await halt();
+        throw error;
+      });
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        stop: async () => {
+          await halt();
+          dir.remove();
+        },
+      };
+    });
+  } catch (error) {
+    dir.remove();
+    throw error;
+  }
 }

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { redisAvailable, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
+import { collect, connect, SERVICE_TOKEN } from './fixture.ts';
+
+const IOC = fileURLToPath(new URL('../../cli/bin/ioc.js', import.meta.url));
+
+interface GatewayProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `ioc start gateway` in its own process on an ephemeral port, in cluster mode on `redisUrl`. */
+async function startGatewayProcess(redisUrl: string): Promise<GatewayProcess> {
+  const dir = tempDir('ioc-gw-node-');
+  const child: ChildProcess = spawn(process.execPath, [IOC, 'start', 'gateway'], {
+    env: { ...process.env, IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, REDIS_URL: redisUrl, IOC_LOG_LEVEL: 'info', IOC_DEMO: 'off' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      const record = JSON.parse(line) as { msg?: string; ports?: { MQTT?: number }; cluster?: boolean };
+      if (record.msg === 'MQTT gateway listening' && record.ports?.MQTT) {
+        expect(record.cluster).toBe(true);
+        resolve(record.ports.MQTT);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`ioc start gateway exited with ${code} before listening`)));
+  });
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      dir.remove();
+    },
+  };
+}
+
+const login = (url: string, name: string, extra: Record<string, unknown> = {}) =>
+  connect(url, { username: `svc:${name}`, password: SERVICE_TOKEN, ...extra });
+
+describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes on one Redis', () => {
+  let redis: RedisServer;
+  let nodes: GatewayProcess[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+    nodes = await Promise.all([startGatewayProcess(redis.url), startGatewayProcess(redis.url)]);
+  }, 90_000);
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await redis?.stop();
+  });
+
+  it('delivers a message published on one node to subscribers on the other', async () => {
+    const [a, b] = nodes as [GatewayProcess, GatewayProcess];
+    const subscriber = await login(a.url, 'sub');
+    const received = collect(subscriber);
+    await subscriber.subscribeAsync('ioc/v1/cluster/#', { qos: 1 });
+    const publisher = await login(b.url, 'pub');
+    await vi.waitFor(
+      async () => {
+        // Subscriptions reach the other node through Redis: publish until the first one arrives.
+        await publisher.publishAsync('ioc/v1/cluster/probe', 'probe', { qos: 1 });
+        expect(received.length).toBeGreaterThan(0);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    for (let i = 0; i < 20; i++) await publisher.publishAsync('ioc/v1/cluster/n', `m${i}`, { qos: 1 });
+    const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    await vi.waitFor(() => expect(received.filter((m) => m.topic === 'ioc/v1/cluster/n').map((m) => m.text)).toEqual(expected));
+    await Promise.all([subscriber.endAsync(), publisher.endAsync()]);
+  });
+
+  it('shares retained messages between the nodes', async () => {
+    const [a, b] = nodes as [GatewayProcess, GatewayProcess];
+    const publisher = await login(a.url, 'retainer');
+    await publisher.publishAsync('ioc/v1/cluster/retained', 'kept', { qos: 1, retain: true });
+    await publisher.endAsync();
+    const late = await login(b.url, 'late');
+    const received = collect(late);
+    await late.subscribeAsync('ioc/v1/cluster/retained', { qos: 1 });
+    await vi.waitFor(() => expect(received).toEqual([{ topic: 'ioc/v1/cluster/retained', text: 'kept', retain: true }]));
+    await late.endAsync();
+  });
+
+  it('resumes a persistent session on the other node with the QoS 1 messages queued meanwhile', async () => {
+    const [a, b] = nodes as [GatewayProcess, GatewayProcess];
+    const session = { clientId: 'svc-cluster-session', clean: false };
+    const first = await login(a.url, 'sessions', session);
+    await first.subscribeAsync('ioc/v1/cluster/queued', { qos: 1 });
+    await first.endAsync();
+    const publisher = await login(a.url, 'queuer');
+    await publisher.publishAsync('ioc/v1/cluster/queued', 'while-away', { qos: 1 });
+    await publisher.endAsync();
+    // Listening before the CONNACK: the queued message follows it at once.
+    const again = mqtt.connect(b.url, { username: 'svc:sessions', password: SERVICE_TOKEN, reconnectPeriod: 0, ...session });
+    const received = collect(again);
+    await vi.waitFor(() => expect(received.map((m) => m.text)).toEqual(['while-away']));
+    await again.endAsync();
+  });
+
+  it('closes the older connection when its client id connects to the other node', async () => {
+    const [a, b] = nodes as [GatewayProcess, GatewayProcess];
+    const older = await login(a.url, 'twin', { clientId: 'svc-cluster-twin' });
+    const closed = new Promise<void>((resolve) => older.once('close', () => resolve()));
+    const newer = await login(b.url, 'twin', { clientId: 'svc-cluster-twin' });
+    await closed;
+    older.end(true);
+    expect(newer.connected).toBe(true);
+    await newer.endAsync();
+  });
+});
