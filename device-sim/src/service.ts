@@ -195,6 +195,17 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
     at(plan.endAt, resolveFinished);
   }
 
+  /** ffmpeg, or undefined (with a warning) when the machine has none: cameras then serve no video, speakers refuse to play. */
+  function findFfmpeg(): string | undefined {
+    if (deps.ffmpegPath) return deps.ffmpegPath;
+    try {
+      return resolveFfmpeg().path;
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'simulated cameras serve no video and speakers cannot play');
+      return undefined;
+    }
+  }
+
   return {
     name: 'sim',
     get published() {
@@ -210,11 +221,11 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
     },
     finished,
     async start() {
-      const ffmpegPath = needsFfmpeg ? (deps.ffmpegPath ?? resolveFfmpeg().path) : '';
+      const ffmpegPath = needsFfmpeg ? findFfmpeg() : undefined;
       const { tokens, created, reissued } = await provisionFleet(db, fleet, credentialsFile(config.dataDir));
       logger.info({ devices: fleet.length, created: created.length, reissued: reissued.length }, 'simulated fleet provisioned');
       const cameraIds = fleet.filter((d) => d.kind === 'camera').map((d) => d.id);
-      if (cameraIds.length > 0) {
+      if (cameraIds.length > 0 && ffmpegPath) {
         cameras = createCameraStreams({
           ffmpegPath,
           clock: { now: () => clock.now() },

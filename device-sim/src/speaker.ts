@@ -45,7 +45,8 @@ export interface SimSpeaker {
 export function createSimSpeaker(options: {
   device: SimDevice;
   client: () => MqttClient | undefined;
-  ffmpegPath: string;
+  /** The decoder; without one the speaker refuses to play. */
+  ffmpegPath: string | undefined;
   clock: Clock;
   logger: Logger;
   fault: () => SpeakerFault | undefined;
@@ -78,6 +79,7 @@ export function createSimSpeaker(options: {
     if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > MAX_PRIORITY) {
       return ack(cmd.id, 'error', `args.priority must be a whole number 0–${MAX_PRIORITY}`);
     }
+    if (!options.ffmpegPath) return ack(cmd.id, 'error', 'no audio decoder: ffmpeg not found on the simulator host');
     const fault = options.fault();
     if (fault === 'amplifier_fault') return ack(cmd.id, 'error', 'amplifier fault');
     if (fault === 'low_voltage') return ack(cmd.id, 'error', 'supply voltage too low to play');
