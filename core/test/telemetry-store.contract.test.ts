@@ -198,6 +198,13 @@ function telemetryStoreContract(kind: TelemetryStore['kind'], open: () => Promis
     expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + HOUR, every: HOUR, agg: 'max' })).toEqual([{ ts: T0, value: 1000 }]);
   });
 
+  it('stores device ids with spaces, commas and equals signs as given', async () => {
+    const d = deviceId('odd id,a=b');
+    await store.write([point(d, 'pm25', T0, 3)]);
+    expect((await store.latest([d])).get(d)).toEqual({ ts: T0, metrics: { pm25: 3 } });
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 1 })).toEqual([{ ts: T0, value: 3 }]);
+  });
+
   it('returns empty results where there is nothing', async () => {
     const unknown = deviceId('nobody');
     await store.write([]);

@@ -28,6 +28,8 @@ export interface Batcher<T> {
   hasRoom(): Promise<void>;
   /** Items waiting in memory. */
   readonly pending: number;
+  /** Whether maxPending items wait in memory: hasRoom() would make the producer wait. */
+  readonly full: boolean;
   /** Items waiting in the spill. */
   readonly spilled: number;
   readonly written: number;
@@ -174,6 +176,9 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     },
     get pending() {
       return queue.length;
+    },
+    get full() {
+      return queue.length >= maxPending && !closed;
     },
     get spilled() {
       return spill?.size ?? 0;

@@ -101,24 +101,32 @@ export function createIngestService(deps: IngestDeps): Service {
     }
   }
 
-  async function ingest(topic: string, payload: Buffer): Promise<void> {
-    received++;
-    const receivedAt = clock.now();
-    const parsed = parseDeviceTopic(topic);
-    if (parsed?.channel !== 'telemetry') {
-      return refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
-    }
-    const { deviceId } = parsed;
-    let kind: DeviceKind | undefined;
-    try {
-      kind = await kindOf(deviceId);
-    } catch (error) {
-      return refuse(deadLetter(deviceId, topic, payload, `device lookup failed: ${(error as Error).message}`, receivedAt));
-    }
+  function accept(deviceId: string, kind: DeviceKind | undefined, topic: string, payload: Buffer, receivedAt: number): void {
     if (!kind) return refuse(deadLetter(deviceId, topic, payload, `unknown device "${deviceId}"`, receivedAt));
     const result = decodeTelemetry(deviceId, kind, payload, receivedAt);
     if (!result.ok) return refuse(deadLetter(deviceId, topic, payload, result.reason, receivedAt));
     for (const point of result.points) points.add(point);
+  }
+
+  /** Handles one message: synchronously when the device's kind is cached (the hot path), else after the lookup. */
+  function ingest(topic: string, payload: Buffer): Promise<void> | undefined {
+    received++;
+    const receivedAt = clock.now();
+    const parsed = parseDeviceTopic(topic);
+    if (parsed?.channel !== 'telemetry') {
+      refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
+      return undefined;
+    }
+    const { deviceId } = parsed;
+    const cached = kinds.cached(deviceId);
+    if (cached) {
+      accept(deviceId, cached, topic, payload, receivedAt);
+      return undefined;
+    }
+    return kindOf(deviceId).then(
+      (kind) => accept(deviceId, kind, topic, payload, receivedAt),
+      (error: Error) => refuse(deadLetter(deviceId, topic, payload, `device lookup failed: ${error.message}`, receivedAt)),
+    );
   }
 
   async function start(): Promise<void> {
@@ -129,7 +137,9 @@ export function createIngestService(deps: IngestDeps): Service {
     // backpressure that holds messages at the broker while the stores cannot keep up.
     connection.handleMessage = (packet, callback) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      ingest(packet.topic, payload)
+      const lookup = ingest(packet.topic, payload);
+      if (!lookup && !points.full && !letters.full) return callback();
+      Promise.resolve(lookup)
         .then(() => Promise.all([points.hasRoom(), letters.hasRoom()]))
         .then(() => callback(), callback);
     };

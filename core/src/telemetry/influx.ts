@@ -1,4 +1,3 @@
-import { Point } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
 import type { Health } from '../service.ts';
 import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
@@ -34,20 +33,28 @@ export function influxString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** One line-protocol line per (device, ts), one float field per metric; timestamps in ms. */
+/** Line protocol escaping of tag values and field keys: commas, equals signs and spaces. */
+function escapeKey(text: string): string {
+  return /[,= ]/.test(text) ? text.replace(/[,= ]/g, (c) => `\\${c}`) : text;
+}
+
+/** One line-protocol line per (device, ts), one float field per metric (the last given wins); timestamps in ms. */
 function toLines(points: readonly TelemetryPoint[]): string[] {
-  const rows = new Map<string, Point>();
+  const rows = new Map<string, { deviceId: string; ts: number; fields: Map<string, number> }>();
   for (const p of points) {
     const ts = Math.floor(p.ts);
     const key = `${p.deviceId}\n${ts}`;
     let row = rows.get(key);
-    if (!row) {
-      row = new Point(MEASUREMENT).tag(DEVICE_TAG, p.deviceId).timestamp(ts);
-      rows.set(key, row);
-    }
-    row.floatField(p.metric, p.value);
+    if (!row) rows.set(key, (row = { deviceId: p.deviceId, ts, fields: new Map() }));
+    row.fields.set(p.metric, p.value);
   }
-  return [...rows.values()].map((row) => row.toLineProtocol({ convertTime: (t) => String(t) }) as string);
+  const lines: string[] = [];
+  for (const row of rows.values()) {
+    let fields = '';
+    for (const [metric, value] of row.fields) fields += `${fields ? ',' : ''}${escapeKey(metric)}=${value}`;
+    lines.push(`${MEASUREMENT},${DEVICE_TAG}=${escapeKey(row.deviceId)} ${fields} ${row.ts}`);
+  }
+  return lines;
 }
 
 function pointsOf(series: readonly Series[]): SeriesPoint[] {
@@ -87,7 +94,7 @@ function finish(agg: Aggregation, p: Partial): number {
 
 /**
  * TelemetryStore on InfluxDB: measurement `telemetry`, tag `device`, one field per metric, time in ms.
- * Line protocol from @influxdata/influxdb-client's Point; written to `/write` (1.x) or `/api/v2/write` (2.x/3.x,
+ * Line protocol written here (escaping as the InfluxDB docs specify) to `/write` (1.x) or `/api/v2/write` (2.x/3.x,
  * detected from /ping's version); read with InfluxQL over `/query`, which 1.x, 2.x (v1 compatibility) and 3.x serve.
  * The server is contacted lazily, so the store can be created before InfluxDB is up.
  */
