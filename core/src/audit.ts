@@ -84,3 +84,12 @@ export async function listAuditEvents(db: Queryable, filter: AuditFilter = {}): 
     detail: r.detail,
   }));
 }
+
+/** Deletes events older than `before` (epoch ms); returns how many. */
+export async function pruneAuditEvents(db: Queryable, before: number): Promise<number> {
+  const { rows } = await db.query<{ n: string | number }>(
+    'WITH gone AS (DELETE FROM audit_log WHERE ts < $1 RETURNING 1) SELECT count(*) AS n FROM gone',
+    [new Date(before).toISOString()],
+  );
+  return Number(rows[0]?.n ?? 0);
+}

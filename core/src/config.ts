@@ -28,6 +28,8 @@ export interface IocConfig {
   influx?: InfluxConfig;
   /** How long telemetry is kept: raw points, 1-minute and hourly rollups (ms; hour undefined = forever). */
   retention: Retention;
+  /** How long audit events are kept (ms; undefined = forever). */
+  auditRetentionMs?: number;
   redisUrl?: string;
   adminPassword?: string;
   /** Shared secret of the IOC's service accounts on the gateway. */
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): IocConfig {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     influx: influx(env),
     retention: retention(env),
+    auditRetentionMs: retentionMs(env, 'IOC_AUDIT_RETENTION', 90 * RETENTION_UNIT_MS.d),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     adminPassword,
     serviceToken,

@@ -27,12 +27,20 @@ describe('loadConfig', () => {
       mqttUrl: 'mqtt://127.0.0.1:1883',
       databaseUrl: undefined,
       influx: undefined,
+      retention: { raw: 30 * 86_400_000, minute: 365 * 86_400_000 },
+      auditRetentionMs: 90 * 86_400_000,
       redisUrl: undefined,
       adminPassword: undefined,
       serviceToken: undefined,
       demo: false,
       logLevel: 'info',
     });
+  });
+
+  it('keeps audit events 90 days unless IOC_AUDIT_RETENTION says otherwise (inf: forever)', () => {
+    expect(loadConfig({ IOC_AUDIT_RETENTION: '12h' }).auditRetentionMs).toBe(12 * 3_600_000);
+    expect(loadConfig({ IOC_AUDIT_RETENTION: 'inf' }).auditRetentionMs).toBeUndefined();
+    expect(refusal({ IOC_AUDIT_RETENTION: '5m' })?.message).toMatch(/^IOC_AUDIT_RETENTION: must be a duration of at least 1h/);
   });
 
   it('reads every variable', () => {

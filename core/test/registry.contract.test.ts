@@ -13,6 +13,7 @@ import {
   loadHueAreas,
   migrate,
   parseAccountUsername,
+  pruneAuditEvents,
   recordAuditEvents,
   recordDevicePresence,
   revokeDeviceToken,
@@ -149,6 +150,8 @@ function registryContract(open: () => Promise<{ db: Db; dispose(): Promise<void>
     expect((await listAuditEvents(db, { subject: 'air-9' })).map((e) => e.action)).toEqual(['device.revoke', 'mqtt.connect']);
     expect((await listAuditEvents(db, { action: 'mqtt.connect', since: t, until: t + 1 })).length).toBe(1);
     expect(await listAuditEvents(db, { since: t, limit: 1 })).toHaveLength(1);
+    expect(await pruneAuditEvents(db, t + 1)).toBe(1);
+    expect((await listAuditEvents(db, { since: t })).map((e) => e.action)).toEqual(['mqtt.auth_failure', 'device.revoke']);
   });
 }
 

@@ -2,17 +2,16 @@ import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
 import { systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
-import { createAuthenticate } from './authenticate.ts';
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
 import { withCertificateLogin } from './certificate-login.ts';
 import { createClusterBackend, type ClusterBackend } from './cluster.ts';
 import { createCommandExpiry } from './commands.ts';
-import { createDeviceCredentials } from './credentials.ts';
 import { identityOf } from './identity.ts';
 import { createConnectionLimits, createPublishThrottle } from './limits.ts';
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
+import { createSecurity, type SecurityOptions } from './security.ts';
 import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
 
@@ -25,6 +24,8 @@ export interface GatewayDeps {
   clock?: Clock;
   /** How often the live counters are computed and published on $SYS (default 10 s). */
   metricsIntervalMs?: number;
+  /** Audit and presence write intervals, login backoff (security.ts). */
+  security?: SecurityOptions;
 }
 
 export type GatewayService = Service & {
@@ -57,6 +58,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics: ReturnType<typeof createLiveMetrics>;
         limits: ReturnType<typeof createConnectionLimits>;
         cluster: ClusterBackend | undefined;
+        security: ReturnType<typeof createSecurity>;
       }
     | undefined;
 
@@ -92,12 +94,16 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   async function start(): Promise<void> {
     if (running) return;
-    const tokenLogin = createAuthenticate({
-      serviceToken: config.serviceToken,
-      credentials: createDeviceCredentials(db, clock),
+    const security = createSecurity({
+      db,
+      clock,
       logger,
       stats,
+      serviceToken: config.serviceToken,
+      auditRetentionMs: config.auditRetentionMs,
+      options: deps.security,
     });
+    const tokenLogin = security.authenticate;
     const authenticate = config.tlsCa ? withCertificateLogin(tokenLogin, { db, logger, stats }) : tokenLogin;
     const authorizePublish = createAuthorizePublish({ db, logger, clock, stats, writer });
     const throttle = createPublishThrottle(config.mqttLimits.publishRate, clock, stats);
@@ -127,7 +133,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         return packet;
       },
     });
-    const status = createDeviceStatus({ broker, db, clock, logger, writer });
+    const status = createDeviceStatus({ broker, clock, logger, presence: security.presence });
     broker.on('clientReady', (client) => {
       if (identityOf(client)?.type === 'service') services.add(client);
       status.ready(client);
@@ -149,13 +155,14 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     let listeners: Listener[];
     try {
       await broker.listen();
+      await security.attach(broker);
       listeners = await bind(broker, limits);
     } catch (error) {
       await closeBroker().catch(() => {});
       throw error;
     }
     const metrics = createLiveMetrics({ broker, stats, clock, logger, intervalMs: metricsIntervalMs, health });
-    running = { broker, listeners, status, metrics, limits, cluster };
+    running = { broker, listeners, status, metrics, limits, cluster, security };
     logger.info(
       { ports: Object.fromEntries(listeners.map(({ name, port }) => [name, port])), node: broker.id, cluster: Boolean(cluster) },
       'MQTT gateway listening',
@@ -164,14 +171,14 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, listeners, metrics, cluster } = running;
+    const { broker, listeners, metrics, cluster, security } = running;
     running = undefined;
     metrics.stop();
     const closed = Promise.all(listeners.map(({ server }) => closeServer(server)));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
     await cluster?.close();
-    await writer.idle();
+    await Promise.all([writer.idle(), security.drain()]);
     logger.info('MQTT gateway stopped');
   }
 
@@ -196,6 +203,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       throttledPublishes: stats.throttledPublishes,
       authFailures: stats.authFailures,
       refused: { publishes: stats.refusedPublishes, subscriptions: stats.refusedSubscriptions },
+      security: running?.security.health() ?? null,
       pendingDbWrites: writer.queued,
       failedDbWrites: writer.failures,
     };

@@ -29,10 +29,12 @@ export function createSecurity(deps: {
   logger: Logger;
   stats: GatewayStats;
   serviceToken: string | undefined;
+  /** IOC_AUDIT_RETENTION: older audit events are deleted (undefined: kept forever). */
+  auditRetentionMs?: number;
   options?: SecurityOptions;
 }) {
   const { db, clock, logger, stats, serviceToken, options = {} } = deps;
-  const audit = createAuditLog({ db, clock, logger, intervalMs: options.auditIntervalMs });
+  const audit = createAuditLog({ db, clock, logger, intervalMs: options.auditIntervalMs, retentionMs: deps.auditRetentionMs });
   const presence = createPresenceWriter({ db, logger, intervalMs: options.presenceIntervalMs });
   const credentials = createCredentials(db, clock);
   const connections = createConnections(audit);
@@ -49,6 +51,7 @@ export function createSecurity(deps: {
         if (identity?.type === 'device') presence.seen(identity.deviceId, clock.now());
       });
       await listenForCredentialChanges({ broker, credentials, connections, audit, logger });
+      audit.startPruning();
     },
     /** After the broker has closed (which ends its subscriptions): writes what is still buffered. */
     async drain(): Promise<void> {

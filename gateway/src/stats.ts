@@ -3,6 +3,8 @@ export interface GatewayStats {
   messagesIn: number;
   messagesOut: number;
   authFailures: number;
+  /** Logins refused unchecked while their username or IP backs off after repeated failures. */
+  throttledLogins: number;
   refusedPublishes: number;
   refusedSubscriptions: number;
   /** Connections closed at once by IOC_MQTT_MAX_CONNECTIONS or IOC_MQTT_CONNECT_RATE. */
@@ -22,6 +24,7 @@ export function createStats(): GatewayStats {
     messagesIn: 0,
     messagesOut: 0,
     authFailures: 0,
+    throttledLogins: 0,
     refusedPublishes: 0,
     refusedSubscriptions: 0,
     refusedConnections: 0,

@@ -10,6 +10,7 @@ import {
   listAuditEvents,
   loadConfig,
   migrate,
+  recordAuditEvents,
   revokeDeviceToken,
   rotateDeviceToken,
   updateDevice,
@@ -204,19 +205,24 @@ describe('gateway security: registry changes, accounts, backoff, audit, presence
   });
 });
 
-describe('gateway security: backoff per IP', () => {
+describe('gateway security: backoff per IP, audit retention', () => {
   const dir = tempDir();
+  const clock = manualClock();
   let db: Db;
   let gateway: GatewayService;
 
   beforeAll(async () => {
     db = await createPgliteDb();
     await migrate(db);
+    await recordAuditEvents(db, [
+      { ts: clock.now() - 25 * 3_600_000, actor: 'air-old', action: 'mqtt.connect' },
+      { ts: clock.now() - 23 * 3_600_000, actor: 'air-recent', action: 'mqtt.connect' },
+    ]);
     gateway = createGatewayService({
-      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
+      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_AUDIT_RETENTION: '24h' }),
       logger: createLogger({ level: 'silent' }),
       db,
-      clock: manualClock(),
+      clock,
       security: {
         auditIntervalMs: 20,
         backoff: { username: { freeFailures: 100, baseMs: 1000, maxMs: 1000 }, ip: { freeFailures: 3, baseMs: 60_000, maxMs: 60_000 } },
@@ -228,6 +234,10 @@ describe('gateway security: backoff per IP', () => {
     await gateway.stop();
     await db.close();
     dir.remove();
+  });
+
+  it('deletes audit events older than IOC_AUDIT_RETENTION when it starts', async () => {
+    await vi.waitFor(async () => expect((await listAuditEvents(db, { action: 'mqtt.connect' })).map((e) => e.actor)).toEqual(['air-recent']));
   });
 
   it('slows an address that tries many usernames, even for a device whose token is right', async () => {
