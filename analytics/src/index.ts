@@ -7,3 +7,4 @@ export { loadNoveltyModel, ENV_NOVELTY_MODEL, type NoveltyModel, type NoveltyInp
 export { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type SeriesDetector, type SeriesScore } from './env/series-detector.ts';
 export { createAnalyticsService, ENV_MODEL_NAME, ENVIRONMENT_KINDS, ANOMALY_METRIC_SUFFIX, type AnalyticsDeps, type AnalyticsService, type AnomalyEvent } from './service.ts';
 export { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions, type Transition } from './env/hysteresis.ts';
+export { createSpatialContext, distanceKm, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions, type Place } from './env/spatial.ts';

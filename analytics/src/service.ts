@@ -14,11 +14,11 @@ import {
   type MqttClient,
   type MqttConnect,
   type Service,
-  type TelemetryPoint,
   type TelemetryStore,
 } from '@ioc/core';
 import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './env/hysteresis.ts';
 import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
+import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions } from './env/spatial.ts';
 import { createSeriesDetector, type DetectorOptions, type SeriesScore } from './env/series-detector.ts';
 
 export const ENV_MODEL_NAME = 'env-novelty-v1';
@@ -34,7 +34,8 @@ export interface AnomalyEvent {
   model: string;
   score: number;
   threshold: number;
-  label: 'anomaly';
+  /** episode: neighbours move together; sensor_fault: this station alone; anomaly: no neighbours to tell. */
+  label: AnomalyLabel;
   state: 'raised' | 'cleared';
   ts: number;
 }
@@ -50,6 +51,7 @@ export interface AnalyticsDeps {
   model?: NoveltyModel;
   detector?: Partial<DetectorOptions>;
   hysteresis?: HysteresisOptions;
+  spatial?: SpatialOptions;
   /** Longest a reading waits before it is scored with the others, in ms (default 200). */
   flushMs?: number;
 }
@@ -75,7 +77,10 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   const { db, telemetry, mqttConnect, clock = systemClock, flushMs = 200 } = deps;
   const logger = deps.logger.child({ service: 'analytics' });
   const kinds = new Map<string, DeviceKind>();
+  /** The label each active alarm was raised with; its clear event repeats it. */
+  const labels = new Map<string, AnomalyLabel>();
   const hysteresis = createHysteresis(deps.hysteresis ?? DEFAULT_HYSTERESIS);
+  const spatial = createSpatialContext(deps.spatial ?? DEFAULT_SPATIAL);
   let model: NoveltyModel | undefined;
   let detector: ReturnType<typeof createSeriesDetector> | undefined;
   let client: MqttClient | undefined;
@@ -90,6 +95,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     if (cached) return cached;
     const device = await getDevice(db, deviceId);
     if (device) kinds.set(deviceId, device.kind);
+    if (device?.lat != null && device.lon != null) spatial.place(deviceId, { lat: device.lat, lon: device.lon });
     return device?.kind;
   }
 
@@ -130,35 +136,67 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       }
       rest = later;
       const results = await detector.push([...round].map(([key, sample]) => ({ key, value: sample.value })));
-      const points: TelemetryPoint[] = [];
-      for (const result of results) {
+      const scored = results.filter((result) => !result.warmingUp);
+      counts.scored += scored.length;
+      for (const result of scored) {
         const sample = round.get(result.key)!;
-        if (result.novelty === 0 && result.likelihood === 0) continue;
-        counts.scored++;
-        points.push({ deviceId: sample.deviceId, metric: `${sample.metric}${ANOMALY_METRIC_SUFFIX}`, ts: sample.ts, value: result.likelihood });
-        await publishTransition(sample, result);
+        spatial.record(sample.deviceId, sample.metric, sample.ts, result.likelihood);
       }
-      if (points.length > 0) await telemetry.write(points);
+      for (const result of scored) await transition(round.get(result.key)!, result);
+      await publishDecidedRaises();
+      if (scored.length > 0) {
+        await telemetry.write(
+          scored.map((result) => {
+            const sample = round.get(result.key)!;
+            return { deviceId: sample.deviceId, metric: `${sample.metric}${ANOMALY_METRIC_SUFFIX}`, ts: sample.ts, value: result.likelihood };
+          }),
+        );
+      }
     }
   }
 
-  async function publishTransition(sample: Sample, result: SeriesScore): Promise<void> {
-    const transition = hysteresis.update(result.key, result.detection, result.likelihood);
-    if (!transition || !client || !detector) return;
-    const event: AnomalyEvent = {
+  /** Raised alarms waiting for their neighbours' readings of the same time before they are labelled. */
+  const undecided = new Map<string, AnomalyEvent>();
+
+  function event(sample: Sample, score: number, state: AnomalyEvent['state'], label: AnomalyLabel): AnomalyEvent {
+    return {
       deviceId: sample.deviceId,
       kind: sample.kind,
       metric: sample.metric,
       model: ENV_MODEL_NAME,
-      score: result.likelihood,
-      threshold: detector.options.threshold,
-      label: 'anomaly',
-      state: transition,
+      score,
+      threshold: detector!.options.threshold,
+      label,
+      state,
       ts: sample.ts,
     };
-    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
+  }
+
+  async function transition(sample: Sample, result: SeriesScore): Promise<void> {
+    const change = hysteresis.update(result.key, result.detection, result.likelihood);
+    if (change === 'raised') undecided.set(result.key, event(sample, result.likelihood, 'raised', 'anomaly'));
+    if (change !== 'cleared') return;
+    await publishDecidedRaises(result.key);
+    await publish(event(sample, result.likelihood, 'cleared', labels.get(result.key) ?? 'anomaly'));
+    labels.delete(result.key);
+  }
+
+  /** Publishes the raised alarms whose label can now be decided (and the one given, whatever its neighbours). */
+  async function publishDecidedRaises(force?: string): Promise<void> {
+    for (const [key, raised] of undecided) {
+      if (key !== force && !spatial.decidable(raised.deviceId, raised.metric, raised.ts)) continue;
+      undecided.delete(key);
+      raised.label = spatial.label(raised.deviceId, raised.metric, raised.ts);
+      labels.set(key, raised.label);
+      await publish(raised);
+    }
+  }
+
+  async function publish(anomaly: AnomalyEvent): Promise<void> {
+    if (!client) return;
+    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(anomaly), { qos: 1 });
     counts.published++;
-    logger.info({ deviceId: event.deviceId, metric: event.metric, state: event.state, score: event.score }, 'anomaly');
+    logger.info({ deviceId: anomaly.deviceId, metric: anomaly.metric, state: anomaly.state, label: anomaly.label, score: anomaly.score }, 'anomaly');
   }
 
   async function start(): Promise<void> {

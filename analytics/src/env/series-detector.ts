@@ -31,6 +31,8 @@ export interface SeriesScore {
   /** The likelihood, or 0 while the series is warming up or in its refractory period. */
   score: number;
   detection: boolean;
+  /** True until the series has enough values to be scored at all. */
+  warmingUp: boolean;
 }
 
 interface SeriesState {
@@ -66,7 +68,7 @@ export function createSeriesDetector(model: NoveltyModel, overrides: Partial<Det
         state.values.push(value);
         keepLast(state.values, options.windowSize);
         if (state.values.length >= options.minValues) ready.push({ key, state });
-        else results.push({ key, novelty: 0, likelihood: 0, score: 0, detection: false });
+        else results.push({ key, novelty: 0, likelihood: 0, score: 0, detection: false, warmingUp: true });
       }
       const outputs = await model.score(
         ready.map(({ state }) => ({
@@ -86,7 +88,7 @@ export function createSeriesDetector(model: NoveltyModel, overrides: Partial<Det
         }
         const detection = score >= options.threshold;
         if (detection) state.quietFor = options.refractory;
-        results.push({ key, novelty, likelihood, score, detection });
+        results.push({ key, novelty, likelihood, score, detection, warmingUp: false });
       });
       return results;
     },
