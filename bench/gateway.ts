@@ -11,7 +11,7 @@ import { createDevices, generateToken, openDb } from '@ioc/core';
 import { findBinary, freePort, tempDir } from '@ioc/core/testing';
 import { startMosquitto } from './e2e/mosquitto.ts';
 import { rssMb, startGatewayProcess, topFunctions } from './gateway/process.ts';
-import { connectMany, latency, throughput, type Login } from './gateway/load.ts';
+import { connectMany, latency, throughput, type Route } from './gateway/load.ts';
 
 const PAYLOAD_BYTES = 200;
 const LATENCY_RATE = 2000;
@@ -29,21 +29,13 @@ function line(record: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
-interface Peer {
-  name: string;
-  url: string;
-  publisher: Login;
-  subscriber: Login;
-  topic: string;
-}
-
-async function measure(peer: Peer, messages: number) {
-  const qos0 = await throughput(peer.url, peer.publisher, peer.subscriber, peer.topic, 0, messages, PAYLOAD_BYTES);
-  line({ phase: 'qos0', broker: peer.name, ...qos0 });
-  const qos1 = await throughput(peer.url, peer.publisher, peer.subscriber, peer.topic, 1, Math.round(messages / 2), PAYLOAD_BYTES);
-  line({ phase: 'qos1', broker: peer.name, ...qos1 });
-  const lat = await latency(peer.url, peer.publisher, peer.subscriber, peer.topic, LATENCY_RATE, LATENCY_SECONDS, PAYLOAD_BYTES);
-  line({ phase: 'latency', broker: peer.name, rate: LATENCY_RATE, ...lat });
+async function measure(name: string, route: Route, messages: number) {
+  const qos0 = await throughput(route, 0, messages, PAYLOAD_BYTES);
+  line({ phase: 'qos0', broker: name, ...qos0 });
+  const qos1 = await throughput(route, 1, Math.round(messages / 2), PAYLOAD_BYTES);
+  line({ phase: 'qos1', broker: name, ...qos1 });
+  const lat = await latency(route, LATENCY_RATE, LATENCY_SECONDS, PAYLOAD_BYTES);
+  line({ phase: 'latency', broker: name, rate: LATENCY_RATE, ...lat });
   return { qos0, qos1, lat };
 }
 
@@ -86,9 +78,9 @@ async function main(): Promise<void> {
     let rss = 0;
     try {
       ours = await measure(
+        'gateway',
         {
-          name: 'gateway',
-          url: gateway.url,
+          port: gateway.port,
           publisher: { username: 'bench-pub', password: tokens.get('bench-pub') },
           subscriber: { username: 'svc:bench', password: serviceToken },
           topic: 'ioc/v1/devices/bench-pub/telemetry',
@@ -116,7 +108,8 @@ async function main(): Promise<void> {
     const mosquitto = await startMosquitto(mosquittoBinary, await freePort(), dir.path);
     let peer;
     try {
-      peer = await measure({ name: 'mosquitto', url: mosquitto.url, publisher: {}, subscriber: {}, topic: 'bench/telemetry' }, messages);
+      const port = Number(new URL(mosquitto.url).port);
+      peer = await measure('mosquitto', { port, publisher: {}, subscriber: {}, topic: 'bench/telemetry' }, messages);
     } finally {
       await mosquitto.stop();
     }

@@ -1,10 +1,10 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import mqttPacket from 'mqtt-packet';
+import type { Socket } from 'node:net';
 import { summarize } from '../e2e/stats.ts';
+import { publishPackets, rawClient } from './raw.ts';
 
 /** How many messages may be published and not yet received: keeps both brokers' queues small and equal. */
 const WINDOW = 2000;
+const BATCH = 500;
 const STALL_MS = 10_000;
 
 export interface Login {
@@ -12,33 +12,29 @@ export interface Login {
   password?: string;
 }
 
-export function client(url: string, login: Login, options: IClientOptions = {}): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...login, ...options });
+export interface Route {
+  port: number;
+  publisher: Login;
+  subscriber: Login;
+  topic: string;
 }
 
 /**
- * One publisher to one subscriber on `topic`: `count` messages of `payloadBytes` at `qos`, at most WINDOW in
- * flight. Returns messages per second from the first publish to the last delivery, and how many never came.
+ * One publisher to one subscriber: `count` messages of `payloadBytes` at `qos`, written in batches with at most
+ * WINDOW in flight. Returns messages per second from the first publish to the last delivery, and how many never came.
  */
-export async function throughput(
-  url: string,
-  publisherLogin: Login,
-  subscriberLogin: Login,
-  topic: string,
-  qos: 0 | 1,
-  count: number,
-  payloadBytes: number,
-): Promise<{ msgs_per_s: number; lost: number }> {
-  const subscriber = await client(url, subscriberLogin);
-  await subscriber.subscribeAsync(topic, { qos });
-  const publisher = await client(url, publisherLogin);
+export async function throughput(route: Route, qos: 0 | 1, count: number, payloadBytes: number): Promise<{ msgs_per_s: number; lost: number }> {
+  const subscriber = await rawClient(route.port, `bench-sub-${qos}`, route.subscriber);
+  await subscriber.subscribe(route.topic, qos);
+  const publisher = await rawClient(route.port, `bench-pub-${qos}`, route.publisher);
   const payload = Buffer.alloc(payloadBytes, 0x61);
+  const batch = qos === 0 ? publishPackets(route.topic, 0, BATCH, 0, () => payload) : undefined;
   let received = 0;
   let wake: (() => void) | undefined;
-  subscriber.on('message', () => {
+  subscriber.onPublish = () => {
     received++;
-    if (wake && (received === count || received % 100 === 0)) wake();
-  });
+    if (received % BATCH === 0 || received === count) wake?.();
+  };
   const progress = () =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, STALL_MS);
@@ -52,69 +48,49 @@ export async function throughput(
   let stalled = false;
   while (received < count && !stalled) {
     while (sent < count && sent - received < WINDOW) {
-      publisher.publish(topic, payload, { qos });
-      sent++;
+      const n = Math.min(BATCH, count - sent);
+      publisher.send(batch && n === BATCH ? batch : publishPackets(route.topic, qos, n, sent, () => payload));
+      sent += n;
     }
     const before = received;
     await progress();
     stalled = received === before;
   }
   const seconds = (performance.now() - start) / 1000;
-  await Promise.all([publisher.endAsync(), subscriber.endAsync()]);
+  await Promise.all([publisher.close(), subscriber.close()]);
   return { msgs_per_s: Math.round(received / seconds), lost: count - received };
 }
 
-/** QoS 0 latency at a steady `rate` (messages per second) for `seconds`, publisher and subscriber in this process. */
-export async function latency(url: string, publisherLogin: Login, subscriberLogin: Login, topic: string, rate: number, seconds: number, payloadBytes: number) {
-  const subscriber = await client(url, subscriberLogin);
-  await subscriber.subscribeAsync(topic, { qos: 0 });
-  const publisher = await client(url, publisherLogin);
+/** QoS 0 latency at a steady `rate` (messages per second) for `seconds`; the payload carries its send time. */
+export async function latency(route: Route, rate: number, seconds: number, payloadBytes: number) {
+  const subscriber = await rawClient(route.port, 'bench-lat-sub', route.subscriber);
+  await subscriber.subscribe(route.topic, 0);
+  const publisher = await rawClient(route.port, 'bench-lat-pub', route.publisher);
   const latencies: number[] = [];
-  subscriber.on('message', (_topic, payload: Buffer) => latencies.push(performance.now() - payload.readDoubleLE(0)));
+  subscriber.onPublish = (_qos, payload) => latencies.push(performance.now() - payload.readDoubleLE(0));
   const perTick = Math.max(1, Math.round(rate / 100));
-  const ticks = seconds * 100;
-  for (let tick = 0; tick < ticks; tick++) {
-    for (let i = 0; i < perTick; i++) {
-      const payload = Buffer.alloc(payloadBytes, 0x61);
-      payload.writeDoubleLE(performance.now(), 0);
-      publisher.publish(topic, payload, { qos: 0 });
-    }
+  for (let tick = 0; tick < seconds * 100; tick++) {
+    publisher.send(
+      publishPackets(route.topic, 0, perTick, 0, () => {
+        const payload = Buffer.alloc(payloadBytes, 0x61);
+        payload.writeDoubleLE(performance.now(), 0);
+        return payload;
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  await Promise.all([publisher.endAsync(), subscriber.endAsync()]);
+  await Promise.all([publisher.close(), subscriber.close()]);
   return summarize(latencies);
-}
-
-/** Opens one raw MQTT connection and resolves with whether the CONNACK accepted it (the socket stays open). */
-function rawConnect(port: number, clientId: string, login: Login): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    const parser = mqttPacket.parser();
-    parser.on('packet', (packet) => resolve(packet.cmd === 'connack' && packet.returnCode === 0 ? socket : undefined));
-    socket.on('data', (data) => parser.parse(data));
-    socket.once('error', () => resolve(undefined));
-    socket.once('close', () => resolve(undefined));
-    socket.write(
-      mqttPacket.generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        clientId,
-        keepalive: 0,
-        username: login.username,
-        password: login.password === undefined ? undefined : Buffer.from(login.password),
-      }),
-    );
-  });
 }
 
 /** Opens authenticated connections, `concurrency` at a time; resolves with the open sockets. */
 export async function connectMany(port: number, logins: Array<Login & { clientId: string }>, concurrency = 200): Promise<Socket[]> {
   const open: Socket[] = [];
   for (let i = 0; i < logins.length; i += concurrency) {
-    const batch = await Promise.all(logins.slice(i, i + concurrency).map((login) => rawConnect(port, login.clientId, login)));
+    const batch = await Promise.all(
+      logins.slice(i, i + concurrency).map((login) => rawClient(port, login.clientId, login).then((client) => client.socket, () => undefined)),
+    );
     for (const socket of batch) if (socket) open.push(socket);
   }
   return open;

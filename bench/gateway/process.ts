@@ -57,10 +57,11 @@ export function rssMb(pid: number): number {
   return Math.round(Number(line?.match(/\d+/)?.[0] ?? NaN) / 1024);
 }
 
-/** The functions with the most self time in the CPU profile(s) written to `dir`, as % of samples. */
+/** The functions with the most self time in the CPU profile(s) written to `dir`, as % of the busy (non-idle) samples. */
 export function topFunctions(dir: string, count = 15): Array<{ fn: string; self_percent: number }> {
   const selfHits = new Map<string, number>();
   let total = 0;
+  // The main thread's profile is the largest; tsx's loader thread writes a small one of its own.
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'))) {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
       nodes: Array<{ hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
@@ -68,6 +69,7 @@ export function topFunctions(dir: string, count = 15): Array<{ fn: string; self_
     for (const { hitCount = 0, callFrame } of profile.nodes) {
       const where = callFrame.url ? `${callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/work\/main\//, '')}:${callFrame.lineNumber + 1}` : '';
       const key = `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
+      if (key === '(idle)') continue;
       selfHits.set(key, (selfHits.get(key) ?? 0) + hitCount);
       total += hitCount;
     }
