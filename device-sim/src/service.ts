@@ -48,7 +48,7 @@ export interface DeviceSimDeps {
 }
 
 export const JITTER = 0.2;
-/** A refused connection is retried this many times, after 1, 2, 4… s (jittered). */
+/** At start, a refused connection is retried this many times, after 1, 2, 4… s (jittered, at most 30 s apart). */
 const CONNECT_ATTEMPTS = 6;
 
 export function credentialsFile(dataDir: string): string {
@@ -143,14 +143,14 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
     });
   }
 
-  async function connect(entry: Running): Promise<void> {
+  async function connect(entry: Running, attempts = CONNECT_ATTEMPTS): Promise<void> {
     let client: MqttClient | undefined;
     for (let attempt = 1; !client; attempt++) {
       try {
         client = await connectDevice(url, entry.device.id, entry.token);
       } catch (error) {
-        if (attempt >= CONNECT_ATTEMPTS || !running) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** (attempt - 1) * (0.5 + Math.random())));
+        if (attempt >= attempts || !running) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random())));
       }
     }
     if (!running || entry.cut) {
@@ -188,7 +188,8 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
         for (const entry of storm) {
           entry.cut = engine.offline(entry.device.id, incident.end);
           if (entry.cut) continue;
-          connect(entry).catch((error: Error) => logger.warn({ device: entry.device.id, err: error.message }, 'simulated device not reconnected'));
+          // Like real devices after a cut, they keep trying until the gateway lets them in.
+          connect(entry, Infinity).catch((error: Error) => logger.warn({ device: entry.device.id, err: error.message }, 'simulated device not reconnected'));
         }
       });
     }
