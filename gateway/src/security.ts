@@ -1,4 +1,4 @@
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Clock, Logger, Queryable } from '@ioc/core';
 import { createAuditLog } from './audit-log.ts';
 import { createAuthenticate } from './authenticate.ts';
@@ -46,10 +46,13 @@ export function createSecurity(deps: {
     presence,
     async attach(broker: Aedes): Promise<void> {
       broker.on('clientReady', (client) => connections.add(client));
-      broker.on('publish', (_packet, client) => {
+      // A device is seen when it publishes or, idle, when it pings to keep its connection alive.
+      const seen = (client: Client | null) => {
         const identity = client && identityOf(client);
         if (identity?.type === 'device') presence.seen(identity.deviceId, clock.now());
-      });
+      };
+      broker.on('publish', (_packet, client) => seen(client));
+      broker.on('ping', (_packet, client) => seen(client));
       await listenForCredentialChanges({ broker, credentials, connections, audit, logger });
       audit.startPruning();
     },

@@ -203,6 +203,16 @@ describe('gateway security: registry changes, accounts, backoff, audit, presence
     await vi.waitFor(async () => expect((await getDevice(db, 'air-seen'))?.lastSeen).toBe(published));
     await device.endAsync();
   });
+
+  it('counts a keep-alive ping of an idle device as seen', async () => {
+    const { token } = await createDevice(db, { id: 'air-idle', kind: 'air' });
+    const device = await connect(url, { username: 'air-idle', password: token, keepalive: 1 });
+    await vi.waitFor(async () => expect((await getDevice(db, 'air-idle'))?.online).toBe(true));
+    clock.advance(45_000);
+    const pinged = clock.now();
+    await vi.waitFor(async () => expect((await getDevice(db, 'air-idle'))?.lastSeen).toBe(pinged), { timeout: 10_000, interval: 100 });
+    await device.endAsync();
+  });
 });
 
 describe('gateway security: backoff per IP, audit retention', () => {
