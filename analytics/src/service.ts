@@ -16,6 +16,7 @@ import {
   type Service,
   type TelemetryStore,
 } from '@ioc/core';
+import { createFrigateAdapter } from './frigate/adapter.ts';
 import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './env/hysteresis.ts';
 import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
 import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions } from './env/spatial.ts';
@@ -54,6 +55,8 @@ export interface AnalyticsDeps {
   spatial?: SpatialOptions;
   /** Longest a reading waits before it is scored with the others, in ms (default 200). */
   flushMs?: number;
+  /** Topic root of a Frigate NVR publishing on this broker (default `frigate`). */
+  frigatePrefix?: string;
 }
 
 export interface AnalyticsService extends Service {
@@ -69,7 +72,8 @@ interface Sample {
 }
 
 /**
- * Analytics: scores every environment metric of every device as it arrives (one streaming detector per device and
+ * Analytics: brings in a Frigate NVR's detections and camera status (frigate/adapter.ts), and scores every
+ * environment metric of every device as it arrives (one streaming detector per device and
  * metric, batched into one ONNX call), stores each likelihood as telemetry `<metric>_anomaly`, and publishes
  * raised/cleared anomaly events on ioc/v1/anomalies with hysteresis.
  */
@@ -81,6 +85,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   const labels = new Map<string, AnomalyLabel>();
   const hysteresis = createHysteresis(deps.hysteresis ?? DEFAULT_HYSTERESIS);
   const spatial = createSpatialContext(deps.spatial ?? DEFAULT_SPATIAL);
+  const frigate = createFrigateAdapter({ db, logger, clock, prefix: deps.frigatePrefix });
   let model: NoveltyModel | undefined;
   let detector: ReturnType<typeof createSeriesDetector> | undefined;
   let client: MqttClient | undefined;
@@ -205,7 +210,8 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     detector = createSeriesDetector(model, deps.detector);
     const connection = await mqttConnect('analytics');
     connection.on('message', (topic, payload) => {
-      receive(topic, payload).catch((error: Error) => {
+      const handled = frigate.owns(topic) ? frigate.handle(connection, topic, payload) : receive(topic, payload);
+      handled.catch((error: Error) => {
         counts.ignored++;
         lastError = error.message;
         logger.warn({ err: error, topic }, 'telemetry not scored');
@@ -213,7 +219,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     });
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     client = connection;
-    await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
+    await connection.subscribeAsync([allDevicesTopic('telemetry'), frigate.filter], { qos: 1 });
     logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.threshold }, 'analytics subscribed to device telemetry');
   }
 
@@ -236,6 +242,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       status: !client ? 'down' : !client.connected ? 'degraded' : 'ok',
       model: ENV_MODEL_NAME,
       ...counts,
+      ...frigate.counts,
       activeAnomalies: hysteresis.active,
       lastError,
     };

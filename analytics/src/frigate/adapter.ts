@@ -1,0 +1,86 @@
+import {
+  ANOMALIES_TOPIC,
+  deviceTopic,
+  getDevice,
+  listDevices,
+  recordDeadLetters,
+  type Clock,
+  type Db,
+  type Logger,
+  type MqttClient,
+} from '@ioc/core';
+import { parseFrigateEvent, parseFrigateReview, parseFrigateStatus } from './messages.ts';
+
+export const FRIGATE_MODEL_NAME = 'frigate';
+
+/**
+ * Brings a Frigate NVR's MQTT messages into the IOC. Frigate publishes on the IOC's own broker under its topic
+ * tree (an integration account, e.g. `frigate/#`). Each Frigate camera maps to the IOC camera device whose id is
+ * the camera's name or whose attribute `frigate_camera` names it.
+ * - `frigate/events` (tracked objects) and `frigate/reviews` (alerts and detections) → `ioc/v1/devices/{id}/events`
+ *   with type `frigate.detection` / `frigate.review`;
+ * - a review of severity `alert` raises an anomaly (label `frigate_alert`) on `ioc/v1/anomalies` and its end clears it;
+ * - `frigate/<camera>/status[/<role>]` going offline raises `lost_signal`, back online clears it.
+ * Anything unusable (bad JSON, unknown camera) becomes a dead letter with its reason.
+ */
+export function createFrigateAdapter(deps: { db: Db; logger: Logger; clock: Clock; prefix?: string }) {
+  const { db, logger, clock, prefix = 'frigate' } = deps;
+  const devices = new Map<string, string>();
+  const offline = new Set<string>();
+  const counts = { frigateMessages: 0, frigateEvents: 0, frigateRefused: 0 };
+
+  async function deviceFor(camera: string): Promise<string | undefined> {
+    const known = devices.get(camera);
+    if (known) return known;
+    const byId = await getDevice(db, camera);
+    const match = byId?.kind === 'camera' ? byId : (await listDevices(db)).find((d) => d.kind === 'camera' && d.attributes.frigate_camera === camera);
+    if (match) devices.set(camera, match.id);
+    return match?.id;
+  }
+
+  async function refuse(topic: string, payload: string, reason: string): Promise<void> {
+    counts.frigateRefused++;
+    logger.warn({ topic, reason }, 'Frigate message refused');
+    await recordDeadLetters(db, [{ deviceId: null, topic, payload, reason, ts: clock.now() }]);
+  }
+
+  async function anomaly(client: MqttClient, deviceId: string, label: string, state: 'raised' | 'cleared', ts: number, score: number): Promise<void> {
+    const event = { deviceId, kind: 'camera', metric: null, model: FRIGATE_MODEL_NAME, score, threshold: 1, label, state, ts };
+    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
+  }
+
+  return {
+    filter: `${prefix}/#`,
+    counts,
+    /** Whether a topic belongs to Frigate's tree. */
+    owns: (topic: string) => topic === prefix || topic.startsWith(`${prefix}/`),
+    async handle(client: MqttClient, topic: string, payloadBuffer: Buffer): Promise<void> {
+      counts.frigateMessages++;
+      const payload = payloadBuffer.toString('utf8');
+      const kind = topic === `${prefix}/events` ? 'event' : topic === `${prefix}/reviews` ? 'review' : undefined;
+      if (kind) {
+        const parsed = kind === 'event' ? parseFrigateEvent(payload) : parseFrigateReview(payload);
+        if (!parsed.ok) return refuse(topic, payload, parsed.reason);
+        if (!parsed.event) return;
+        const deviceId = await deviceFor(parsed.camera);
+        if (!deviceId) return refuse(topic, payload, `Frigate camera "${parsed.camera}" is not an IOC camera device (id or attribute frigate_camera)`);
+        await client.publishAsync(deviceTopic(deviceId, 'events'), JSON.stringify(parsed.event), { qos: 1 });
+        counts.frigateEvents++;
+        const review = parsed.event.type === 'frigate.review' ? parsed.event : undefined;
+        if (review?.severity === 'alert' && review.phase !== 'update') {
+          await anomaly(client, deviceId, 'frigate_alert', review.phase === 'new' ? 'raised' : 'cleared', review.endTs ?? review.ts, 1);
+        }
+        return;
+      }
+      const status = parseFrigateStatus(topic, payload, prefix);
+      if (!status) return; // Frigate's many other topics (counts, snapshots, switches) are not ours to use.
+      const deviceId = await deviceFor(status.camera);
+      if (!deviceId) return refuse(topic, payload, `Frigate camera "${status.camera}" is not an IOC camera device (id or attribute frigate_camera)`);
+      const key = `${deviceId}/${status.role ?? ''}`;
+      if (status.online === !offline.has(key)) return;
+      if (status.online) offline.delete(key);
+      else offline.add(key);
+      await anomaly(client, deviceId, 'lost_signal', status.online ? 'cleared' : 'raised', clock.now(), status.online ? 0 : 1);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  ANOMALIES_TOPIC,
+  createDevice,
+  createLogger,
+  createMqttAccount,
+  createMqttConnect,
+  createPgliteDb,
+  createSqlTelemetryStore,
+  listDeadLetters,
+  loadConfig,
+  migrate,
+  type Db,
+  type TelemetryStore,
+} from '@ioc/core';
+import { tempDir } from '@ioc/core/testing';
+import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createAnalyticsService } from '@ioc/analytics';
+
+const SERVICE_TOKEN = 'analytics-frigate-token-42';
+const SESSION = readFileSync(new URL('./fixtures/frigate/session.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as { topic: string; payload: string });
+
+describe('Frigate adapter in the analytics service', () => {
+  const dir = tempDir();
+  let db: Db;
+  let gateway: GatewayService;
+  let telemetry: TelemetryStore;
+  let analytics: ReturnType<typeof createAnalyticsService>;
+  const clients: MqttClient[] = [];
+  const received: Array<{ topic: string; body: Record<string, unknown> }> = [];
+
+  beforeAll(async () => {
+    db = await createPgliteDb();
+    await migrate(db);
+    const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
+    const logger = createLogger({ level: 'silent' });
+    gateway = createGatewayService({ config, logger, db });
+    await gateway.start();
+    telemetry = createSqlTelemetryStore(db);
+    const url = `mqtt://127.0.0.1:${gateway.port}`;
+    analytics = createAnalyticsService({ config, logger, db, telemetry, mqttConnect: createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }) });
+    await analytics.start();
+    const listener = await mqtt.connectAsync(url, { username: 'svc:frigate-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
+    clients.push(listener);
+    listener.on('message', (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
+    await listener.subscribeAsync([ANOMALIES_TOPIC, 'ioc/v1/devices/+/events'], { qos: 1 });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.endAsync();
+    await analytics?.stop();
+    await gateway?.stop();
+    await telemetry?.close();
+    await db?.close();
+    dir.remove();
+  });
+
+  it("turns a Frigate session on its integration account into camera events, alert and lost-signal anomalies, and dead letters", async () => {
+    await createDevice(db, { id: 'cam-dong-ba', kind: 'camera', attributes: { frigate_camera: 'cam_dong_ba' } });
+    const { username, token } = await createMqttAccount(db, { name: 'frigate', role: 'integration', topicRoot: 'frigate' });
+    const nvr = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username, password: token, reconnectPeriod: 0 });
+    clients.push(nvr);
+    for (const { topic, payload } of SESSION) await nvr.publishAsync(topic, payload, { qos: 1 });
+
+    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ frigateMessages: SESSION.length }), { timeout: 20_000 });
+    await vi.waitFor(() => expect(received).toHaveLength(9), { timeout: 20_000 });
+
+    const events = received.filter((r) => r.topic === 'ioc/v1/devices/cam-dong-ba/events').map((r) => r.body);
+    expect(events.map((e) => [e.type, e.phase])).toEqual([
+      ['frigate.detection', 'new'],
+      ['frigate.review', 'new'],
+      ['frigate.detection', 'update'],
+      ['frigate.detection', 'end'],
+      ['frigate.review', 'end'],
+    ]);
+    expect(events[0]).toEqual({
+      type: 'frigate.detection',
+      phase: 'new',
+      id: '1795430000.100000-abc123',
+      label: 'person',
+      subLabel: null,
+      score: 0.83,
+      zones: ['cho_dong_ba'],
+      ts: 1795430000100,
+      endTs: null,
+    });
+    expect(events[2]).toMatchObject({ subLabel: 'Bob', score: 0.958984375 });
+    expect(events[3]).toMatchObject({ endTs: 1795430031500 });
+    expect(events[1]).toMatchObject({ severity: 'alert', objects: ['person'], zones: ['cho_dong_ba'] });
+
+    const anomalies = received.filter((r) => r.topic === ANOMALIES_TOPIC).map((r) => r.body);
+    expect(anomalies.map((a) => [a.deviceId, a.label, a.state])).toEqual([
+      ['cam-dong-ba', 'frigate_alert', 'raised'],
+      ['cam-dong-ba', 'frigate_alert', 'cleared'],
+      ['cam-dong-ba', 'lost_signal', 'raised'],
+      ['cam-dong-ba', 'lost_signal', 'cleared'],
+    ]);
+    expect(anomalies[0]).toMatchObject({ kind: 'camera', model: 'frigate', ts: 1795430000050 });
+
+    await vi.waitFor(async () => expect(await listDeadLetters(db, { limit: 10 })).toHaveLength(2));
+    const reasons = (await listDeadLetters(db, { limit: 10 })).map((l) => l.reason).sort();
+    expect(reasons[0]).toBe('Frigate camera "cam_unknown" is not an IOC camera device (id or attribute frigate_camera)');
+    expect(reasons[1]).toMatch(/^malformed JSON: /);
+    expect(analytics.health()).toMatchObject({ status: 'ok', frigateEvents: 5, frigateRefused: 2 });
+  });
+});
