@@ -47,7 +47,7 @@ function options() {
   return {
     devices: Math.round(number('devices', values.devices ?? process.env.SIM_DEVICES, TARGET_CONNECTIONS)),
     intervalS: number('interval', values.interval ?? process.env.SIM_INTERVAL_S, 5),
-    warmupS: number('warmup', values.warmup ?? process.env.SIM_WARMUP_S, 5),
+    warmupS: number('warmup', values.warmup ?? process.env.SIM_WARMUP_S, 15),
     durationS: number('duration', values.duration ?? process.env.SIM_DURATION_S, 20),
     connectRate: number('connect-rate', values['connect-rate'] ?? process.env.SIM_CONNECT_RATE, 1000),
     peer: (values.peer ?? process.env.SIM_PEER ?? 'on') !== 'off',
