@@ -108,7 +108,7 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
       const ts = Date.now();
       const t0 = performance.now();
       await client.publishAsync(`ioc/v1/devices/${system.probe.id}/telemetry`, airPayload(ts, n++), { qos: 1 });
-      while (running && !(await system.visible(ts).catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (running && !(await system.visible(ts).catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 25));
       if (running) latencies.push(performance.now() - t0);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

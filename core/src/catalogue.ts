@@ -5,6 +5,8 @@ export interface MetricSpec {
   max: number;
   /** Vietnamese label shown on the dashboard. */
   label: string;
+  /** Computed by the IOC (e.g. VN_AQI), never accepted from devices. */
+  derived?: boolean;
 }
 
 export interface DeviceKindSpec {
@@ -26,6 +28,8 @@ export const DEVICE_KINDS = {
       temp_c: { unit: '°C', min: -40, max: 70, label: 'Nhiệt độ' },
       rh: { unit: '%', min: 0, max: 100, label: 'Độ ẩm' },
       battery_v,
+      vn_aqi_h: { unit: '', min: 0, max: 500, label: 'VN_AQI giờ', derived: true },
+      vn_aqi_d: { unit: '', min: 0, max: 500, label: 'VN_AQI ngày', derived: true },
     },
   },
   water: {

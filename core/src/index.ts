@@ -5,6 +5,7 @@ export * from './clock.ts';
 export * from './secrets.ts';
 export * from './topics.ts';
 export * from './catalogue.ts';
+export * from './aqi.ts';
 export * from './telemetry-payload.ts';
 export * from './mqtt.ts';
 export * from './areas.ts';

@@ -18,6 +18,7 @@ import {
   type TelemetryStore,
 } from '@ioc/core';
 import { join } from 'node:path';
+import { createAqiJob } from './aqi-job.ts';
 import { createBatcher } from './batcher.ts';
 import { deadLetter } from './dead-letter.ts';
 import { createDeviceKinds } from './device-kinds.ts';
@@ -30,7 +31,7 @@ export interface IngestDeps {
   telemetry: TelemetryStore;
   mqttConnect: MqttConnect;
   clock?: Clock;
-  /** Points per TelemetryStore write (default 1000). */
+  /** Points per TelemetryStore write (default 5000: 1,000 five-metric messages). */
   batchSize?: number;
   /** Longest a reading waits before it is written, in ms (default 100). */
   flushMs?: number;
@@ -54,7 +55,7 @@ const RETENTION_EVERY_MS = 3_600_000;
  * and writes it to the TelemetryStore in batches. Anything invalid becomes a dead letter with its reason.
  */
 export function createIngestService(deps: IngestDeps): Service {
-  const { config, db, telemetry, mqttConnect, clock = systemClock, batchSize = 1000, flushMs = 100 } = deps;
+  const { config, db, telemetry, mqttConnect, clock = systemClock, batchSize = 5000, flushMs = 100 } = deps;
   const { maxPending = MAX_PENDING, clientId = 'ioc-ingest' } = deps;
   const logger = deps.logger.child({ service: 'ingest' });
   const kinds = createDeviceKinds(db);
@@ -75,6 +76,7 @@ export function createIngestService(deps: IngestDeps): Service {
     maxPending,
     logger,
   });
+  const aqi = createAqiJob({ db, telemetry, clock, logger });
   let client: MqttClient | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
   let received = 0;
@@ -150,6 +152,7 @@ export function createIngestService(deps: IngestDeps): Service {
       telemetry.applyRetention(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'deleting old telemetry failed; retrying in an hour'));
     void applyRetention();
     retentionTimer = setInterval(applyRetention, RETENTION_EVERY_MS).unref();
+    aqi.start();
     await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
     logger.info({ batchSize, flushMs, store: telemetry.kind }, 'ingest subscribed to device telemetry');
   }
@@ -159,6 +162,7 @@ export function createIngestService(deps: IngestDeps): Service {
     const connection = client;
     client = undefined;
     clearInterval(retentionTimer);
+    aqi.stop();
     await connection.endAsync();
     await points.close();
     await letters.close();

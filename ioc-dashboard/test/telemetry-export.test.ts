@@ -37,7 +37,7 @@ describe('telemetry CSV export', () => {
 
   it('exports every metric of the kind by default, and downsamples with every and agg', async () => {
     const all = await get(`from=${now - 10 * MINUTE}&to=${now}`);
-    expect(all.body.split('\r\n')[0]).toBe('ts,pm25,pm10,no2,o3,co,temp_c,rh,battery_v');
+    expect(all.body.split('\r\n')[0]).toBe('ts,pm25,pm10,no2,o3,co,temp_c,rh,battery_v,vn_aqi_h,vn_aqi_d');
     const hourly = await get(`metrics=pm25&from=${now - 10 * MINUTE}&to=${now}&every=1h&agg=max`);
     const rows = hourly.body.trim().split('\r\n');
     expect(rows[0]).toBe('ts,pm25');

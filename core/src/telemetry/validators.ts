@@ -7,6 +7,7 @@ interface Bounds {
   min: number;
   max: number;
   outside: string;
+  derived: boolean;
 }
 
 /**
@@ -16,12 +17,18 @@ interface Bounds {
 function compile(kind: DeviceKind): MetricCheck {
   const table: Record<string, Bounds> = Object.create(null) as Record<string, Bounds>;
   for (const [metric, spec] of Object.entries(DEVICE_KINDS[kind].metrics) as [string, MetricSpec][]) {
-    table[metric] = { min: spec.min, max: spec.max, outside: ` is outside ${spec.min}..${spec.max} ${spec.unit}`.trimEnd() };
+    table[metric] = {
+      min: spec.min,
+      max: spec.max,
+      outside: ` is outside ${spec.min}..${spec.max} ${spec.unit}`.trimEnd(),
+      derived: spec.derived === true,
+    };
   }
   const unknown = ` for a ${kind} device`;
   return (metric, value) => {
     const bounds = table[metric];
     if (bounds === undefined) return `unknown metric "${metric}"${unknown}`;
+    if (bounds.derived) return `metric "${metric}" is computed by the IOC, not sent by devices`;
     if (typeof value !== 'number' || !Number.isFinite(value)) return `metric "${metric}" must be a finite number`;
     if (value < bounds.min || value > bounds.max) return `metric "${metric}" = ${value}${bounds.outside}`;
     return undefined;
