@@ -10,8 +10,8 @@ Commands:
                              any attribute…]); prints one {"id","token"} line per device
   devices list [--table]     list registered devices (JSON lines, or a table)
   devices update --id ID [--kind K] [--area AREA|''] [--lat LAT --lon LON] [--attr NAME=VALUE…]
-  devices enable|disable|rotate|revoke --id ID
-                             disable/revoke close the device's connections at once (announced to the gateway
+  devices enable|disable|rotate|revoke|remove --id ID
+                             disable/revoke/remove close the device's connections at once (announced to the gateway
                              at MQTT_URL with IOC_SERVICE_TOKEN); rotate prints the new token once
   accounts add --name N (--integration TOPIC_ROOT | --admin)
                              an MQTT account int:N scoped to TOPIC_ROOT/#, or admin:N; prints its token once

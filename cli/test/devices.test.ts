@@ -45,6 +45,8 @@ describe('ioc devices: registry commands', () => {
     expect(updated.stderr).toMatch(/^warning: the gateway was not told \(IOC_SERVICE_TOKEN is not set\)/);
     const disabled = await runIoc(['devices', 'disable', '--id', 'cli-upd'], env);
     expect(JSON.parse(disabled.stdout)).toEqual({ id: 'cli-upd', enabled: false, gatewayNotified: false });
+    const removed = await runIoc(['devices', 'remove', '--id', 'cli-upd'], env);
+    expect(JSON.parse(removed.stdout)).toEqual({ id: 'cli-upd', removed: true, gatewayNotified: false });
     const missing = await runIoc(['devices', 'revoke', '--id', 'nobody'], env);
     expect(missing).toMatchObject({ code: 1, stderr: 'ioc devices: no device "nobody"\n' });
     expect((await runIoc(['devices', 'update', '--id', 'cli-upd'], env)).code).toBe(2);

@@ -8,10 +8,10 @@ import { TOPIC_ROOT } from './topics.ts';
  */
 export const CREDENTIALS_TOPIC = `${TOPIC_ROOT}/control/credentials`;
 
-export type CredentialChangeKind = 'rotated' | 'revoked' | 'disabled' | 'enabled' | 'updated';
+export type CredentialChangeKind = 'rotated' | 'revoked' | 'disabled' | 'enabled' | 'updated' | 'deleted';
 
 /** Changes after which an open connection of that username must be closed. */
-export const DISCONNECTING_CHANGES: ReadonlySet<CredentialChangeKind> = new Set(['rotated', 'revoked', 'disabled']);
+export const DISCONNECTING_CHANGES: ReadonlySet<CredentialChangeKind> = new Set(['rotated', 'revoked', 'disabled', 'deleted']);
 
 export interface CredentialChange {
   /** The MQTT username whose credentials changed: a device id or an account username (`int:frigate`). */
@@ -20,7 +20,7 @@ export interface CredentialChange {
   ts: number;
 }
 
-const KINDS: readonly CredentialChangeKind[] = ['rotated', 'revoked', 'disabled', 'enabled', 'updated'];
+const KINDS: readonly CredentialChangeKind[] = ['rotated', 'revoked', 'disabled', 'enabled', 'updated', 'deleted'];
 
 export function parseCredentialChange(payload: Buffer | string): CredentialChange | undefined {
   try {

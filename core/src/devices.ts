@@ -252,6 +252,12 @@ export async function revokeDeviceToken(db: Queryable, id: string): Promise<Devi
   return rows[0] && toDevice(rows[0]);
 }
 
+/** Removes a device from the registry (its telemetry stays); false when it is unknown. */
+export async function deleteDevice(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query('DELETE FROM devices WHERE id = $1 RETURNING id', [id]);
+  return rows.length > 0;
+}
+
 export async function getDevice(db: Queryable, id: string): Promise<Device | undefined> {
   const { rows } = await db.query<DeviceRow>(`SELECT ${COLUMNS} FROM devices WHERE id = $1`, [id]);
   return rows[0] && toDevice(rows[0]);

@@ -5,6 +5,7 @@ import {
   createDevices,
   createMqttAccount,
   createPgliteDb,
+  deleteDevice,
   getDevice,
   getDeviceCredentials,
   getMqttAccountCredentials,
@@ -65,6 +66,9 @@ function registryContract(open: () => Promise<{ db: Db; dispose(): Promise<void>
     expect(verifyToken(fresh, (await getDeviceCredentials(db, 'air-reg-2'))!.tokenHash)).toBe(true);
     expect((await getDevice(db, 'air-reg-2'))?.revokedAt).toBeNull();
     expect(await revokeDeviceToken(db, 'nobody')).toBeUndefined();
+    expect(await deleteDevice(db, 'air-reg-2')).toBe(true);
+    expect(await getDevice(db, 'air-reg-2')).toBeUndefined();
+    expect(await deleteDevice(db, 'air-reg-2')).toBe(false);
   });
 
   it('registers devices in bulk, all or nothing, listing every refusal', async () => {

@@ -133,6 +133,19 @@ describe('device administration API', () => {
     expect((await t.app.inject({ method: 'POST', url: '/api/devices/live-2/token', headers: { cookie: operator } })).statusCode).toBe(403);
   });
 
+  it('removes a device, disconnecting it, and answers 404 for it afterwards', async () => {
+    const { token } = await createDevice(t.db, { id: 'live-3', kind: 'speaker' });
+    const device = await deviceLogin('live-3', token);
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    const removed = await t.app.inject({ method: 'DELETE', url: '/api/devices/live-3', headers: { cookie: admin } });
+    expect(removed.json()).toEqual({ id: 'live-3', gatewayNotified: true });
+    await closed;
+    await expect(deviceLogin('live-3', token)).rejects.toThrow(/bad username or password/i);
+    expect((await t.app.inject({ url: '/api/devices/live-3', headers: { cookie: admin } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/devices/live-3', headers: { cookie: admin } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: '/api/devices/live-1', headers: { cookie: operator } })).statusCode).toBe(403);
+  });
+
   it('manages integration accounts: create, log in inside its tree, rotate, disable (disconnecting it)', async () => {
     const post = (payload: object, cookie = admin) => t.app.inject({ method: 'POST', url: '/api/accounts', headers: { cookie }, payload });
     expect((await post({ name: 'nvr', role: 'integration', topicRoot: 'frigate' }, operator)).statusCode).toBe(403);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   createDevice,
   createDevices,
+  deleteDevice,
   DeviceError,
   listDevices,
   loadConfig,
@@ -32,9 +33,10 @@ const SUBCOMMANDS: Record<string, Handler> = {
   disable: (context) => setEnabled(context, false),
   rotate,
   revoke,
+  remove,
 };
 
-/** ioc devices add|import|list|update|enable|disable|rotate|revoke, against the configured database. */
+/** ioc devices add|import|list|update|enable|disable|rotate|revoke|remove, against the configured database. */
 export const devices: Command = async (context) => {
   const [sub, ...args] = context.args;
   const handler = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
@@ -203,5 +205,15 @@ async function revoke({ args, db, io, config }: Parameters<Handler>[0]): Promise
   await audit(db, 'device.revoke', id);
   const gatewayNotified = await tellGateways(config, io, { username: id, change: 'revoked' });
   io.out(JSON.stringify({ id, revokedAt: device.revokedAt, gatewayNotified }));
+  return 0;
+}
+
+async function remove({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+  const { values } = parseFlags(args, { id: { type: 'string' } });
+  const id = required(values.id, 'id');
+  if (!(await deleteDevice(db, id))) return unknown(io, id);
+  await audit(db, 'device.delete', id);
+  const gatewayNotified = await tellGateways(config, io, { username: id, change: 'deleted' });
+  io.out(JSON.stringify({ id, removed: true, gatewayNotified }));
   return 0;
 }

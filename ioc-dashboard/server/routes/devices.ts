@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import {
   createDevice,
   createDevices,
+  deleteDevice,
   DeviceError,
   findArea,
   getDevice,
@@ -231,6 +232,24 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
       if (!token) throw notFound(`no device "${id}"`);
       await audit(request, 'device.rotate', id);
       return { id, token, gatewayNotified: await notify(id, 'rotated') };
+    },
+  );
+
+  app.delete(
+    '/devices/:id',
+    {
+      onRequest: guard('admin'),
+      schema: {
+        summary: 'Remove a device from the registry and disconnect it; its telemetry history stays',
+        params: DeviceParams,
+        response: { 200: Type.Object({ id: Type.String(), gatewayNotified: GatewayNotified }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!(await deleteDevice(db, id))) throw notFound(`no device "${id}"`);
+      await audit(request, 'device.delete', id);
+      return { id, gatewayNotified: await notify(id, 'deleted') };
     },
   );
 
