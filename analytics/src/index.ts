@@ -8,3 +8,5 @@ export { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, t
 export { createAnalyticsService, ENV_MODEL_NAME, ENVIRONMENT_KINDS, ANOMALY_METRIC_SUFFIX, type AnalyticsDeps, type AnalyticsService, type AnomalyEvent } from './service.ts';
 export { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions, type Transition } from './env/hysteresis.ts';
 export { createSpatialContext, distanceKm, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions, type Place } from './env/spatial.ts';
+export { evaluateScenario, STORM_SCENARIO_FILE, type ScenarioEvaluationOptions } from './scenario/evaluate.ts';
+export { createFrigateAdapter, FRIGATE_MODEL_NAME } from './frigate/adapter.ts';

@@ -26,6 +26,9 @@ Commands:
   bench <name> [args…]       run bench/<name>.ts (JSON lines, the last one the summary)
   eval nab --data DIR --labels FILE [--results DIR] [--threshold T]
                              NAB scores (one JSON object) of our detector, or of a published detector's results
+  eval scenario [--scenario FILE] [--fleet FILE] [--seed N]
+                             a simulator scenario (default storm) through the analytics pipeline, scored against
+                             its ground truth (one JSON object)
   help                       show this help
 
 Configuration comes from the environment (IOC_DATA_DIR, IOC_HTTP_PORT, IOC_MQTT_PORT, MQTT_URL, DATABASE_URL,

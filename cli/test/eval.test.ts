@@ -29,7 +29,9 @@ describe('ioc eval nab', () => {
     expect(await main(['eval', 'nab', '--labels', 'x.json'], io, {})).toBe(2);
     expect(io.stderr.join('\n')).toContain('missing --data');
     expect(await main(['eval', 'nope'], io, {})).toBe(2);
-    expect(io.stderr.join('\n')).toContain('unknown evaluation "nope"');
+    expect(io.stderr.join('\n')).toContain('unknown evaluation "nope"; available: nab, scenario');
+    expect(await main(['eval', 'scenario', '--seed', 'x'], io, {})).toBe(2);
+    expect(io.stderr.join('\n')).toContain('--seed must be a number, got "x"');
     const missing = captureIo();
     expect(await main(['eval', 'nab', '--data', `${NAB}data`, '--labels', `${NAB}nope.json`], missing, {})).toBe(1);
     expect(missing.stderr.join('\n')).toContain('nope.json');

@@ -14,7 +14,7 @@ export interface SpatialOptions {
   unusual: number;
 }
 
-export const DEFAULT_SPATIAL: SpatialOptions = { radiusKm: 5, recentMs: 15 * 60_000, unusual: 0.95 };
+export const DEFAULT_SPATIAL: SpatialOptions = { radiusKm: 10, recentMs: 15 * 60_000, unusual: 0.95 };
 
 export interface Place {
   lat: number;
