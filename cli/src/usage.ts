@@ -20,8 +20,9 @@ Commands:
                              create or update a user (password from IOC_USER_PASSWORD, else generated and printed)
   migrate                    apply database migrations and seed the Huế areas
   sim [--fleet FILE] [--scenario FILE] [--speed N] [--seed N] [--truth OUT] [--interval MS] [--camera-port P]
-                             run a simulated fleet (default device-sim/fleets/hue.yaml) against MQTT_URL,
-                             provisioning in the configured database; with a scenario, stop at its end and
+      [--credentials FILE]   run a simulated fleet (default device-sim/fleets/hue.yaml) against MQTT_URL,
+                             provisioning in the configured database (or logging in with the tokens in FILE:
+                             {id: token} or JSON lines {"id","token"}); with a scenario, stop at its end and
                              write its ground truth (JSON lines) to OUT
   bench <name> [args…]       run bench/<name>.ts (JSON lines, the last one the summary)
   eval nab --data DIR --labels FILE [--results DIR] [--threshold T]

@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig, openDb, type Db } from '@ioc/core';
+import { createLogger, loadConfig, openDb, rotateDeviceToken, type Db } from '@ioc/core';
 import { postgresAvailable, startPostgres, tempDir } from '@ioc/core/testing';
 import { buildFleet, groundTruth, loadFleetFile, loadScenarioFile, planScenario } from '@ioc/device-sim';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
@@ -66,6 +66,30 @@ describe.skipIf(!postgresAvailable())('ioc sim with a fleet file and a scenario 
         return [t.device, t.start - runs[i]!.start, t.end - runs[i]!.start];
       });
     expect(relative(1)).toEqual(relative(0));
+  });
+
+  it('logs in with the tokens of devices an administrator registered, without a database of its own', async () => {
+    const fleet = buildFleet(loadFleetFile(fleetFile));
+    const lines: string[] = [];
+    for (const device of fleet) lines.push(JSON.stringify({ id: device.id, token: await rotateDeviceToken(db, device.id) }));
+    const credentials = join(dir.path, 'tokens.jsonl');
+    writeFileSync(credentials, `${lines.join('\n')}\n`);
+    const ownDir = tempDir('ioc-cli-sim-own-');
+    try {
+      const runEnv = { MQTT_URL: env.MQTT_URL!, IOC_DATA_DIR: ownDir.path, IOC_LOG_LEVEL: 'warn' };
+      const { code, stdout, stderr } = await runIoc(['sim', '--fleet', fleetFile, '--scenario', scenarioFile, '--speed', '300', '--credentials', credentials], runEnv);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect((JSON.parse(stdout) as { published: number }).published).toBeGreaterThan(50);
+      expect(readdirSync(ownDir.path)).toEqual([]);
+
+      writeFileSync(credentials, `${lines.slice(1).join('\n')}\n`);
+      const missing = await runIoc(['sim', '--fleet', fleetFile, '--credentials', credentials], runEnv);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`simulator credentials: no token for 1 device(s) of the fleet, e.g. ${fleet[0]!.id}`);
+    } finally {
+      ownDir.remove();
+    }
   });
 
   it('refuses bad options with usage, exit code 2', async () => {

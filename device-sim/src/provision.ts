@@ -26,6 +26,44 @@ export function readCredentials(file: string): FleetCredentials {
   }
 }
 
+/**
+ * Reads the tokens of devices registered elsewhere (by an administrator, `ioc devices add|import`): a JSON object
+ * {id: token}, or JSON lines {"id", "token"} as those commands print them. Errors name the file and line.
+ */
+export function readTokenFile(file: string): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`credentials file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  const whole = parseJson(text);
+  if (typeof whole === 'object' && whole !== null && !Array.isArray(whole) && !('token' in whole)) {
+    const entries = Object.entries(whole);
+    const bad = entries.find(([, token]) => typeof token !== 'string');
+    if (bad) throw new Error(`credentials file ${file}: the token of "${bad[0]}" is not a string`);
+    return new Map(entries as [string, string][]);
+  }
+  const tokens = new Map<string, string>();
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const { id, token } = (parseJson(line) ?? {}) as { id?: unknown; token?: unknown };
+    if (typeof id !== 'string' || typeof token !== 'string') {
+      throw new Error(`credentials file ${file}, line ${index + 1}: expected a JSON object {id: token} or JSON lines {"id", "token"}`);
+    }
+    tokens.set(id, token);
+  }
+  return tokens;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes the credentials file atomically, readable only by its owner (mode 0600). */
 export function writeCredentials(file: string, credentials: FleetCredentials): void {
   mkdirSync(dirname(file), { recursive: true });

@@ -15,7 +15,10 @@ import { createSimSpeaker, type SimSpeaker } from './speaker.ts';
 export interface DeviceSimDeps {
   config: Pick<IocConfig, 'dataDir' | 'mqttUrl'> & Partial<Pick<IocConfig, 'mqttLimits'>>;
   logger: Logger;
-  db: Db;
+  /** Where the fleet is registered (provisioning, camera stream URLs); not needed with `credentials`. */
+  db?: Db;
+  /** Tokens of devices an administrator registered: no provisioning (see readTokenFile). */
+  credentials?: ReadonlyMap<string, string>;
   /** The real clock (default the system's); simulated time runs from it. */
   clock?: Clock;
   /** Where the devices connect (default config.mqttUrl). */
@@ -196,6 +199,18 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
     at(plan.endAt, resolveFinished);
   }
 
+  async function fleetTokens(): Promise<ReadonlyMap<string, string>> {
+    if (deps.credentials) {
+      const missing = fleet.filter((d) => !deps.credentials!.has(d.id)).map((d) => d.id);
+      if (missing.length > 0) throw new Error(`simulator credentials: no token for ${missing.length} device(s) of the fleet, e.g. ${missing.slice(0, 3).join(', ')}`);
+      return deps.credentials;
+    }
+    if (!db) throw new Error('the simulator needs a database to register its fleet, or the devices\' credentials');
+    const { tokens, created, reissued } = await provisionFleet(db, fleet, credentialsFile(config.dataDir));
+    logger.info({ devices: fleet.length, created: created.length, reissued: reissued.length }, 'simulated fleet provisioned');
+    return tokens;
+  }
+
   /** ffmpeg, or undefined (with a warning) when the machine has none: cameras then serve no video, speakers refuse to play. */
   function findFfmpeg(): string | undefined {
     if (deps.ffmpegPath) return deps.ffmpegPath;
@@ -223,8 +238,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
     finished,
     async start() {
       const ffmpegPath = needsFfmpeg ? findFfmpeg() : undefined;
-      const { tokens, created, reissued } = await provisionFleet(db, fleet, credentialsFile(config.dataDir));
-      logger.info({ devices: fleet.length, created: created.length, reissued: reissued.length }, 'simulated fleet provisioned');
+      const tokens = await fleetTokens();
       const cameraIds = fleet.filter((d) => d.kind === 'camera').map((d) => d.id);
       if (cameraIds.length > 0 && ffmpegPath) {
         cameras = createCameraStreams({
@@ -238,7 +252,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
           publicHost: deps.cameraPublicHost,
         });
         await cameras.start();
-        for (const id of cameraIds) await setDeviceStreamUrl(db, id, cameras.url(id));
+        if (db) for (const id of cameraIds) await setDeviceStreamUrl(db, id, cameras.url(id));
       }
       // Simulated time starts now that the fleet is registered.
       clock = createSimClock({ startAt: clock.startAt, speed, real });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDevice, getDeviceCredentials, openDb, verifyToken, type Db } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { hueAirFleet, provisionFleet, readCredentials } from '@ioc/device-sim';
+import { hueAirFleet, provisionFleet, readCredentials, readTokenFile } from '@ioc/device-sim';
 
 describe('provisionFleet', () => {
   const dir = tempDir('ioc-sim-provision-');
@@ -49,6 +49,18 @@ describe('provisionFleet', () => {
     expect(result.reissued).toEqual([lost]);
     const token = readCredentials(file)[lost]!;
     expect(verifyToken(token, (await getDeviceCredentials(db, lost))!.tokenHash)).toBe(true);
+  });
+
+  it('reads the tokens of devices registered elsewhere, as an object or as JSON lines', () => {
+    const object = join(dir.path, 'tokens.json');
+    writeFileSync(object, JSON.stringify({ 'air-1': 'a', 'air-2': 'b' }));
+    expect(readTokenFile(object)).toEqual(new Map([['air-1', 'a'], ['air-2', 'b']]));
+    const lines = join(dir.path, 'tokens.jsonl');
+    writeFileSync(lines, '{"id":"air-1","token":"a"}\n\n{"id":"air-2","token":"b"}\n');
+    expect(readTokenFile(lines)).toEqual(new Map([['air-1', 'a'], ['air-2', 'b']]));
+    writeFileSync(lines, '{"id":"air-1","token":"a"}\nair-2 b\n');
+    expect(() => readTokenFile(lines)).toThrow(`credentials file ${lines}, line 2: expected`);
+    expect(() => readTokenFile(join(dir.path, 'none'))).toThrow(/none: no such file/);
   });
 
   it('refuses a damaged credentials file with a message naming it', async () => {

@@ -1,13 +1,14 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createLogger, loadConfig, openDb } from '@ioc/core';
-import { buildFleet, createDeviceSimService, DEFAULT_FLEET_FILE, loadFleetFile, loadScenarioFile } from '@ioc/device-sim';
+import { buildFleet, createDeviceSimService, DEFAULT_FLEET_FILE, loadFleetFile, loadScenarioFile, readTokenFile } from '@ioc/device-sim';
 import { numberFlag, parseFlags } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 import { waitForShutdownSignal } from '../signals.ts';
 
 /**
- * ioc sim [--fleet FILE] [--scenario FILE] [--speed N] [--seed N] [--truth OUT] [--interval MS] [--camera-port P]:
- * the simulated fleet against MQTT_URL, provisioned in the configured database. With a scenario it stops when the
+ * ioc sim [--fleet FILE] [--scenario FILE] [--speed N] [--seed N] [--truth OUT] [--interval MS] [--camera-port P]
+ * [--credentials FILE]: the simulated fleet against MQTT_URL, provisioned in the configured database, or logging in
+ * with the tokens of devices an administrator registered. With a scenario it stops when the
  * scenario ends and prints a summary line; without, it runs until SIGINT/SIGTERM.
  */
 export const sim: Command = async ({ args, env, io }) => {
@@ -19,6 +20,7 @@ export const sim: Command = async ({ args, env, io }) => {
     truth: { type: 'string' },
     interval: { type: 'string' },
     'camera-port': { type: 'string' },
+    credentials: { type: 'string' },
   });
   const speed = numberFlag(values.speed, 'speed');
   if (speed !== undefined && !(speed > 0)) throw new UsageError('--speed must be > 0');
@@ -29,13 +31,16 @@ export const sim: Command = async ({ args, env, io }) => {
   const scenario = values.scenario ? loadScenarioFile(values.scenario) : undefined;
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel });
-  const db = await openDb(config);
+  // With the devices' credentials there is nothing to register: no database needed.
+  const credentials = values.credentials ? readTokenFile(values.credentials) : undefined;
+  const db = credentials ? undefined : await openDb(config);
   const truthFd = values.truth ? openSync(values.truth, 'w') : undefined;
   let truthLines = 0;
   const service = createDeviceSimService({
     config,
     logger,
     db,
+    credentials,
     fleet,
     scenario,
     speed,
@@ -68,7 +73,7 @@ export const sim: Command = async ({ args, env, io }) => {
     );
   } finally {
     await service.stop();
-    await db.close();
+    await db?.close();
     if (truthFd !== undefined) closeSync(truthFd);
   }
   return 0;
