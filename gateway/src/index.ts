@@ -197,6 +197,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       dropped: {
         refusedConnections: stats.refusedConnections,
         oversizedPackets: stats.oversizedPackets,
+        malformedPackets: stats.malformedPackets,
         slowConsumers: stats.slowConsumers,
         expiredCommands: stats.expiredCommands,
       },

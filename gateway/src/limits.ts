@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import type { Clock, Logger, MqttLimits } from '@ioc/core';
@@ -17,7 +18,10 @@ function refill(bucket: Bucket, rate: number, now: number): void {
 /** The parts of mqtt-packet's parser the packet-size guard hooks into (aedes keeps one per client). */
 interface PacketParser {
   packet: { cmd?: string; length: number };
+  _pos: number;
+  _list: { length: number; readUInt16BE(offset: number): number; slice(start: number, end: number): Buffer };
   _parseLength(): boolean;
+  _parseString(): string | null;
   _emitError(error: Error): void;
 }
 
@@ -92,6 +96,24 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
     };
   }
 
+  /** Refuses strings (topics, client ids, usernames) that are not valid UTF-8 [MQTT-1.5.3-1]; mqtt-packet would decode them with U+FFFD. */
+  function requireUtf8(client: Client, remote: string): void {
+    const parser = (client as unknown as { _parser: PacketParser })._parser;
+    const parseString = parser._parseString.bind(parser);
+    parser._parseString = () => {
+      const start = parser._pos + 2;
+      if (start <= parser._list.length) {
+        const end = start + parser._list.readUInt16BE(parser._pos);
+        if (end <= parser._list.length && !isUtf8(parser._list.slice(start, end))) {
+          stats.malformedPackets++;
+          logger.warn({ clientId: client.id, remoteAddress: remote, reason: `${parser.packet.cmd} with a string that is not valid UTF-8` }, 'MQTT packet refused: connection closed');
+          return null;
+        }
+      }
+      return parseString();
+    };
+  }
+
   return {
     /** Decides on a new connection before any MQTT is read; a refused socket is destroyed. */
     admit(socket: Duplex, ip: string): boolean {
@@ -108,6 +130,7 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
     /** Applies the per-connection limits to a client aedes has just taken over. */
     watch(client: Client, stream: Duplex, remote: string): void {
       capPacketSize(client, remote);
+      requireUtf8(client, remote);
       capQueue(client, stream);
     },
     get open(): number {

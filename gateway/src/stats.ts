@@ -11,6 +11,8 @@ export interface GatewayStats {
   refusedConnections: number;
   /** Connections closed for a packet over IOC_MQTT_MAX_PACKET_BYTES. */
   oversizedPackets: number;
+  /** Connections closed for a packet with a string that is not valid UTF-8. */
+  malformedPackets: number;
   /** Subscribers disconnected for falling IOC_MQTT_MAX_QUEUE_BYTES behind. */
   slowConsumers: number;
   /** Publishes delayed by IOC_MQTT_PUBLISH_RATE. */
@@ -29,6 +31,7 @@ export function createStats(): GatewayStats {
     refusedSubscriptions: 0,
     refusedConnections: 0,
     oversizedPackets: 0,
+    malformedPackets: 0,
     slowConsumers: 0,
     throttledPublishes: 0,
     expiredCommands: 0,
