@@ -13,6 +13,8 @@ export interface BatcherOptions<T> {
   maxPending: number;
   logger: Logger;
   retryMs?: { first: number; max: number };
+  /** Writes of new items allowed at once (default 1); the spill is always replayed one write at a time. */
+  concurrency?: number;
   /**
    * Where items go while writes fail and more than `spillAt` wait in memory; replayed once writes succeed
    * again, interleaved with new items. Without it, items wait in memory only.
@@ -61,7 +63,10 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
   let timer: NodeJS.Timeout | undefined;
   let retrying = false;
   let backoff = retry.first;
-  let writing: Promise<void> | undefined;
+  const concurrency = options.concurrency ?? 1;
+  const writes = new Set<Promise<void>>();
+  /** Whether the write under way replays the spill (which takes no other write beside it). */
+  let replaying = false;
   let spilling: Promise<void> | undefined;
   let replayTurn = false;
   let written = 0;
@@ -97,20 +102,19 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
   }
 
   /** The next batch: from the spill when it has items (every other turn while new items arrive too). */
-  async function writeNext(): Promise<number> {
-    const fromSpill = spill !== undefined && spill.size > 0 && (queue.length < batchSize || (replayTurn = !replayTurn));
-    if (fromSpill) {
-      const batch = await spill.next(batchSize);
-      try {
-        await write(batch);
-      } catch (error) {
-        spill.rewind();
-        throw error;
-      }
-      await spill.commit();
-      return batch.length;
+  async function replayNext(): Promise<number> {
+    const batch = await (spill as Spill<T>).next(batchSize);
+    try {
+      await write(batch);
+    } catch (error) {
+      spill?.rewind();
+      throw error;
     }
-    const batch = queue.splice(0, batchSize);
+    await spill?.commit();
+    return batch.length;
+  }
+
+  async function writeQueued(batch: T[]): Promise<number> {
     try {
       await write(batch);
     } catch (error) {
@@ -120,11 +124,24 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     return batch.length;
   }
 
+  /** Starts the writes there is room and reason for: the spill alone (every other turn), else batches of new items. */
   function flush(): void {
     clearTimeout(timer);
     timer = undefined;
-    if (writing || (queue.length === 0 && !spill?.size)) return;
-    writing = writeNext()
+    if (replaying) return;
+    const spilled = spill?.size ?? 0;
+    if (writes.size === 0 && spilled > 0 && (queue.length < batchSize || (replayTurn = !replayTurn))) {
+      replaying = true;
+      return start(replayNext());
+    }
+    while (writes.size < concurrency && queue.length > 0 && !(retrying && writes.size > 0)) {
+      start(writeQueued(queue.splice(0, batchSize)));
+      if (queue.length < batchSize) break;
+    }
+  }
+
+  function start(writing: Promise<number>): void {
+    const tracked: Promise<void> = writing
       .then(
         (count) => {
           written += count;
@@ -139,18 +156,22 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
         },
       )
       .finally(() => {
-        writing = undefined;
+        writes.delete(tracked);
+        replaying = false;
         maybeSpill();
         releaseWaiting();
         if (retrying) {
-          schedule(backoff);
-          backoff = Math.min(backoff * 2, retry.max);
+          if (writes.size === 0) {
+            schedule(backoff);
+            backoff = Math.min(backoff * 2, retry.max);
+          }
         } else if (queue.length >= batchSize || (spill?.size ?? 0) > 0) {
           flush();
         } else if (queue.length > 0) {
           schedule(flushMs);
         }
       });
+    writes.add(tracked);
   }
 
   if (spill && spill.size > 0) {
@@ -166,8 +187,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
       }
       queue.push(item);
       if (retrying) return maybeSpill();
-      if (writing) return;
-      if (queue.length >= batchSize) flush();
+      if (queue.length >= batchSize && writes.size < concurrency) flush();
       else schedule(flushMs);
     },
     hasRoom() {
@@ -199,7 +219,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
       closed = true;
       clearTimeout(timer);
       timer = undefined;
-      while (writing || spilling) await (writing ?? spilling);
+      while (writes.size > 0 || spilling) await (spilling ?? Promise.all(writes));
       releaseWaiting();
       while (queue.length > 0) {
         const batch = queue.splice(0, batchSize);

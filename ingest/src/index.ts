@@ -47,6 +47,11 @@ export interface IngestDeps {
 /** Readings (and dead letters) held in memory while their store is down; beyond it ingest stops acknowledging MQTT messages. */
 const MAX_PENDING = 100_000;
 const LOOKUP_RETRY_MAX_MS = 5000;
+/**
+ * Point writes at once: InfluxDB takes concurrent writes (each an independent HTTP request); SQL transactions
+ * that update the same rollup rows would only wait for each other (or deadlock on PostgreSQL).
+ */
+const WRITE_CONCURRENCY = { influxdb: 4, sql: 1 } as const;
 /** How often old telemetry is deleted (SQL store; InfluxDB does it itself). */
 const RETENTION_EVERY_MS = 3_600_000;
 
@@ -67,6 +72,7 @@ export function createIngestService(deps: IngestDeps): Service {
     maxPending,
     logger,
     spill: openSpill<TelemetryPoint>(join(config.dataDir, 'ingest', 'spill')),
+    concurrency: WRITE_CONCURRENCY[telemetry.kind],
   });
   const letters = createBatcher<NewDeadLetter>({
     what: 'dead letters',
