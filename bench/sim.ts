@@ -74,6 +74,11 @@ async function drive(
   const connected = (await sim.health()).connected as number;
   line({ phase: 'connected', broker: name, connections: connected, start_s: startS });
   await sleep(run.warmupS * 1000);
+  // Connecting thousands of devices leaves a backlog of unacknowledged reports: measure once it has drained.
+  const offered = run.fleet.length / run.intervalS;
+  const drainStart = Date.now();
+  while (((await sim.health()).pending as number) > offered && Date.now() - drainStart < 120_000) await sleep(500);
+  line({ phase: 'drained', broker: name, pending: (await sim.health()).pending, waited_s: (Date.now() - drainStart) / 1000 });
 
   const published0 = sim.published;
   const cpu0 = process.cpuUsage();

@@ -105,6 +105,8 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
   let running = false;
   let published = 0;
   let failed = 0;
+  /** Readings handed to MQTT and not yet acknowledged (QoS 1). */
+  let pending = 0;
   let resolveFinished: () => void = () => {};
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
 
@@ -137,7 +139,9 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
       metrics = engine.reading(device, ts);
     }
     if (!metrics) return;
+    pending++;
     client.publish(deviceTopic(device.id, 'telemetry'), JSON.stringify({ ts, metrics }), { qos: 1 }, (error) => {
+      pending--;
       if (!error) published++;
       else {
         failed++;
@@ -298,7 +302,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
       const connected = entries.filter((e) => e.client?.connected).length;
       const expected = entries.filter((e) => !e.cut).length;
       const status = !running || connected === 0 ? 'down' : connected >= expected ? 'ok' : 'degraded';
-      return { status, devices: fleet.length, connected, published, failed, scenario: plan.name, simTime: new Date(clock.now()).toISOString() };
+      return { status, devices: fleet.length, connected, published, failed, pending, scenario: plan.name, simTime: new Date(clock.now()).toISOString() };
     },
   };
 }
