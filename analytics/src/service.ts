@@ -16,6 +16,7 @@ import {
   type Service,
   type TelemetryStore,
 } from '@ioc/core';
+import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from './env/scored-metrics.ts';
 import { createFrigateAdapter } from './frigate/adapter.ts';
 import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './env/hysteresis.ts';
 import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
@@ -23,8 +24,6 @@ import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialO
 import { createSeriesDetector, type DetectorOptions, type SeriesScore } from './env/series-detector.ts';
 
 export const ENV_MODEL_NAME = 'env-novelty-v1';
-/** Device kinds whose metrics are environment streams. */
-export const ENVIRONMENT_KINDS: readonly DeviceKind[] = ['air', 'water', 'noise'];
 /** Suffix of the telemetry metric that stores a metric's anomaly likelihood, e.g. pm25_anomaly. */
 export const ANOMALY_METRIC_SUFFIX = '_anomaly';
 
@@ -113,7 +112,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     if (!ENVIRONMENT_KINDS.includes(kind)) return;
     const result = decodeTelemetry(parsed.deviceId, kind, payload, clock.now());
     if (!result.ok) return void counts.ignored++;
-    for (const point of result.points) pending.push({ ...point, kind });
+    for (const point of result.points) if (!NOT_SCORED_METRICS.includes(point.metric)) pending.push({ ...point, kind });
     timer ??= setTimeout(flush, flushMs);
   }
 

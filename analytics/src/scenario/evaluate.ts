@@ -4,10 +4,11 @@ import { createHysteresis, DEFAULT_HYSTERESIS } from '../env/hysteresis.ts';
 import { loadNoveltyModel } from '../env/novelty-model.ts';
 import { createSeriesDetector } from '../env/series-detector.ts';
 import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel } from '../env/spatial.ts';
+import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from '../env/scored-metrics.ts';
 
 /** The simulator's scenario with every kind of incident. */
 export const STORM_SCENARIO_FILE = fileURLToPath(new URL('../../../device-sim/scenarios/storm.yaml', import.meta.url));
-const ENVIRONMENT = new Set(['air', 'noise', 'water']);
+const ENVIRONMENT = new Set<string>(ENVIRONMENT_KINDS);
 const EPISODES = new Set(['pollution', 'flood']);
 const WEEK_MS = 7 * 24 * 3600_000;
 const LEARNING_MS = 24 * 3600_000;
@@ -68,7 +69,7 @@ export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) 
         const reading = engine.reading(device, ts);
         if (!reading || engine.offline(device.id, ts)) continue;
         for (const [metric, value] of Object.entries(reading)) {
-          if (metric !== 'battery_v') samples.push({ key: `${device.id}/${metric}`, value, device: device.id, metric });
+          if (!NOT_SCORED_METRICS.includes(metric)) samples.push({ key: `${device.id}/${metric}`, value, device: device.id, metric });
         }
       }
       const results = await detector.push(samples);
