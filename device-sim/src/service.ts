@@ -5,7 +5,7 @@ import { connectDevice } from './device-connection.ts';
 import { createSimEngine, type SimEngine } from './engine.ts';
 import { buildFleet, type SimDevice } from './fleet.ts';
 import { loadFleetFile } from './fleet-file.ts';
-import { setDeviceStreamUrl } from './fleet-devices.ts';
+import { setDeviceStreamUrl } from './stream-url.ts';
 import { provisionFleet } from './provision.ts';
 import { hashString, seededRandom } from './random.ts';
 import { groundTruth, planScenario, type GroundTruth, type ScenarioPlan, type ScenarioSpec } from './scenario.ts';
