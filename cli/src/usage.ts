@@ -16,6 +16,8 @@ Commands:
   accounts add --name N (--integration TOPIC_ROOT | --admin)
                              an MQTT account int:N scoped to TOPIC_ROOT/#, or admin:N; prints its token once
   accounts list | accounts rotate|enable|disable --username int:N|admin:N
+  audit [--action A] [--subject S] [--since T] [--until T] [--limit N]
+                             the audit log (MQTT connects, refused logins, registry changes), newest first
   users add --username U --role admin|operator|radio|viewer
                              create or update a user (password from IOC_USER_PASSWORD, else generated and printed)
   migrate                    apply database migrations and seed the Huế areas

@@ -49,6 +49,14 @@ describe('ioc devices: registry commands', () => {
     expect(JSON.parse(removed.stdout)).toEqual({ id: 'cli-upd', removed: true, gatewayNotified: false });
     const missing = await runIoc(['devices', 'revoke', '--id', 'nobody'], env);
     expect(missing).toMatchObject({ code: 1, stderr: 'ioc devices: no device "nobody"\n' });
+    const audited = await runIoc(['audit', '--subject', 'cli-upd'], env);
+    expect(lines(audited.stdout).map((l) => (JSON.parse(l) as { actor: string; action: string }).action)).toEqual([
+      'device.delete',
+      'device.update',
+      'device.update',
+      'device.create',
+    ]);
+    expect((await runIoc(['audit', '--since', 'yesterday'], env)).code).toBe(2);
     expect((await runIoc(['devices', 'update', '--id', 'cli-upd'], env)).code).toBe(2);
     expect((await runIoc(['devices', 'frobnicate'], env)).stderr).toMatch(/unknown devices command "frobnicate"; known: add, import/);
   });
