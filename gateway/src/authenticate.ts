@@ -4,7 +4,7 @@ import { SERVICE_USER_PREFIX, type Clock, type Logger } from '@ioc/core';
 import type { AuditLog } from './audit-log.ts';
 import { createBackoff, ipOf, IP_BACKOFF, USERNAME_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import type { Credentials } from './credentials.ts';
-import { remoteAddressOf, setIdentity, type Identity } from './identity.ts';
+import { remoteAddressOf, setCredentialStamp, setIdentity, type Identity } from './identity.ts';
 import type { GatewayStats } from './stats.ts';
 
 type AuthenticateHandler = NonNullable<AedesOptions['authenticate']>;
@@ -40,16 +40,16 @@ export function createAuthenticate(deps: AuthenticateDeps): AuthenticateHandler 
   const byUsername = createBackoff(deps.backoff?.username ?? USERNAME_BACKOFF, clock);
   const byIp = createBackoff(deps.backoff?.ip ?? IP_BACKOFF, clock);
 
-  async function identify(username: string | undefined, password: string): Promise<Identity | string> {
+  async function identify(username: string | undefined, password: string): Promise<{ identity: Identity; stamp?: number } | string> {
     if (!username) return 'no username';
     if (username.startsWith(SERVICE_USER_PREFIX)) {
       const name = username.slice(SERVICE_USER_PREFIX.length);
       if (!serviceToken) return 'service logins are disabled: IOC_SERVICE_TOKEN is not set';
       if (!name) return 'empty service name';
-      return sameSecret(password, serviceToken) ? { type: 'service', name } : 'wrong service token';
+      return sameSecret(password, serviceToken) ? { identity: { type: 'service', name } } : 'wrong service token';
     }
     const verdict = await credentials.check(username, password);
-    return verdict.ok ? verdict.identity : verdict.reason;
+    return verdict.ok ? { identity: verdict.identity, stamp: verdict.stamp } : verdict.reason;
   }
 
   function refuse(client: Client, username: string | undefined, reason: string, done: Parameters<AuthenticateHandler>[3], returnCode: number) {
@@ -93,7 +93,8 @@ export function createAuthenticate(deps: AuthenticateDeps): AuthenticateHandler 
         }
         // The IP's count is kept: one valid login must not reset the budget of a brute force from the same address.
         if (username) byUsername.succeeded(username);
-        setIdentity(client, result);
+        setIdentity(client, result.identity);
+        if (result.stamp !== undefined) setCredentialStamp(client, result.stamp);
         done(null, true);
       },
       (error: unknown) => {

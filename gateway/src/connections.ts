@@ -1,12 +1,14 @@
 import type { Client } from 'aedes';
 import type { AuditLog } from './audit-log.ts';
-import { identityOf, remoteAddressOf, usernameOf } from './identity.ts';
+import type { Credentials } from './credentials.ts';
+import { credentialStampOf, identityOf, remoteAddressOf, usernameOf } from './identity.ts';
 
 /**
  * The open, logged-in connections of each MQTT username, so a credential change can close them. Each one's
- * start and end go to the audit log (`mqtt.connect`, `mqtt.disconnect`).
+ * start and end go to the audit log (`mqtt.connect`, `mqtt.disconnect`). A login whose credentials were
+ * revoked while it was being checked (after the check, before it was listed here) is closed at once.
  */
-export function createConnections(audit: AuditLog) {
+export function createConnections(audit: AuditLog, credentials: Credentials) {
   const byUsername = new Map<string, Set<Client>>();
 
   function remove(client: Client, username: string): void {
@@ -20,6 +22,12 @@ export function createConnections(audit: AuditLog) {
       const identity = identityOf(client);
       if (!identity || client.conn.destroyed) return;
       const username = usernameOf(identity);
+      const stamp = credentialStampOf(client);
+      if (stamp !== undefined && credentials.changedSince(username, stamp)) {
+        audit.record({ actor: 'gateway', action: 'mqtt.kicked', target: username, detail: { change: 'revoked during login', connections: 1 } });
+        client.close();
+        return;
+      }
       const live = byUsername.get(username) ?? new Set<Client>();
       live.add(client);
       byUsername.set(username, live);

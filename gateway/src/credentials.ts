@@ -11,7 +11,10 @@ import type { Identity } from './identity.ts';
 
 type Stored = { tokenHash: string; enabled: boolean; identity: Identity };
 
-export type CredentialCheck = { ok: true; identity: Identity } | { ok: false; reason: 'unknown user' | 'account disabled' | 'wrong token' };
+/** `stamp`: how many disconnecting changes of the username were known when the check began (see `changedSince`). */
+export type CredentialCheck =
+  | { ok: true; identity: Identity; stamp: number }
+  | { ok: false; reason: 'unknown user' | 'account disabled' | 'wrong token' };
 
 /**
  * How long a cached credential is trusted. Changes made through the dashboard or CLI are announced on the bus
@@ -43,6 +46,8 @@ async function load(db: Queryable, username: string): Promise<Stored | undefined
  */
 export function createCredentials(db: Queryable, clock: Clock) {
   const cache = new Map<string, Stored & { readAt: number }>();
+  /** Disconnecting changes announced per username, so a login that was checked before one can be recognised. */
+  const revocations = new Map<string, number>();
 
   async function read(username: string): Promise<Stored | undefined> {
     const stored = await load(db, username);
@@ -51,25 +56,34 @@ export function createCredentials(db: Queryable, clock: Clock) {
     return stored;
   }
 
-  function judge(stored: Stored | undefined, token: string): CredentialCheck {
+  function judge(stored: Stored | undefined, token: string, stamp: number): CredentialCheck {
     if (!stored) return { ok: false, reason: 'unknown user' };
     if (!verifyToken(token, stored.tokenHash)) return { ok: false, reason: 'wrong token' };
     if (!stored.enabled) return { ok: false, reason: 'account disabled' };
-    return { ok: true, identity: stored.identity };
+    return { ok: true, identity: stored.identity, stamp };
   }
 
   return {
     async check(username: string, token: string): Promise<CredentialCheck> {
+      const stamp = revocations.get(username) ?? 0;
       const cached = cache.get(username);
       if (cached && clock.now() - cached.readAt < CREDENTIAL_CACHE_TTL_MS) {
-        const verdict = judge(cached, token);
+        const verdict = judge(cached, token, stamp);
         if (verdict.ok) return verdict;
       }
-      return judge(await read(username), token);
+      return judge(await read(username), token, stamp);
     },
-    /** Drops a cached credential, so the next login reads the database. */
-    forget(username: string): void {
+    /**
+     * Drops a cached credential, so the next login reads the database. `revoked`: the change takes rights
+     * away (rotation, revocation, disabling), so logins checked before it are stale.
+     */
+    forget(username: string, revoked: boolean): void {
       cache.delete(username);
+      if (revoked) revocations.set(username, (revocations.get(username) ?? 0) + 1);
+    },
+    /** Whether a login checked with `stamp` was overtaken by a rotation, revocation or disabling. */
+    changedSince(username: string, stamp: number): boolean {
+      return (revocations.get(username) ?? 0) !== stamp;
     },
     get size(): number {
       return cache.size;

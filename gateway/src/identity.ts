@@ -9,13 +9,23 @@ export type Identity =
   | { type: 'admin'; name: string };
 
 const IDENTITY = Symbol('ioc.identity');
+const STAMP = Symbol('ioc.credentialStamp');
 const REMOTE = Symbol('ioc.remoteAddress');
 
 /** The aedes client with the fields the gateway keeps on it. */
-type GatewayClient = Client & { [IDENTITY]?: Identity; [REMOTE]?: string };
+type GatewayClient = Client & { [IDENTITY]?: Identity; [STAMP]?: number; [REMOTE]?: string };
 
 export function setIdentity(client: Client, identity: Identity): void {
   (client as GatewayClient)[IDENTITY] = identity;
+}
+
+/** The credentials.ts stamp of a token login, to recognise a login overtaken by a revocation. */
+export function setCredentialStamp(client: Client, stamp: number): void {
+  (client as GatewayClient)[STAMP] = stamp;
+}
+
+export function credentialStampOf(client: Client): number | undefined {
+  return (client as GatewayClient)[STAMP];
 }
 
 /** The identity set at authentication; undefined before (or without) a successful login. */

@@ -24,8 +24,9 @@ export async function listenForCredentialChanges(deps: {
       logger.warn({ topic: CREDENTIALS_TOPIC, payload: packet.payload.toString().slice(0, 200) }, 'ignored a malformed credential change');
       return callback();
     }
-    credentials.forget(change.username);
-    if (DISCONNECTING_CHANGES.has(change.change)) {
+    const disconnecting = DISCONNECTING_CHANGES.has(change.change);
+    credentials.forget(change.username, disconnecting);
+    if (disconnecting) {
       const closed = connections.closeAll(change.username);
       if (closed > 0) {
         logger.info({ username: change.username, change: change.change, closed }, 'closed connections after a credential change');

@@ -37,7 +37,7 @@ export function createSecurity(deps: {
   const audit = createAuditLog({ db, clock, logger, intervalMs: options.auditIntervalMs, retentionMs: deps.auditRetentionMs });
   const presence = createPresenceWriter({ db, logger, intervalMs: options.presenceIntervalMs });
   const credentials = createCredentials(db, clock);
-  const connections = createConnections(audit);
+  const connections = createConnections(audit, credentials);
   const authenticate = createAuthenticate({ serviceToken, credentials, logger, stats, clock, audit, backoff: options.backoff });
 
   return {

@@ -19,7 +19,7 @@ import {
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { collect, connect, SERVICE_TOKEN, subscribeGranted } from './fixture.ts';
 
 /** A clock the test moves by hand (backoff waits, last-seen times). */
@@ -261,6 +261,76 @@ describe('gateway security: backoff per IP, audit retention', () => {
       expect(await listAuditEvents(db, { action: 'mqtt.login_blocked' })).toEqual([
         expect.objectContaining({ actor: 'guess-d', target: expect.stringMatching(/127\.0\.0\.1$/), detail: { scope: 'ip', waitMs: 60_000 } }),
       ]),
+    );
+  });
+});
+
+describe('gateway security: a revocation that overtakes a login being checked', () => {
+  const dir = tempDir();
+  let db: Db;
+  let gateway: GatewayService;
+  /** While set, a credentials read returns only once it resolves, with what the database said before. */
+  let held: { reached: () => void; release: Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    db = await createPgliteDb();
+    await migrate(db);
+    // The real database, with the gateway's credentials read held back on demand: the login is checked
+    // against the token as it was, and the revocation is announced before the login completes.
+    const gated: Db = {
+      kind: db.kind,
+      transaction: (fn) => db.transaction(fn),
+      close: () => db.close(),
+      async query(sql, params) {
+        const result = await db.query(sql, params);
+        const hold = held;
+        if (hold && sql.startsWith('SELECT token_hash, enabled, kind FROM devices')) {
+          held = undefined;
+          hold.reached();
+          await hold.release;
+        }
+        return result as never;
+      },
+    };
+    gateway = createGatewayService({
+      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
+      logger: createLogger({ level: 'silent' }),
+      db: gated,
+      security: { auditIntervalMs: 20 },
+    });
+    await gateway.start();
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await db.close();
+    dir.remove();
+  });
+
+  it('closes the connection as soon as it is ready', async () => {
+    const url = `mqtt://127.0.0.1:${gateway.port}`;
+    const { token } = await createDevice(db, { id: 'air-racing', kind: 'air' });
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      held = { reached: resolve, release: new Promise<void>((r) => (release = r)) };
+    });
+    const closed = new Promise<void>((resolve) => {
+      const device = mqtt.connect(url, { username: 'air-racing', password: token, reconnectPeriod: 0 });
+      device.once('close', () => resolve());
+    });
+    await reached; // the old token has been read and is about to be accepted
+    await revokeDeviceToken(db, 'air-racing');
+    await announceCredentialChange(createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }), 'race-test', {
+      username: 'air-racing',
+      change: 'revoked',
+      ts: Date.now(),
+    });
+    release();
+    await closed;
+    await vi.waitFor(() => expect(gateway.health()).toMatchObject({ clients: { devices: 0 } }));
+    await vi.waitFor(async () =>
+      expect((await listAuditEvents(db, { subject: 'air-racing', action: 'mqtt.kicked' }))[0]).toMatchObject({
+        detail: { change: 'revoked during login' },
+      }),
     );
   });
 });
