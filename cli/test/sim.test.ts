@@ -94,6 +94,9 @@ describe.skipIf(!postgresAvailable())('ioc sim with a fleet file and a scenario 
 
   it('refuses bad options with usage, exit code 2', async () => {
     expect((await runIoc(['sim', '--speed', '0'], env)).code).toBe(2);
+    const endless = await runIoc(['sim', '--speed', '10'], env);
+    expect(endless.code).toBe(2);
+    expect(endless.stderr).toContain('--speed above 1 needs --scenario');
     const truthAlone = await runIoc(['sim', '--truth', join(dir.path, 't.jsonl')], env);
     expect(truthAlone.code).toBe(2);
     expect(truthAlone.stderr).toContain('--truth needs --scenario');

@@ -27,6 +27,9 @@ export const sim: Command = async ({ args, env, io }) => {
   const seed = numberFlag(values.seed, 'seed');
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
   if (values.truth && !values.scenario) throw new UsageError('--truth needs --scenario');
+  if (speed !== undefined && speed > 1 && !values.scenario) {
+    throw new UsageError('--speed above 1 needs --scenario: without an end, simulated time would run into the future');
+  }
   const fleet = buildFleet(loadFleetFile(values.fleet ?? DEFAULT_FLEET_FILE));
   const scenario = values.scenario ? loadScenarioFile(values.scenario) : undefined;
   const config = loadConfig(env);
