@@ -1,3 +1,4 @@
+import { Point } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
 import type { Health } from '../service.ts';
 import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
@@ -33,26 +34,20 @@ export function influxString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Line protocol escaping of tag values and field keys: commas, equals signs and spaces. */
-function escapeKey(text: string): string {
-  return /[,= ]/.test(text) ? text.replace(/[,= ]/g, (c) => `\\${c}`) : text;
-}
-
 /** One line-protocol line per (device, ts), one float field per metric (the last given wins); timestamps in ms. */
 function toLines(points: readonly TelemetryPoint[]): string[] {
-  const rows = new Map<string, { deviceId: string; ts: number; fields: Map<string, number> }>();
+  const rows = new Map<string, Point>();
   for (const p of points) {
     const ts = Math.floor(p.ts);
     const key = `${p.deviceId}\n${ts}`;
     let row = rows.get(key);
-    if (!row) rows.set(key, (row = { deviceId: p.deviceId, ts, fields: new Map() }));
-    row.fields.set(p.metric, p.value);
+    if (!row) rows.set(key, (row = new Point(MEASUREMENT).tag(DEVICE_TAG, p.deviceId).timestamp(ts)));
+    row.floatField(p.metric, p.value);
   }
   const lines: string[] = [];
   for (const row of rows.values()) {
-    let fields = '';
-    for (const [metric, value] of row.fields) fields += `${fields ? ',' : ''}${escapeKey(metric)}=${value}`;
-    lines.push(`${MEASUREMENT},${DEVICE_TAG}=${escapeKey(row.deviceId)} ${fields} ${row.ts}`);
+    const line = row.toLineProtocol();
+    if (line) lines.push(line);
   }
   return lines;
 }
