@@ -23,9 +23,11 @@ describe('device administration API', () => {
   let admin: string;
   let operator: string;
   const announced: CredentialChange[] = [];
+  const remembered: Array<{ id: string; kind: string }> = [];
 
   beforeAll(async () => {
     t = await openTestApp({
+      onDeviceCreated: (device) => remembered.push({ id: device.id, kind: device.kind }),
       announceCredentialChange: async (change) => {
         announced.push(change);
         const connect = createMqttConnect({ mqttUrl: `mqtt://127.0.0.1:${gateway.port}`, serviceToken: SERVICE_TOKEN });
@@ -93,6 +95,8 @@ describe('device administration API', () => {
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ device: { id: 'p-1', attributes: { pole: 'P-17' }, lat: 16.47, lon: 107.6, areaId: null }, gatewayNotified: true });
     expect(announced.at(-1)).toMatchObject({ username: 'p-1', change: 'updated' });
+    await patch('p-1', { kind: 'noise' });
+    expect(remembered.at(-1)).toEqual({ id: 'p-1', kind: 'noise' }); // the live feed learns the new kind
     expect((await patch('p-1', { kind: 'toaster' })).json().error.code).toBe('invalid_device');
     expect((await patch('p-1', {})).statusCode).toBe(400);
     expect((await patch('nope', { enabled: false })).statusCode).toBe(404);

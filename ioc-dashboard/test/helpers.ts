@@ -51,7 +51,12 @@ export interface TestApp {
 
 /** The dashboard's Fastify app on a fresh database with one user per role (no listening socket, no MQTT). */
 export async function openTestApp(
-  options: { webDir?: string; health?: () => Promise<Record<string, Health>>; announceCredentialChange?: DashboardAppDeps['announceCredentialChange'] } = {},
+  options: {
+    webDir?: string;
+    health?: () => Promise<Record<string, Health>>;
+    announceCredentialChange?: DashboardAppDeps['announceCredentialChange'];
+    onDeviceCreated?: DashboardAppDeps['onDeviceCreated'];
+  } = {},
 ): Promise<TestApp> {
   const { db, telemetry } = await openStores();
   await addUsers(db);
@@ -65,6 +70,7 @@ export async function openTestApp(
     health: options.health ?? (async () => ({ db: { status: 'ok' } })),
     webDir: options.webDir ?? '/nonexistent/web/dist',
     announceCredentialChange: options.announceCredentialChange,
+    onDeviceCreated: options.onDeviceCreated,
   });
   await app.ready();
   return {

@@ -78,7 +78,7 @@ export interface DeviceRoutesOptions {
   telemetry: TelemetryStore;
   guard: Guard;
   clock: Clock;
-  /** Told about each device registered here (the live feed caches kinds). */
+  /** Told about each device registered or changed here (the live feed caches kinds). */
   onCreated?: (device: Device) => void;
   /** Announces a credential change to the gateways over MQTT; resolves false when that failed. */
   announce?: (change: CredentialChange) => Promise<boolean>;
@@ -209,6 +209,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
       });
       if (!device) throw notFound(`no device "${id}"`);
       await audit(request, 'device.update', id, { changes });
+      onCreated?.(device);
       const change = device.enabled === before.enabled ? 'updated' : device.enabled ? 'enabled' : 'disabled';
       const gatewayNotified = await notify(id, change);
       const latest = await telemetry.latest([id]);
