@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDevice, createLogger, getDevice, listAuditEvents, loadConfig, openDb, type Db } from '@ioc/core';
 import { postgresAvailable, startPostgres, tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
@@ -104,8 +104,10 @@ describe.skipIf(!postgresAvailable())('ioc devices and accounts against a runnin
     const rotated = JSON.parse((await runIoc(['devices', 'rotate', '--id', 'cli-live'], env)).stdout) as { token: string };
     (await login('cli-live', rotated.token)).end(true);
     expect((await getDevice(db, 'cli-live'))?.revokedAt).toBeNull();
-    expect((await listAuditEvents(db, { subject: 'cli-live' })).map((e) => e.action)).toEqual(
-      expect.arrayContaining(['device.revoke', 'device.rotate', 'mqtt.kicked']),
+    await vi.waitFor(async () =>
+      expect((await listAuditEvents(db, { subject: 'cli-live' })).map((e) => e.action)).toEqual(
+        expect.arrayContaining(['device.revoke', 'device.rotate', 'mqtt.kicked']),
+      ),
     );
   });
 
