@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AGGREGATIONS,
   createPgliteDb,
@@ -224,6 +224,28 @@ describe('TelemetryStore contract: SQL on PGlite', () => {
   telemetryStoreContract('sql', async () => {
     const db = await createPgliteDb();
     return sqlOn(db, () => db.close());
+  });
+});
+
+describe('SQL TelemetryStore rollups', () => {
+  it('marks the buckets a write touches and rolls them up in the background, without waiting for a read', async () => {
+    const db = await createPgliteDb();
+    try {
+      await migrate(db);
+      const store = createSqlTelemetryStore(db);
+      const minute = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
+      await store.write([point('bg-1', 'pm25', minute, 3), point('bg-1', 'pm25', minute + 1000, 5)]);
+      expect((await db.query('SELECT * FROM telemetry_rollup_pending')).rows).toHaveLength(1);
+      await vi.waitFor(async () => expect((await db.query('SELECT * FROM telemetry_rollup_pending')).rows).toHaveLength(0));
+      const { rows } = await db.query<{ count: number; sum: number; max: number; last: number }>(
+        'SELECT count, sum, max, last FROM telemetry_1m WHERE device_id = $1',
+        ['bg-1'],
+      );
+      expect(rows).toEqual([{ count: 2, sum: 8, max: 5, last: 5 }]);
+      await store.close();
+    } finally {
+      await db.close();
+    }
   });
 });
 

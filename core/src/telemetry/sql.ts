@@ -59,12 +59,92 @@ async function refreshRollup(tx: Queryable, width: '1m' | '1h', params: unknown[
   );
 }
 
+/** How often closed minute buckets are rolled up in the background (reads of rollups refresh everything first). */
+const ROLLUP_REFRESH_MS = 5000;
+/** Buckets per refresh transaction: short transactions keep writes flowing meanwhile. */
+const ROLLUP_CHUNK = 500;
+
+/**
+ * Refreshes the rollups of the buckets marked in telemetry_rollup_pending, one refresh at a time, in short
+ * transactions. Writes only mark buckets, so a write costs no aggregation. In the background only closed minutes
+ * are rolled up (a minute still being written would be aggregated again and again); a rollup read refreshes all.
+ * A failed refresh leaves its marks for the next one.
+ */
+function createRollupRefresher(db: Db) {
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let lastError: string | null = null;
+  let closed = false;
+
+  /** Rolls up one chunk of marked buckets older than `before`; resolves to how many there were. */
+  async function refreshChunk(before: string): Promise<number> {
+    return db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ device_id: string; metric: string; bucket: Date }>(
+        `DELETE FROM telemetry_rollup_pending
+          WHERE (device_id, metric, bucket) IN (
+                SELECT device_id, metric, bucket FROM telemetry_rollup_pending WHERE bucket < $1 LIMIT ${ROLLUP_CHUNK})
+          RETURNING device_id, metric, bucket`,
+        [before],
+      );
+      if (rows.length === 0) return 0;
+      const params = [rows.map((r) => r.device_id), rows.map((r) => r.metric), rows.map((r) => r.bucket.toISOString())];
+      await refreshRollup(tx, '1m', params);
+      await refreshRollup(tx, '1h', params);
+      return rows.length;
+    });
+  }
+
+  async function refreshBefore(before: string): Promise<void> {
+    while ((await refreshChunk(before)) === ROLLUP_CHUNK) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Queues a refresh after the one under way, so every mark made before this call is covered when it resolves. */
+  function refresh(closedOnly = false): Promise<void> {
+    const next = chain.then(() =>
+      refreshBefore(closedOnly ? new Date(Math.floor(Date.now() / ROLLUP_MS['1m']) * ROLLUP_MS['1m']).toISOString() : 'infinity'),
+    );
+    chain = next.then(
+      () => {
+        lastError = null;
+      },
+      (error: unknown) => {
+        lastError = (error as Error).message;
+      },
+    );
+    return next;
+  }
+
+  function schedule(): void {
+    if (closed) return;
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      refresh(true).then(schedulePending, schedule);
+    }, ROLLUP_REFRESH_MS).unref();
+  }
+
+  /** The minute still being written stays marked: look again later without waiting for another write. */
+  async function schedulePending(): Promise<void> {
+    const { rows } = await db.query('SELECT 1 FROM telemetry_rollup_pending LIMIT 1').catch(() => ({ rows: [1] }));
+    if (rows.length > 0) schedule();
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    clearTimeout(timer);
+    timer = undefined;
+    await refresh().catch(() => {});
+  }
+
+  return { refresh, schedule, close, lastError: () => lastError };
+}
+
 /**
  * TelemetryStore on the relational Db (PGlite or PostgreSQL): the embedded default. Keeps raw points, minute and
- * hourly rollups (updated in the write's transaction) and the latest value of each metric; `applyRetention`
+ * hourly rollups (refreshed a few seconds after a write, and before any rollup read) and the latest value of each metric; `applyRetention`
  * deletes what is older than each tier keeps.
  */
 export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_RETENTION): TelemetryStore {
+  const rollups = createRollupRefresher(db);
   return {
     kind: 'sql',
 
@@ -93,9 +173,15 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
             WHERE excluded.ts >= telemetry_latest.ts`,
           params,
         );
-        await refreshRollup(tx, '1m', params.slice(0, 3));
-        await refreshRollup(tx, '1h', params.slice(0, 3));
+        await tx.query(
+          `INSERT INTO telemetry_rollup_pending (device_id, metric, bucket)
+           SELECT DISTINCT d, m, date_bin(interval '1 minute', t, 'epoch'::timestamptz)
+             FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(d, m, t)
+           ON CONFLICT DO NOTHING`,
+          params.slice(0, 3),
+        );
       });
+      rollups.schedule();
     },
 
     async latest(deviceIds?: readonly string[]): Promise<Map<string, LatestReading>> {
@@ -142,6 +228,7 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
         );
         return rows.map((r) => ({ ts: r.ts.getTime(), value: Number(r.value) }));
       }
+      await rollups.refresh();
       // Raw points as one-point rollup rows, so edges and rollups aggregate together exactly.
       const { rows } = await db.query<{ ts: Date; value: number | string }>(
         `WITH parts AS (
@@ -161,6 +248,7 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
 
     async applyRetention(now: number): Promise<void> {
       const before = (ms: number) => new Date(now - ms).toISOString();
+      await rollups.refresh(); // roll up what is pending before the raw points it comes from are deleted
       await db.query('DELETE FROM telemetry WHERE ts < $1', [before(retention.raw)]);
       await db.query('DELETE FROM telemetry_1m WHERE ts < $1', [before(retention.minute)]);
       if (retention.hour !== undefined) await db.query('DELETE FROM telemetry_1h WHERE ts < $1', [before(retention.hour)]);
@@ -169,13 +257,16 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
     async health(): Promise<Health> {
       try {
         await db.query('SELECT 1');
-        return { status: 'ok', adapter: 'sql', db: db.kind };
+        const rollupError = rollups.lastError();
+        return rollupError
+          ? { status: 'degraded', adapter: 'sql', db: db.kind, rollupError }
+          : { status: 'ok', adapter: 'sql', db: db.kind };
       } catch (error) {
         return { status: 'down', adapter: 'sql', error: (error as Error).message };
       }
     },
 
-    // The Db belongs to whoever opened it; closing the store leaves it open.
-    close: async () => {},
+    // The Db belongs to whoever opened it; closing the store refreshes what is pending and leaves the Db open.
+    close: () => rollups.close(),
   };
 }
