@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os';
 import { generateToken } from '@ioc/core';
 import { freePort, startRedis, tempDir } from '@ioc/core/testing';
+import { line, option } from './common.ts';
 import { publishPackets, rawClient } from './gateway/raw.ts';
 import { startGatewayProcess, type BrokerProcess } from './gateway/process.ts';
 
@@ -15,17 +16,7 @@ const WINDOW = 2000;
 const BATCH = 200;
 const STALL_MS = 15_000;
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number`);
-  return value;
-}
 
-function line(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
 
 async function main(): Promise<void> {
   const messages = option('messages', 50_000);

@@ -9,6 +9,7 @@
 import { loadavg } from 'node:os';
 import { createDevices, generateToken, openDb } from '@ioc/core';
 import { findBinary, freePort, tempDir } from '@ioc/core/testing';
+import { line, option } from './common.ts';
 import { startMosquitto } from './e2e/mosquitto.ts';
 import { rssMb, startGatewayProcess, topFunctions } from './gateway/process.ts';
 import { connectMany, latency, throughput, type Route } from './gateway/load.ts';
@@ -17,17 +18,7 @@ const PAYLOAD_BYTES = 200;
 const LATENCY_RATE = 2000;
 const LATENCY_SECONDS = 5;
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number`);
-  return value;
-}
 
-function line(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
 
 async function measure(name: string, route: Route, messages: number) {
   const qos0 = await throughput(route, 0, messages, PAYLOAD_BYTES);

@@ -3,10 +3,10 @@
  * fixed total rate, and an observer measuring publish → delivery (socket.io client of the dashboard, or a plain MQTT
  * subscriber for the peer) and publish → visible through the history API.
  */
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { io as socketIo } from 'socket.io-client';
+import { connectDevice } from '../common.ts';
 import type { LoadMessage, LoadRun } from './protocol.ts';
 import { summarize } from './stats.ts';
 
@@ -22,24 +22,6 @@ function send(message: LoadMessage): void {
   process.send?.(message);
 }
 
-function connectClient(url: string, device: LoadRun['devices'][number]): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, {
-      clientId: device.id,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 30_000,
-      ...(device.token ? { username: device.id, password: device.token } : {}),
-    });
-    // mqtt.js leaves Nagle on; without TCP_NODELAY small QoS 1 messages wait for delayed ACKs (~40 ms).
-    client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
-    client.once('connect', () => resolve(client));
-    client.once('error', (error) => {
-      client.end(true);
-      reject(new Error(`${device.id}: ${error.message}`));
-    });
-  });
-}
 
 async function run(plan: LoadRun): Promise<void> {
   const sentAt = new Map<string, { t0: number; measured: boolean }>();
@@ -82,7 +64,7 @@ async function run(plan: LoadRun): Promise<void> {
     socket.on('telemetry', (event: { deviceId: string; ts: number }) => onDelivered(event.deviceId, event.ts));
     closeObserver = async () => void socket.close();
   } else {
-    const subscriber = await connectClient(plan.mqttUrl, { id: `bench-subscriber-${process.pid}` });
+    const subscriber = await connectDevice(plan.mqttUrl, { id: `bench-subscriber-${process.pid}` });
     await subscriber.subscribeAsync('ioc/v1/devices/+/telemetry', { qos: 1 });
     subscriber.on('message', (_topic, payload) => {
       const { ts } = JSON.parse(payload.toString()) as { ts: number };
@@ -94,7 +76,7 @@ async function run(plan: LoadRun): Promise<void> {
   const connectStart = performance.now();
   const clients: MqttClient[] = [];
   for (let i = 0; i < plan.devices.length; i += CONNECT_BATCH) {
-    clients.push(...(await Promise.all(plan.devices.slice(i, i + CONNECT_BATCH).map((d) => connectClient(plan.mqttUrl, d)))));
+    clients.push(...(await Promise.all(plan.devices.slice(i, i + CONNECT_BATCH).map((d) => connectDevice(plan.mqttUrl, d)))));
   }
   for (const client of clients) client.on('error', (error) => note(`mqtt: ${error.message}`));
   const connectS = (performance.now() - connectStart) / 1000;

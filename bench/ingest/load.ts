@@ -2,8 +2,8 @@
  * Load process of `ioc bench ingest`: one MQTT connection per device, publishing QoS 1 telemetry round-robin as
  * fast as the broker acknowledges, with at most `window` messages unacknowledged.
  */
-import type { Socket } from 'node:net';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { connectDevice } from '../common.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan } from './protocol.ts';
 
 const CONNECT_BATCH = 50;
@@ -13,28 +13,11 @@ function send(message: IngestLoadMessage): void {
   process.send?.(message);
 }
 
-function connectClient(url: string, device: IngestLoadPlan['devices'][number]): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, {
-      clientId: device.id,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 30_000,
-      ...(device.token ? { username: device.id, password: device.token } : {}),
-    });
-    client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
-    client.once('connect', () => resolve(client));
-    client.once('error', (error) => {
-      client.end(true);
-      reject(new Error(`${device.id}: ${error.message}`));
-    });
-  });
-}
 
 async function run(plan: IngestLoadPlan): Promise<void> {
   const clients: MqttClient[] = [];
   for (let i = 0; i < plan.devices.length; i += CONNECT_BATCH) {
-    clients.push(...(await Promise.all(plan.devices.slice(i, i + CONNECT_BATCH).map((d) => connectClient(plan.mqttUrl, d)))));
+    clients.push(...(await Promise.all(plan.devices.slice(i, i + CONNECT_BATCH).map((d) => connectDevice(plan.mqttUrl, d)))));
   }
   const errors: string[] = [];
   const note = (error: string) => void (errors.length < 20 && errors.push(error));
