@@ -1,23 +1,8 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  ANOMALIES_TOPIC,
-  createDevice,
-  createLogger,
-  createMqttConnect,
-  createPgliteDb,
-  createSqlTelemetryStore,
-  deviceTopic,
-  loadConfig,
-  migrate,
-  type Db,
-  type TelemetryStore,
-} from '@ioc/core';
-import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createAnalyticsService, createSpatialContext, distanceKm, type AnomalyEvent } from '@ioc/analytics';
-
-const SERVICE_TOKEN = 'analytics-spatial-token-42';
+import { deviceTopic } from '@ioc/core';
+import { createSpatialContext, distanceKm } from '@ioc/analytics';
+import { startAnalyticsStack, type AnalyticsStack } from './stack.ts';
 
 describe('spatial labels', () => {
   it('calls it an episode when a neighbour was unusual lately, a sensor fault when reporting neighbours were not', () => {
@@ -39,57 +24,24 @@ describe('spatial labels', () => {
 });
 
 describe('analytics service: episodes and sensor faults on a real gateway', () => {
-  const dir = tempDir();
-  let db: Db;
-  let gateway: GatewayService;
-  let telemetry: TelemetryStore;
-  let analytics: ReturnType<typeof createAnalyticsService>;
-  const clients: MqttClient[] = [];
-  const events: AnomalyEvent[] = [];
+  let stack: AnalyticsStack;
+  let analytics: AnalyticsStack['analytics'];
+  let events: AnalyticsStack['events'];
 
   beforeAll(async () => {
-    db = await createPgliteDb();
-    await migrate(db);
-    const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
-    const logger = createLogger({ level: 'silent' });
-    gateway = createGatewayService({ config, logger, db });
-    await gateway.start();
-    const url = `mqtt://127.0.0.1:${gateway.port}`;
-    telemetry = createSqlTelemetryStore(db);
-    analytics = createAnalyticsService({
-      config,
-      logger,
-      db,
-      telemetry,
-      mqttConnect: createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }),
-      detector: { minValues: 40, minScores: 20 },
-      hysteresis: { clearBelow: 0.9, clearAfter: 10 },
-      flushMs: 20,
-    });
-    await analytics.start();
-    const listener = await mqtt.connectAsync(url, { username: 'svc:spatial-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
-    clients.push(listener);
-    listener.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as AnomalyEvent));
-    await listener.subscribeAsync(ANOMALIES_TOPIC, { qos: 1 });
+    stack = await startAnalyticsStack();
+    ({ analytics, events } = stack);
   });
 
   afterAll(async () => {
-    for (const client of clients) await client.endAsync();
-    await analytics?.stop();
-    await gateway?.stop();
-    await telemetry?.close();
-    await db?.close();
-    dir.remove();
+    await stack?.stop();
   });
 
   it('labels a jump shared by neighbouring stations an episode and one station jumping alone a sensor fault', async () => {
     const stations = { 'air-sp-a': [16.46, 107.59], 'air-sp-b': [16.465, 107.595], 'air-sp-c': [16.47, 107.6], 'air-sp-e': [16.468, 107.585] };
     const devices = new Map<string, MqttClient>();
     for (const [id, [lat, lon]] of Object.entries(stations)) {
-      const { token } = await createDevice(db, { id, kind: 'air', lat, lon });
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username: id, password: token, reconnectPeriod: 0 });
-      clients.push(client);
-      devices.set(id, client);
+      devices.set(id, await stack.device({ id, kind: 'air', lat, lon }));
     }
     const start = Date.now() - 500 * 60_000;
     const episode = (id: string, i: number) => id !== 'air-sp-e' && i >= 300 && i < 305;

@@ -1,0 +1,85 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  ANOMALIES_TOPIC,
+  createDevice,
+  createLogger,
+  createMqttConnect,
+  createPgliteDb,
+  createSqlTelemetryStore,
+  loadConfig,
+  migrate,
+  type Db,
+  type NewDevice,
+  type TelemetryStore,
+} from '@ioc/core';
+import { tempDir } from '@ioc/core/testing';
+import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createAnalyticsService, type AnomalyEvent } from '@ioc/analytics';
+
+const SERVICE_TOKEN = 'analytics-test-service-token-42';
+
+export interface AnalyticsStack {
+  db: Db;
+  gateway: GatewayService;
+  telemetry: TelemetryStore;
+  analytics: ReturnType<typeof createAnalyticsService>;
+  /** Every event published on ioc/v1/anomalies since the stack started. */
+  events: AnomalyEvent[];
+  /** Registers a device and connects it to the gateway with its own token. */
+  device(device: NewDevice): Promise<MqttClient>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real gateway on PGlite with the analytics service tuned for short test series (40 values to learn, clears
+ * after 10 calm scores), and a service listener collecting anomaly events.
+ */
+export async function startAnalyticsStack(): Promise<AnalyticsStack> {
+  const dir = tempDir();
+  const db = await createPgliteDb();
+  await migrate(db);
+  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
+  const logger = createLogger({ level: 'silent' });
+  const gateway = createGatewayService({ config, logger, db });
+  await gateway.start();
+  const url = `mqtt://127.0.0.1:${gateway.port}`;
+  const telemetry = createSqlTelemetryStore(db);
+  const analytics = createAnalyticsService({
+    config,
+    logger,
+    db,
+    telemetry,
+    mqttConnect: createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }),
+    detector: { minValues: 40, minScores: 20 },
+    hysteresis: { clearBelow: 0.9, clearAfter: 10 },
+    flushMs: 20,
+  });
+  await analytics.start();
+  const events: AnomalyEvent[] = [];
+  const listener = await mqtt.connectAsync(url, { username: 'svc:analytics-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
+  listener.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as AnomalyEvent));
+  await listener.subscribeAsync(ANOMALIES_TOPIC, { qos: 1 });
+  const clients: MqttClient[] = [listener];
+
+  return {
+    db,
+    gateway,
+    telemetry,
+    analytics,
+    events,
+    async device(device) {
+      const { token } = await createDevice(db, device);
+      const client = await mqtt.connectAsync(url, { username: device.id, password: token, reconnectPeriod: 0 });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const client of clients) await client.endAsync();
+      await analytics.stop();
+      await gateway.stop();
+      await telemetry.close();
+      await db.close();
+      dir.remove();
+    },
+  };
+}
