@@ -6,6 +6,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DETECTOR_OPTIONS, loadNoveltyModel, type NoveltyInput } from '@ioc/analytics';
+import { line } from './common.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -21,10 +22,6 @@ const metrics = Number(flags.metrics);
 const intervalS = Number(flags['interval-s']);
 const durationS = Number(flags.duration);
 const batch = Number(flags.batch);
-
-function line(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
 
 /** Daily-cycle-like series with noise, each a little different. */
 function inputs(count: number): NoveltyInput[] {

@@ -10,16 +10,13 @@ import { pino } from 'pino';
 import { startIoc } from '@ioc/cli';
 import { generateToken } from '@ioc/core';
 import { findBinary, freePort, tempDir } from '@ioc/core/testing';
+import { line } from './common.ts';
 import { startMosquitto } from './e2e/mosquitto.ts';
 import { readOptions, type E2eOptions } from './e2e/options.ts';
 import type { LoadMessage, LoadResult, LoadRun } from './e2e/protocol.ts';
 
 const TARGETS = { socket_p99_ms: 250, queryable_p99_ms: 1000 };
 const PROVISION_CONCURRENCY = 8;
-
-function line(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
 
 /** Runs the load process for one plan, relaying its progress lines. */
 function runLoad(plan: LoadRun): Promise<LoadResult> {

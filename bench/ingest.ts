@@ -29,6 +29,7 @@ import {
 import { findBinary, freePort, startInflux, tempDir, type InfluxServer } from '@ioc/core/testing';
 import { createGatewayService } from '@ioc/gateway';
 import { createIngestService } from '@ioc/ingest';
+import { line } from './common.ts';
 import { startMosquitto } from './e2e/mosquitto.ts';
 import { peerFlow, startNodeRed } from './ingest/node-red.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
@@ -46,10 +47,6 @@ function option(name: string, fallback: number): number {
 }
 
 const OPTIONS = { devices: option('devices', 200), durationS: option('duration', 20), window: option('window', 2000), sqlDurationS: option('sql-duration', 10) };
-
-function line(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
 
 function p99(values: number[]): number | null {
   if (values.length === 0) return null;

@@ -14,15 +14,12 @@ import { parseArgs } from 'node:util';
 import { createLogger, generateToken, loadConfig, openDb, type Db } from '@ioc/core';
 import { findBinary, freePort, startPostgres, tempDir } from '@ioc/core/testing';
 import { buildFleet, createDeviceSimService, credentialsFile, DEFAULT_INTERVALS_MS, provisionFleet, type SimDevice } from '@ioc/device-sim';
+import { line } from './common.ts';
 import { accepts, startMosquitto } from './e2e/mosquitto.ts';
 import { cpuMs, rssMb } from './sim/proc.ts';
 
 const TARGET_CONNECTIONS = 10_000;
 const IOC_BIN = fileURLToPath(new URL('../cli/bin/ioc.js', import.meta.url));
-
-function line(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
