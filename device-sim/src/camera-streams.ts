@@ -27,28 +27,41 @@ interface Stream {
 
 /**
  * The lavfi graph of a simulated street camera: a coloured background with a road and two vehicles moving along
- * it, darker at night; a covered lens is black, a defocused one blurred, a moved camera sees a mirrored, shifted
- * scene.
+ * it, darker at night (a street-lit scene: the gain falls to 0.28 at night), with a little sensor noise that changes
+ * every frame; a covered lens is black, a defocused one blurred, a moved camera sees a mirrored, shifted scene, an
+ * overexposed one is washed out to white and an underexposed one nearly black (the sensor's gain far too high or too
+ * low). The vehicles are where they are at
+ * `startS` seconds (the time of day the encoder starts), so each new viewer sees the street at its own moment.
  */
-export function cameraFilter(id: string, view: View, fps: number): string {
+export function cameraFilter(id: string, view: View, fps: number, startS = 0): string {
   const hue = hashString(id);
   const channel = (shift: number, base: number) => (base + ((hue >> shift) & 0x3f)).toString(16);
   const size = `s=${WIDTH}x${HEIGHT}:r=${fps}`;
-  const dim = `eq=brightness=${(-0.05 * view.darkness).toFixed(2)}`;
-  if (view.tamper === 'covered_lens') return `color=c=black:${size},${dim}[out0]`;
+  const dim = `lutyuv=y=16+(val-16)*${(1 - 0.08 * view.darkness).toFixed(2)}`;
+  const sensor = [dim, ...exposure(view.tamper), 'noise=alls=6:allf=t'];
+  if (view.tamper === 'covered_lens') return `color=c=black:${size},${sensor.join(',')}[out0]`;
   const road = HEIGHT / 2 - 10;
   const speedA = 20 + (hue % 30);
   const speedB = 15 + ((hue >> 8) % 25);
-  const after = [dim];
+  const after = [...sensor];
   if (view.tamper === 'defocus') after.unshift('boxblur=10:2');
   if (view.tamper === 'moved_camera') after.unshift('hflip', `crop=${WIDTH - 60}:${HEIGHT - 60}:60:0`, `scale=${WIDTH}:${HEIGHT}`);
   return [
     `color=c=0x${channel(0, 0x30)}${channel(6, 0x50)}${channel(12, 0x30)}:${size},drawbox=x=0:y=${road}:w=${WIDTH}:h=30:color=gray:t=fill[bg]`,
     `color=c=red:s=40x18:r=${fps}[car]`,
     `color=c=yellow:s=26x12:r=${fps}[bike]`,
-    `[bg][car]overlay=x='mod(t*${speedA},${WIDTH + 40})-40':y=${road + 5}[street]`,
-    `[street][bike]overlay=x='${WIDTH}-mod(t*${speedB},${WIDTH + 30})':y=${road + 16},${after.join(',')}[out0]`,
+    `[bg][car]overlay=x='mod((t+${startS})*${speedA},${WIDTH + 40})-40':y=${road + 5}[street]`,
+    `[street][bike]overlay=x='${WIDTH}-mod((t+${startS})*${speedB},${WIDTH + 30})':y=${road + 16},${after.join(',')}[out0]`,
   ].join(';');
+}
+
+const secondOfDay = (ts: number) => Math.floor(ts / 1000) % 86_400;
+
+/** The gain a tampered exposure applies to the picture's brightness (luma), after the scene's own lighting. */
+function exposure(tamper: CameraTamper | undefined): string[] {
+  if (tamper === 'overexposed') return ['lutyuv=y=val*2+70'];
+  if (tamper === 'underexposed') return ['lutyuv=y=16+(val-16)/4'];
+  return [];
 }
 
 export interface CameraStreams {
@@ -114,7 +127,7 @@ export function createCameraStreams(options: {
     }
     const child = spawn(
       options.ffmpegPath,
-      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', cameraFilter(stream.id, view, fps), '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '8', 'pipe:1'],
+      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', cameraFilter(stream.id, view, fps, secondOfDay(clock.now())), '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '8', 'pipe:1'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     stream.child = child;
