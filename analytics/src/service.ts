@@ -18,6 +18,9 @@ import {
 } from '@ioc/core';
 import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from './env/scored-metrics.ts';
 import { createFrigateAdapter } from './frigate/adapter.ts';
+import type { CameraHealthModel } from './camera/health-model.ts';
+import type { CameraHealthOptions } from './camera/health-tracker.ts';
+import { createCameraHealthMonitor, type CameraScheduleOptions } from './camera/monitor.ts';
 import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './env/hysteresis.ts';
 import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
 import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions } from './env/spatial.ts';
@@ -56,6 +59,12 @@ export interface AnalyticsDeps {
   flushMs?: number;
   /** Topic root of a Frigate NVR publishing on this broker (default `frigate`). */
   frigatePrefix?: string;
+  /** Camera health (camera/monitor.ts): the model (default models/camera-health.onnx), schedule overrides of
+   * config.cameraChecks, alarm options, and the ffmpeg that grabs frames. */
+  cameraModel?: CameraHealthModel;
+  cameraSchedule?: Partial<CameraScheduleOptions>;
+  cameraHealth?: CameraHealthOptions;
+  ffmpegPath?: string;
 }
 
 export interface AnalyticsService extends Service {
@@ -71,7 +80,8 @@ interface Sample {
 }
 
 /**
- * Analytics: brings in a Frigate NVR's detections and camera status (frigate/adapter.ts), and scores every
+ * Analytics: brings in a Frigate NVR's detections and camera status (frigate/adapter.ts), checks the cameras'
+ * own streams for tampering (camera/monitor.ts), and scores every
  * environment metric of every device as it arrives (one streaming detector per device and
  * metric, batched into one ONNX call), stores each likelihood as telemetry `<metric>_anomaly`, and publishes
  * raised/cleared anomaly events on ioc/v1/anomalies with hysteresis.
@@ -85,6 +95,16 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   const hysteresis = createHysteresis(deps.hysteresis ?? DEFAULT_HYSTERESIS);
   const spatial = createSpatialContext(deps.spatial ?? DEFAULT_SPATIAL);
   const frigate = createFrigateAdapter({ db, logger, clock, prefix: deps.frigatePrefix });
+  const cameras = createCameraHealthMonitor({
+    db,
+    telemetry,
+    logger,
+    clock,
+    model: deps.cameraModel,
+    ffmpegPath: deps.ffmpegPath,
+    schedule: { ...deps.config.cameraChecks, timeoutMs: 10_000, ...deps.cameraSchedule },
+    health: deps.cameraHealth,
+  });
   let model: NoveltyModel | undefined;
   let detector: ReturnType<typeof createSeriesDetector> | undefined;
   let client: MqttClient | undefined;
@@ -219,6 +239,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     client = connection;
     await connection.subscribeAsync([allDevicesTopic('telemetry'), frigate.filter], { qos: 1 });
+    await cameras.start(connection);
     logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.threshold }, 'analytics subscribed to device telemetry');
   }
 
@@ -229,6 +250,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     if (timer) clearTimeout(timer);
     timer = undefined;
     pending = [];
+    await cameras.stop();
     await scoring;
     await connection.endAsync();
     if (!deps.model) await model?.close();
@@ -242,6 +264,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       model: ENV_MODEL_NAME,
       ...counts,
       ...frigate.counts,
+      ...cameras.health(),
       activeAnomalies: hysteresis.active,
       lastError,
     };

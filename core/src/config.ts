@@ -36,6 +36,17 @@ export interface IocConfig {
   serviceToken?: string;
   demo: boolean;
   logLevel: LogLevel;
+  /** How the analytics service checks camera streams for tampering (camera health). */
+  cameraChecks: CameraCheckConfig;
+}
+
+export interface CameraCheckConfig {
+  /** How often each camera is checked, in ms. */
+  intervalMs: number;
+  /** Checks running at once (each makes its camera encode while frames are pulled); 0 = cameras are not checked. */
+  concurrency: number;
+  /** Consecutive frames grabbed per check (at least 2). */
+  frames: number;
 }
 
 /** Gateway limits; 0 means unlimited for each. */
@@ -158,6 +169,14 @@ function retention(env: Env): Retention {
   return { raw: raw ?? forever, minute: minute ?? forever, hour };
 }
 
+function cameraChecks(env: Env): CameraCheckConfig {
+  const intervalS = count(env, 'IOC_CAMERA_CHECK_INTERVAL_S', 60);
+  if (intervalS < 1) throw new ConfigError('IOC_CAMERA_CHECK_INTERVAL_S', 'must be at least 1 (seconds)');
+  const frames = count(env, 'IOC_CAMERA_CHECK_FRAMES', 3);
+  if (frames < 2) throw new ConfigError('IOC_CAMERA_CHECK_FRAMES', 'must be at least 2 (a frame is judged against the one before it)');
+  return { intervalMs: intervalS * 1000, concurrency: count(env, 'IOC_CAMERA_CHECKS_AT_ONCE', 1), frames };
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env): IocConfig {
   const mqttPort = port(env, 'IOC_MQTT_PORT', 1883) as number;
@@ -203,5 +222,6 @@ export function loadConfig(env: Env = process.env): IocConfig {
     serviceToken,
     demo: flag(env, 'IOC_DEMO', false),
     logLevel,
+    cameraChecks: cameraChecks(env),
   };
 }

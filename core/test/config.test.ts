@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       serviceToken: undefined,
       demo: false,
       logLevel: 'info',
+      cameraChecks: { intervalMs: 60_000, concurrency: 1, frames: 3 },
     });
   });
 
@@ -68,6 +69,9 @@ describe('loadConfig', () => {
       IOC_SERVICE_TOKEN: '0123456789abcdef',
       IOC_DEMO: 'on',
       IOC_LOG_LEVEL: 'debug',
+      IOC_CAMERA_CHECK_INTERVAL_S: '300',
+      IOC_CAMERA_CHECKS_AT_ONCE: '2',
+      IOC_CAMERA_CHECK_FRAMES: '4',
     });
     expect(config).toMatchObject({
       dataDir: '/srv/ioc',
@@ -83,6 +87,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://redis:6379',
       demo: true,
       logLevel: 'debug',
+      cameraChecks: { intervalMs: 300_000, concurrency: 2, frames: 4 },
     });
     expect(loadConfig({ INFLUX_URL: 'https://influx', INFLUX_TOKEN: 't' }).influx).toEqual({
       url: 'https://influx',
@@ -117,6 +122,9 @@ describe('loadConfig', () => {
     ['IOC_SERVICE_TOKEN', { IOC_SERVICE_TOKEN: 'too-short' }],
     ['IOC_DEMO', { IOC_DEMO: 'maybe' }],
     ['IOC_LOG_LEVEL', { IOC_LOG_LEVEL: 'loud' }],
+    ['IOC_CAMERA_CHECK_INTERVAL_S', { IOC_CAMERA_CHECK_INTERVAL_S: '0' }],
+    ['IOC_CAMERA_CHECKS_AT_ONCE', { IOC_CAMERA_CHECKS_AT_ONCE: 'two' }],
+    ['IOC_CAMERA_CHECK_FRAMES', { IOC_CAMERA_CHECK_FRAMES: '1' }],
   ])('refuses a bad %s with one line naming it', (variable, env) => {
     const error = refusal(env);
     expect(error).toBeInstanceOf(ConfigError);

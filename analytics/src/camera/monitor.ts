@@ -1,0 +1,147 @@
+import { ANOMALIES_TOPIC, resolveFfmpeg, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
+import { listCameraStreamUrls } from '@ioc/device-sim';
+import type { CameraCondition } from './conditions.ts';
+import { grabFrames } from './frame-grabber.ts';
+import { CAMERA_MODEL_NAME, loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';
+import { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraCheck, type CameraHealthOptions } from './health-tracker.ts';
+
+/** The telemetry metric holding each check's anomaly score (0…1) on the camera. */
+export const CAMERA_HEALTH_METRIC = 'camera_health_anomaly';
+
+export interface CameraScheduleOptions {
+  /** How often each camera is checked, in ms. */
+  intervalMs: number;
+  /** Checks running at once; 0 turns the monitor off. */
+  concurrency: number;
+  /** Consecutive frames grabbed per check (at least 2). */
+  frames: number;
+  /** Longest one grab may take, in ms; a stream that stalls longer counts as a lost signal. */
+  timeoutMs: number;
+}
+
+export interface CameraAnomalyEvent {
+  deviceId: string;
+  kind: 'camera';
+  metric: 'camera_health';
+  model: string;
+  score: number;
+  threshold: number;
+  label: CameraCondition;
+  state: 'raised' | 'cleared';
+  ts: number;
+}
+
+export interface CameraMonitorDeps {
+  db: Db;
+  telemetry: TelemetryStore;
+  logger: Logger;
+  clock: Clock;
+  /** The camera health model (default: models/camera-health.onnx, loaded at start and released at stop). */
+  model?: CameraHealthModel;
+  /** The ffmpeg that grabs frames (default: found as core's resolveFfmpeg finds it); without one the monitor stays off. */
+  ffmpegPath?: string;
+  schedule: CameraScheduleOptions;
+  health?: CameraHealthOptions;
+}
+
+/**
+ * Watches every enabled camera that has a stream URL, round-robin: one check every `intervalMs / cameras`, so each
+ * camera is checked about once per `intervalMs`, with at most `concurrency` checks at once (each one makes the camera
+ * encode while its frames are pulled). A check grabs a few frames with ffmpeg and judges them (health-tracker.ts);
+ * the anomaly score is stored as telemetry `camera_health_anomaly` and raised/cleared alarms are published on
+ * ioc/v1/anomalies. The list of cameras is read again at the start of every round.
+ */
+export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
+  const { db, telemetry, clock, schedule } = deps;
+  const logger = deps.logger.child({ part: 'camera-health' });
+  const health = deps.health ?? DEFAULT_CAMERA_HEALTH;
+  const counts = { cameras: 0, cameraChecks: 0, cameraFramesScored: 0, cameraNoFrames: 0, cameraPublished: 0 };
+  let lastError: string | null = null;
+  let ffmpegPath: string | undefined;
+  let model: CameraHealthModel | undefined;
+  let tracker: ReturnType<typeof createCameraHealthTracker> | undefined;
+  let client: MqttClient | undefined;
+  let queue: { id: string; url: string }[] = [];
+  let next = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  async function publish(deviceId: string, ts: number, transition: CameraCheck['transitions'][number]): Promise<void> {
+    if (!client) return;
+    const event: CameraAnomalyEvent = { deviceId, kind: 'camera', metric: 'camera_health', model: CAMERA_MODEL_NAME, threshold: health.threshold, ...transition, ts };
+    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
+    counts.cameraPublished++;
+    logger.info({ deviceId, label: event.label, state: event.state, score: event.score }, 'camera anomaly');
+  }
+
+  async function check(camera: { id: string; url: string }): Promise<void> {
+    const grab = await grabFrames({ ffmpegPath: ffmpegPath!, url: camera.url, frames: schedule.frames, timeoutMs: schedule.timeoutMs });
+    const ts = clock.now();
+    const result = await tracker!.check(camera.id, grab);
+    counts.cameraChecks++;
+    counts.cameraFramesScored += result.framesScored;
+    if (!grab.ok) {
+      counts.cameraNoFrames++;
+      logger.debug({ deviceId: camera.id, reason: grab.reason }, 'camera gave no frames');
+    }
+    await telemetry.write([{ deviceId: camera.id, metric: CAMERA_HEALTH_METRIC, ts, value: result.anomaly }]);
+    for (const transition of result.transitions) await publish(camera.id, ts, transition);
+  }
+
+  /** Starts checking cameras, publishing with `mqtt`; stays off (saying why in health) without ffmpeg. */
+  async function start(mqtt: MqttClient): Promise<void> {
+    if (schedule.concurrency <= 0 || client) return;
+    try {
+      ffmpegPath = deps.ffmpegPath ?? resolveFfmpeg().path;
+    } catch (error) {
+      lastError = `cameras are not checked: ${(error as Error).message}`;
+      logger.warn(lastError);
+      return;
+    }
+    model = deps.model ?? (await loadCameraHealthModel());
+    tracker = createCameraHealthTracker(model, health);
+    client = mqtt;
+    timer = setTimeout(tick, 0);
+  }
+
+  async function tick(): Promise<void> {
+    timer = undefined;
+    try {
+      if (next >= queue.length) {
+        queue = await listCameraStreamUrls(db);
+        next = 0;
+        counts.cameras = queue.length;
+      }
+      const camera = queue[next];
+      if (camera && inFlight.size < schedule.concurrency) {
+        next++;
+        const running: Promise<void> = check(camera)
+          .catch((error: Error) => {
+            lastError = `${camera.id}: ${error.message}`;
+            logger.warn({ err: error, deviceId: camera.id }, 'camera check failed');
+          })
+          .finally(() => inFlight.delete(running));
+        inFlight.add(running);
+      }
+    } catch (error) {
+      lastError = (error as Error).message;
+      logger.warn({ err: error }, 'camera list not read');
+    }
+    if (client) timer = setTimeout(tick, schedule.intervalMs / Math.max(queue.length, 1));
+  }
+
+  return {
+    start,
+    async stop(): Promise<void> {
+      client = undefined;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await Promise.all(inFlight);
+      if (!deps.model) await model?.close();
+      model = undefined;
+    },
+    health() {
+      return { ...counts, cameraActiveAnomalies: tracker?.active ?? 0, cameraLastError: lastError };
+    },
+  };
+}
