@@ -1,9 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { buildFleet, createSimEngine, groundTruth, loadFleetFile, loadScenarioFile, planScenario, type GroundTruth } from '@ioc/device-sim';
-import { createHysteresis, DEFAULT_HYSTERESIS } from '../env/hysteresis.ts';
+import { createEnvDetector, type EnvAlarm, type EnvReading } from '../env/env-detector.ts';
 import { loadNoveltyModel } from '../env/novelty-model.ts';
-import { createSeriesDetector } from '../env/series-detector.ts';
-import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel } from '../env/spatial.ts';
+import { loadStationModels } from '../env/station-model.ts';
 import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from '../env/scored-metrics.ts';
 
 /** The simulator's scenario with every kind of incident. */
@@ -34,7 +33,7 @@ interface Alarm {
   device: string;
   metric: string;
   ts: number;
-  label: AnomalyLabel;
+  label: EnvAlarm['label'];
 }
 
 const median = (values: number[]) => {
@@ -44,7 +43,7 @@ const median = (values: number[]) => {
 
 /**
  * Plays the simulator's scenario (its fleet, incidents and ground truth) through the analytics pipeline offline —
- * detector, hysteresis and spatial labels, exactly as the service runs them — and scores the raised alarms against
+ * the environment detector (env/env-detector.ts), exactly as the service runs it — and scores the raised alarms against
  * the ground truth of the environment devices at event level.
  */
 export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) {
@@ -57,33 +56,29 @@ export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) 
   const truth = groundTruth(plan, fleet).filter((t) => ENVIRONMENT.has(t.kind) && t.type !== 'network_cut');
 
   const model = await loadNoveltyModel();
+  const stationModels = await loadStationModels();
   const alarms: Alarm[] = [];
+  const keep = (alarm: EnvAlarm) => {
+    if (alarm.state === 'raised') alarms.push({ device: alarm.deviceId, metric: alarm.metric, ts: alarm.ts, label: alarm.label });
+  };
   try {
-    const detector = createSeriesDetector(model);
-    const hysteresis = createHysteresis(DEFAULT_HYSTERESIS);
-    const spatial = createSpatialContext(DEFAULT_SPATIAL);
-    for (const device of fleet) spatial.place(device.id, { lat: device.lat, lon: device.lon });
+    const detector = createEnvDetector(model, stationModels);
+    for (const device of fleet) detector.place(device.id, device.kind, { lat: device.lat, lon: device.lon });
     for (let ts = startAt - warmupMs; ts < plan.endAt; ts += stepMs) {
-      const samples: Array<{ key: string; value: number; device: string; metric: string }> = [];
+      const readings: EnvReading[] = [];
       for (const device of fleet) {
         const reading = engine.reading(device, ts);
         if (!reading || engine.offline(device.id, ts)) continue;
         for (const [metric, value] of Object.entries(reading)) {
-          if (!NOT_SCORED_METRICS.includes(metric)) samples.push({ key: `${device.id}/${metric}`, value, device: device.id, metric });
+          if (!NOT_SCORED_METRICS.includes(metric)) readings.push({ deviceId: device.id, kind: device.kind, metric, ts, value });
         }
       }
-      const results = await detector.push(samples);
-      results.forEach((result, i) => {
-        if (!result.warmingUp) spatial.record(samples[i]!.device, samples[i]!.metric, ts, result.likelihood);
-      });
-      results.forEach((result, i) => {
-        if (hysteresis.update(result.key, result.detection, result.likelihood) !== 'raised') return;
-        const { device, metric } = samples[i]!;
-        alarms.push({ device, metric, ts, label: spatial.label(device, metric, ts) });
-      });
+      (await detector.score(readings)).alarms.forEach(keep);
+      detector.checkSilence(ts).forEach(keep);
     }
   } finally {
     await model.close();
+    for (const stationModel of stationModels.values()) await stationModel.close();
   }
   // The first day teaches the detectors the daily cycle (the first morning rush is new to them): not scored.
   const scoredFrom = startAt - warmupMs + LEARNING_MS;

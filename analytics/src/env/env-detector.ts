@@ -1,0 +1,154 @@
+import { createConsensus, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.ts';
+import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './hysteresis.ts';
+import type { NoveltyModel } from './novelty-model.ts';
+import { createSeriesDetector, type DetectorOptions } from './series-detector.ts';
+import { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './silence-watch.ts';
+import type { Place } from './spatial.ts';
+import type { StationModel } from './station-model.ts';
+import { judgeStation, DEFAULT_JUDGEMENT, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
+import { createStationNormaliser } from './station-normaliser.ts';
+import { createStuckWatch } from './stuck-watch.ts';
+
+/** Names the detector in anomaly events: per-stream novelty, multivariate station models, space and silence. */
+export const ENV_MODEL_NAME = 'ioc-env-v2';
+/** The `metric` of a dropout alarm: the station's telemetry as a whole stopped. */
+export const DROPOUT_METRIC = 'telemetry';
+
+export interface EnvReading {
+  deviceId: string;
+  kind: string;
+  metric: string;
+  ts: number;
+  value: number;
+}
+
+export interface EnvAlarm {
+  deviceId: string;
+  kind: string;
+  metric: string;
+  label: 'episode' | 'sensor_fault';
+  score: number;
+  threshold: number;
+  state: 'raised' | 'cleared';
+  ts: number;
+}
+
+export interface EnvDetectorOptions {
+  detector?: Partial<DetectorOptions>;
+  consensus?: ConsensusOptions;
+  judgement?: JudgementOptions;
+  hysteresis?: HysteresisOptions;
+  silence?: SilenceOptions;
+  /** How long after its own detector fired a stream still counts as unusual, ms. */
+  unusualForMs?: number;
+}
+
+/**
+ * The environment detector the service and the evaluations share. Each `score` call takes one round of readings
+ * (each stream at most once, oldest first) and returns every reading's likelihood (the per-stream novelty model) and
+ * the station alarms raised or cleared: one alarm per station, judged from its streams' novelty, its multivariate
+ * model and its neighbours (station-judgement.ts). A station's judgement waits until its reporting neighbours have
+ * caught up with its latest reading (stations report independently). `checkSilence(now)` raises dropouts.
+ */
+export function createEnvDetector(novelty: NoveltyModel, stationModels: ReadonlyMap<string, StationModel>, options: EnvDetectorOptions = {}) {
+  const series = createSeriesDetector(novelty, options.detector);
+  const normaliser = createStationNormaliser();
+  const consensus = createConsensus(options.consensus ?? DEFAULT_CONSENSUS);
+  const stuck = createStuckWatch();
+  const silence = createSilenceWatch(options.silence ?? DEFAULT_SILENCE);
+  const hysteresis = createHysteresis(options.hysteresis ?? DEFAULT_HYSTERESIS);
+  const judgementOptions = options.judgement ?? DEFAULT_JUDGEMENT;
+  const unusualForMs = options.unusualForMs ?? 30 * 60_000;
+  const places = new Map<string, Place>();
+  const lastDetection = new Map<string, number>();
+  /** Per station: its latest reading time, streams and multivariate result, waiting to be judged. */
+  const stations = new Map<string, { kind: string; ts: number; streams: Map<string, Omit<StreamEvidence, 'departure' | 'unusual'>>; multivariate?: { score: number; metric: string } }>();
+  const undecided = new Set<string>();
+  const raised = new Map<string, EnvAlarm>();
+
+  function alarm(deviceId: string, kind: string, ts: number, state: EnvAlarm['state'], judgement: Pick<EnvAlarm, 'label' | 'metric' | 'score' | 'threshold'>): EnvAlarm {
+    return { deviceId, kind, ts, state, ...judgement };
+  }
+
+  function judge(deviceId: string): EnvAlarm | undefined {
+    const station = stations.get(deviceId)!;
+    const streams = [...station.streams.values()].map((s) => ({
+      ...s,
+      departure: consensus.evaluate(deviceId, s.metric, station.ts),
+      unusual: station.ts - (lastDetection.get(`${deviceId}/${s.metric}`) ?? Number.NEGATIVE_INFINITY) <= unusualForMs,
+    }));
+    const judgement = judgeStation(streams, station.multivariate, (metric, sign) => consensus.sharedBy(deviceId, metric, sign), judgementOptions);
+    const change = hysteresis.update(deviceId, judgement !== undefined, judgement ? 1 : 0);
+    if (change === 'raised') {
+      const event = alarm(deviceId, station.kind, station.ts, 'raised', judgement!);
+      raised.set(deviceId, event);
+      return event;
+    }
+    if (change === 'cleared') {
+      const first = raised.get(deviceId)!;
+      raised.delete(deviceId);
+      return alarm(deviceId, station.kind, station.ts, 'cleared', first);
+    }
+    return undefined;
+  }
+
+  return {
+    options: { detector: series.options, judgement: judgementOptions },
+    place(deviceId: string, kind: string, place: Place | undefined): void {
+      if (!place) return;
+      places.set(deviceId, place);
+      consensus.place(deviceId, kind, place);
+    },
+    async score(readings: EnvReading[]) {
+      const scores = await series.push(readings.map((r) => ({ key: `${r.deviceId}/${r.metric}`, value: r.value })));
+      const alarms: EnvAlarm[] = [];
+      readings.forEach((reading, i) => {
+        const key = `${reading.deviceId}/${reading.metric}`;
+        if (scores[i]!.detection) lastDetection.set(key, reading.ts);
+        consensus.update(reading.deviceId, reading.metric, reading.ts, normaliser.push(key, reading.metric, reading.ts, reading.value));
+        let station = stations.get(reading.deviceId);
+        if (!station) stations.set(reading.deviceId, (station = { kind: reading.kind, ts: reading.ts, streams: new Map() }));
+        station.ts = Math.max(station.ts, reading.ts);
+        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.value) });
+        undecided.add(reading.deviceId);
+        const back = silence.report(reading.deviceId, reading.kind, reading.ts, places.get(reading.deviceId));
+        if (back) alarms.push(alarm(reading.deviceId, reading.kind, reading.ts, 'cleared', { label: 'sensor_fault', metric: DROPOUT_METRIC, score: 1, threshold: 1 }));
+      });
+      await scoreMultivariate(readings);
+      for (const deviceId of undecided) {
+        if (consensus.waitingFor(deviceId, stations.get(deviceId)!.ts)) continue;
+        undecided.delete(deviceId);
+        const change = judge(deviceId);
+        if (change) alarms.push(change);
+      }
+      return {
+        likelihoods: readings.map((r, i) => ({ ...r, likelihood: scores[i]!.likelihood, warmingUp: scores[i]!.warmingUp })),
+        alarms,
+      };
+    },
+    /** Dropouts noticed by `now`: stations silent while stations around them report. */
+    checkSilence(now: number): EnvAlarm[] {
+      return silence.check(now).map((change) => alarm(change.deviceId, change.kind, change.ts, 'raised', { label: 'sensor_fault', metric: DROPOUT_METRIC, score: 1, threshold: 1 }));
+    },
+    get active(): number {
+      return raised.size + silence.droppedOut;
+    },
+  };
+
+  /** Runs each station model over the stations of its kind that sent every metric it reads in this round. */
+  async function scoreMultivariate(readings: EnvReading[]): Promise<void> {
+    for (const model of stationModels.values()) {
+      const complete = [...new Set(readings.filter((r) => r.kind === model.kind).map((r) => r.deviceId))].filter((id) =>
+        model.metrics.every((metric) => stations.get(id)?.streams.has(metric)),
+      );
+      const features = complete.map((id) => Float32Array.from(model.metrics.map((metric) => normaliser.latest(`${id}/${metric}`))));
+      const outputs = await model.score(features);
+      complete.forEach((id, i) => {
+        const { score, shares } = outputs[i]!;
+        stations.get(id)!.multivariate = { score, metric: model.metrics[shares.indexOf(Math.max(...shares))]! };
+      });
+    }
+  }
+}
+
+export type EnvDetector = ReturnType<typeof createEnvDetector>;
