@@ -1,12 +1,14 @@
 /**
  * Analytics benchmark (`npx ioc bench analytics`): the environment model (models/env-novelty.onnx, onnxruntime on one
- * thread) scoring full-length windows in batches, as the analytics service does in steady state. Prints JSON lines;
- * the last one is the summary, with the share of one core that 1,000 stations × 7 metrics every 10 s would use.
+ * thread) scoring full-length windows in batches, as the analytics service does in steady state, then camera health
+ * (analytics/camera.ts). Prints JSON lines; the last one is the summary, with the share of one core that 1,000
+ * stations × 7 metrics every 10 s and 100 cameras at one frame per second would use.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DETECTOR_OPTIONS, loadNoveltyModel, type NoveltyInput } from '@ioc/analytics';
 import { line } from './common.ts';
+import { measureCamera } from './analytics/camera.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -15,6 +17,8 @@ const { values: flags } = parseArgs({
     'interval-s': { type: 'string', default: '10' },
     duration: { type: 'string', default: '10' },
     batch: { type: 'string', default: '500' },
+    cameras: { type: 'string', default: '100' },
+    'camera-fps': { type: 'string', default: '1' },
   },
 });
 const stations = Number(flags.stations);
@@ -53,6 +57,8 @@ await model.close();
 const cpuS = (cpu.user + cpu.system) / 1e6;
 const windowsPerCpuS = windows / cpuS;
 const neededPerS = (stations * metrics) / intervalS;
+const envCoreFraction = neededPerS / windowsPerCpuS;
+const camera = await measureCamera({ cameras: Number(flags.cameras), fps: Number(flags['camera-fps']), durationS: Math.min(durationS, 5) });
 line({
   summary: 'analytics',
   env_windows_per_s: Math.round(windows / wallS),
@@ -63,7 +69,9 @@ line({
   stations,
   metrics,
   interval_s: intervalS,
-  env_core_fraction: Math.round((neededPerS / windowsPerCpuS) * 1000) / 1000,
-  meets_target: neededPerS / windowsPerCpuS < 0.5,
+  env_core_fraction: Math.round(envCoreFraction * 1000) / 1000,
+  ...camera,
+  core_fraction: Math.round((envCoreFraction + camera.camera_core_fraction) * 1000) / 1000,
+  meets_target: envCoreFraction + camera.camera_core_fraction < 0.5,
   load_average_1m: loadavg()[0],
 });

@@ -11,3 +11,10 @@ export { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions, type Tran
 export { createSpatialContext, distanceKm, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions, type Place } from './env/spatial.ts';
 export { evaluateScenario, STORM_SCENARIO_FILE, type ScenarioEvaluationOptions } from './scenario/evaluate.ts';
 export { createFrigateAdapter, FRIGATE_MODEL_NAME } from './frigate/adapter.ts';
+export { grabFrames, FRAME_WIDTH, FRAME_HEIGHT, FRAME_PIXELS, type Grab, type GrabOptions } from './camera/frame-grabber.ts';
+export { CAMERA_MODEL_CLASSES, CAMERA_CONDITIONS, type CameraCondition, type CameraModelClass } from './camera/conditions.ts';
+export { loadCameraHealthModel, CAMERA_HEALTH_MODEL, CAMERA_MODEL_NAME, type CameraHealthModel, type CameraFramePair, type CameraScores } from './camera/health-model.ts';
+export { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraHealthOptions, type CameraCheck, type CameraTransition } from './camera/health-tracker.ts';
+export { createCameraHealthMonitor, CAMERA_HEALTH_METRIC, type CameraAnomalyEvent, type CameraScheduleOptions } from './camera/monitor.ts';
+export { startSimFootage, timeWithDarkness, type SimFootage } from './camera/sim-footage.ts';
+export { evaluateCameraHealth, type CameraEvaluationOptions } from './camera/evaluate.ts';

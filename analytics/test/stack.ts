@@ -14,7 +14,7 @@ import {
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createAnalyticsService, type AnomalyEvent } from '@ioc/analytics';
+import { createAnalyticsService, type AnalyticsDeps, type AnomalyEvent } from '@ioc/analytics';
 
 const SERVICE_TOKEN = 'analytics-test-service-token-42';
 
@@ -32,9 +32,9 @@ export interface AnalyticsStack {
 
 /**
  * A real gateway on PGlite with the analytics service tuned for short test series (40 values to learn, clears
- * after 10 calm scores), and a service listener collecting anomaly events.
+ * after 10 calm scores), and a service listener collecting anomaly events. `options` override the service's.
  */
-export async function startAnalyticsStack(): Promise<AnalyticsStack> {
+export async function startAnalyticsStack(options: Partial<AnalyticsDeps> = {}): Promise<AnalyticsStack> {
   const dir = tempDir();
   const db = await createPgliteDb();
   await migrate(db);
@@ -53,6 +53,7 @@ export async function startAnalyticsStack(): Promise<AnalyticsStack> {
     detector: { minValues: 40, minScores: 20 },
     hysteresis: { clearBelow: 0.9, clearAfter: 10 },
     flushMs: 20,
+    ...options,
   });
   await analytics.start();
   const events: AnomalyEvent[] = [];

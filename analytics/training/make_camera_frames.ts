@@ -1,8 +1,8 @@
 /**
  * Records the training footage of the camera health model (models/camera-health.onnx) from the simulator's real
- * camera streams: for each training camera and darkness level (noon … night), a few normal checks, then two
- * checks of each tamper, each check a few consecutive 64×48 greyscale frames grabbed with ffmpeg as the monitor
- * grabs them. The training cameras are not the ones `npx ioc eval camera` evaluates on.
+ * camera streams: for each training camera and darkness level (noon … night), a few normal checks, then one normal
+ * check and two checks of each tamper, each check a few consecutive 64×48 greyscale frames grabbed with ffmpeg as
+ * the monitor grabs them. The training cameras are not the ones `npx ioc eval camera` evaluates on.
  *   npx tsx analytics/training/make_camera_frames.ts [OUT_PREFIX]      (default /tmp/camera-frames)
  * writes OUT_PREFIX.frames (the frames, raw bytes one after another) and OUT_PREFIX.json (what each frame shows);
  * analytics/training/make_camera_health.py trains on them.
@@ -35,7 +35,9 @@ const chunks: Uint8Array[] = [];
 const checks: Check[] = [];
 try {
   for (const darkness of DARKNESS) {
-    const plan: CameraModelClass[] = [...Array<CameraModelClass>(NORMAL_CHECKS).fill('normal'), ...CAMERA_MODEL_CLASSES.slice(1).flatMap((label) => Array<CameraModelClass>(TAMPER_CHECKS).fill(label))];
+    // A normal check before each tamper, so that a frozen image repeats a normal picture.
+    const tampers = CAMERA_MODEL_CLASSES.slice(1).flatMap((label): CameraModelClass[] => ['normal', ...Array<CameraModelClass>(TAMPER_CHECKS).fill(label)]);
+    const plan: CameraModelClass[] = [...Array<CameraModelClass>(NORMAL_CHECKS).fill('normal'), ...tampers];
     for (const [i, label] of plan.entries()) {
       footage.setTime(timeWithDarkness(darkness) + i * CHECK_SPACING_MS);
       for (const camera of CAMERAS) footage.setTamper(camera, label === 'normal' ? undefined : label);

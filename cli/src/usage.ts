@@ -32,6 +32,10 @@ Commands:
   eval scenario [--scenario FILE] [--fleet FILE] [--seed N]
                              a simulator scenario (default storm) through the analytics pipeline, scored against
                              its ground truth (one JSON object)
+  eval camera [--cameras N] [--darkness 0,5,9] [--normal-checks N] [--tamper-checks N] [--recovery-checks N]
+              [--dusk-checks N]
+                             tampers played on the simulator's camera streams through the camera health checks:
+                             recall per tamper, false alarms per camera-day, AUC, ms per frame (one JSON object)
   help                       show this help
 
 Configuration comes from the environment (IOC_DATA_DIR, IOC_HTTP_PORT, IOC_MQTT_PORT, MQTT_URL, DATABASE_URL,

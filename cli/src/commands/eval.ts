@@ -1,4 +1,4 @@
-import { evaluateNabDetector, evaluateNabResults, evaluateScenario } from '@ioc/analytics';
+import { evaluateCameraHealth, evaluateNabDetector, evaluateNabResults, evaluateScenario } from '@ioc/analytics';
 import { numberFlag, parseFlags, required } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 
@@ -7,6 +7,8 @@ import { UsageError, type Command } from '../io.ts';
  * (with --results) of another detector's published results.
  * ioc eval scenario [--scenario FILE] [--fleet FILE] [--seed N]: the simulator's scenario through the analytics
  * pipeline, scored at event level against its ground truth.
+ * ioc eval camera [--cameras N] [--darkness 0,5,9] [--normal-checks N] [--tamper-checks N] [--recovery-checks N]
+ * [--dusk-checks N]: tampers played on the simulator's camera streams through the camera health monitor's checks.
  * Each prints one JSON object.
  */
 export const evaluate: Command = async ({ args: [name, ...args], io }) => {
@@ -27,5 +29,20 @@ export const evaluate: Command = async ({ args: [name, ...args], io }) => {
     io.out(JSON.stringify(await evaluateScenario({ scenarioFile: values.scenario, fleetFile: values.fleet, seed: numberFlag(values.seed, 'seed') })));
     return 0;
   }
-  throw new UsageError(`${name ? `unknown evaluation "${name}"` : 'eval needs a name'}; available: nab, scenario`);
+  if (name === 'camera') {
+    const text = { type: 'string' } as const;
+    const { values } = parseFlags(args, { cameras: text, darkness: text, 'normal-checks': text, 'tamper-checks': text, 'recovery-checks': text, 'dusk-checks': text });
+    const darkness = values.darkness?.split(',').map((level) => numberFlag(level, 'darkness')!);
+    const result = await evaluateCameraHealth({
+      cameras: numberFlag(values.cameras, 'cameras'),
+      darkness,
+      normalChecks: numberFlag(values['normal-checks'], 'normal-checks'),
+      tamperChecks: numberFlag(values['tamper-checks'], 'tamper-checks'),
+      recoveryChecks: numberFlag(values['recovery-checks'], 'recovery-checks'),
+      duskChecksPerLevel: numberFlag(values['dusk-checks'], 'dusk-checks'),
+    });
+    io.out(JSON.stringify(result));
+    return 0;
+  }
+  throw new UsageError(`${name ? `unknown evaluation "${name}"` : 'eval needs a name'}; available: nab, scenario, camera`);
 };
