@@ -12,6 +12,7 @@ import { createConnectionLimits, createPublishThrottle } from './limits.ts';
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { createSecurity, type SecurityOptions } from './security.ts';
+import { createSessionStore } from './session-store.ts';
 import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
 
@@ -110,6 +111,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });
     const cluster = config.redisUrl ? createClusterBackend(config.redisUrl) : undefined;
     const broker = new Aedes({
+      persistence: createSessionStore(),
       ...cluster?.options,
       // In a cluster the node id names this process in $SYS topics and Redis; unique per process.
       id: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,

@@ -1,0 +1,133 @@
+import { Readable } from 'node:stream';
+import Packet from 'aedes-packet';
+import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
+import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
+import type { AedesOptions } from 'aedes';
+
+/** A queued PUBLISH (or the PUBREL that replaced it): aedes' packet with its broker id and counter. */
+interface QueuedPacket {
+  brokerId?: string;
+  brokerCounter?: number;
+  messageId?: number;
+}
+
+/** aedes-packet's constructor: copies a packet for the queue (its types declare it a plain function). */
+const copyPacket = (packet: QueuedPacket): QueuedPacket => new (Packet as unknown as new (original: QueuedPacket) => QueuedPacket)(packet);
+
+/** One client's QoS 1/2 messages not yet acknowledged, in delivery order, found by delivery or by packet id. */
+class OutgoingQueue {
+  private next = 0;
+  /** Slot → packet; a Map iterates in insertion order, and overwriting a slot keeps its place. */
+  readonly entries = new Map<number, QueuedPacket>();
+  private readonly byDelivery = new Map<string, number>();
+  private readonly byMessageId = new Map<number, number[]>();
+
+  add(packet: QueuedPacket): void {
+    const slot = this.next++;
+    this.entries.set(slot, packet);
+    this.index(slot, packet);
+  }
+
+  /** The first queued packet holding `messageId`, in queue order (ids wrap after 65535, so several may). */
+  withMessageId(messageId: number | undefined, skipBrokerId?: string): number | undefined {
+    if (messageId === undefined) return undefined;
+    return this.byMessageId.get(messageId)?.find((slot) => skipBrokerId === undefined || this.entries.get(slot)?.brokerId !== skipBrokerId);
+  }
+
+  delivery(packet: QueuedPacket): number | undefined {
+    return this.byDelivery.get(deliveryKey(packet));
+  }
+
+  setMessageId(slot: number, messageId: number | undefined): void {
+    const packet = this.entries.get(slot) as QueuedPacket;
+    this.unindex(slot, packet);
+    packet.messageId = messageId;
+    this.index(slot, packet);
+  }
+
+  replace(slot: number, packet: QueuedPacket): void {
+    this.unindex(slot, this.entries.get(slot) as QueuedPacket);
+    this.entries.set(slot, packet);
+    this.index(slot, packet);
+  }
+
+  remove(slot: number): QueuedPacket | undefined {
+    const packet = this.entries.get(slot);
+    if (!packet) return undefined;
+    this.unindex(slot, packet);
+    this.entries.delete(slot);
+    return packet;
+  }
+
+  private index(slot: number, packet: QueuedPacket): void {
+    if (packet.brokerId !== undefined) this.byDelivery.set(deliveryKey(packet), slot);
+    if (packet.messageId === undefined) return;
+    const slots = this.byMessageId.get(packet.messageId);
+    if (!slots) this.byMessageId.set(packet.messageId, [slot]);
+    else {
+      slots.push(slot);
+      slots.sort((a, b) => a - b);
+    }
+  }
+
+  private unindex(slot: number, packet: QueuedPacket): void {
+    if (packet.brokerId !== undefined && this.byDelivery.get(deliveryKey(packet)) === slot) this.byDelivery.delete(deliveryKey(packet));
+    if (packet.messageId === undefined) return;
+    const slots = this.byMessageId.get(packet.messageId)?.filter((other) => other !== slot) ?? [];
+    if (slots.length > 0) this.byMessageId.set(packet.messageId, slots);
+    else this.byMessageId.delete(packet.messageId);
+  }
+}
+
+function deliveryKey(packet: QueuedPacket): string {
+  return `${packet.brokerId}\u0000${packet.brokerCounter}`;
+}
+
+/**
+ * aedes' in-memory persistence with indexed outgoing queues. The stock one keeps each client's unacknowledged
+ * QoS 1/2 messages in an array that it searches from the front on every delivery and splices on every PUBACK,
+ * so a persistent subscriber with a backlog (ingest under load) costs O(backlog) per message. Here both lookups
+ * are by key, with the same answers: a delivery is found by broker id and counter, an acknowledgement by packet
+ * id (the first in queue order), and a PUBREL replaces the PUBLISH it follows in place.
+ */
+class IndexedMemoryPersistence extends MemoryPersistence {
+  private readonly queues = new Map<string, OutgoingQueue>();
+
+  private queue(clientId: string): OutgoingQueue {
+    let queue = this.queues.get(clientId);
+    if (!queue) this.queues.set(clientId, (queue = new OutgoingQueue()));
+    return queue;
+  }
+
+  override async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
+    this.queue(sub.clientId).add(copyPacket(packet));
+  }
+
+  override async outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<void> {
+    for (const sub of subs) this.queue(sub.clientId).add(copyPacket(packet));
+  }
+
+  override async outgoingUpdate(client: { id: string }, packet: QueuedPacket): Promise<void> {
+    const queue = this.queue(client.id);
+    const delivered = packet.brokerId === undefined ? undefined : queue.delivery(packet);
+    if (delivered !== undefined) return queue.setMessageId(delivered, packet.messageId);
+    const slot = queue.withMessageId(packet.messageId, packet.brokerId);
+    if (slot === undefined) throw new Error('no such packet');
+    queue.replace(slot, packet);
+  }
+
+  override async outgoingClearMessageId(client: { id: string }, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
+    const queue = this.queue(client.id);
+    const slot = queue.withMessageId(packet.messageId);
+    return slot === undefined ? undefined : queue.remove(slot);
+  }
+
+  override outgoingStream(client: { id: string }): Readable {
+    return Readable.from([...(this.queues.get(client.id)?.entries.values() ?? [])]);
+  }
+}
+
+/** The broker's single-process persistence: aedes' own in-memory store with indexed outgoing queues. */
+export function createSessionStore(): NonNullable<AedesOptions['persistence']> {
+  return new CallBackPersistence(() => new IndexedMemoryPersistence()) as unknown as NonNullable<AedesOptions['persistence']>;
+}
