@@ -21,12 +21,13 @@ import { createFrigateAdapter } from './frigate/adapter.ts';
 import type { CameraHealthModel } from './camera/health-model.ts';
 import type { CameraHealthOptions } from './camera/health-tracker.ts';
 import { createCameraHealthMonitor, type CameraScheduleOptions } from './camera/monitor.ts';
-import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './env/hysteresis.ts';
+import { createEnvDetector, ENV_MODEL_NAME, type EnvAlarm, type EnvDetector, type EnvDetectorOptions } from './env/env-detector.ts';
+import type { HysteresisOptions } from './env/hysteresis.ts';
 import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
-import { createSpatialContext, DEFAULT_SPATIAL, type AnomalyLabel, type SpatialOptions } from './env/spatial.ts';
-import { createSeriesDetector, type DetectorOptions, type SeriesScore } from './env/series-detector.ts';
+import type { DetectorOptions } from './env/series-detector.ts';
+import { loadStationModels, type StationModel } from './env/station-model.ts';
 
-export const ENV_MODEL_NAME = 'env-novelty-v1';
+export { ENV_MODEL_NAME };
 /** Suffix of the telemetry metric that stores a metric's anomaly likelihood, e.g. pm25_anomaly. */
 export const ANOMALY_METRIC_SUFFIX = '_anomaly';
 
@@ -37,8 +38,8 @@ export interface AnomalyEvent {
   model: string;
   score: number;
   threshold: number;
-  /** episode: neighbours move together; sensor_fault: this station alone; anomaly: no neighbours to tell. */
-  label: AnomalyLabel;
+  /** episode: a hazard neighbours share (pollution, flood); sensor_fault: this station alone (spike, stuck, drift, dropout). */
+  label: EnvAlarm['label'];
   state: 'raised' | 'cleared';
   ts: number;
 }
@@ -50,11 +51,16 @@ export interface AnalyticsDeps {
   telemetry: TelemetryStore;
   mqttConnect: MqttConnect;
   clock?: Clock;
-  /** The environment model (default: models/env-novelty.onnx, loaded at start and released at stop). */
+  /** The per-stream environment model (default: models/env-novelty.onnx, loaded at start and released at stop). */
   model?: NoveltyModel;
+  /** The multivariate station models by kind (default: models/env-station-<kind>.onnx, loaded at start). */
+  stationModels?: ReadonlyMap<string, StationModel>;
   detector?: Partial<DetectorOptions>;
   hysteresis?: HysteresisOptions;
-  spatial?: SpatialOptions;
+  /** Spatial consensus, judgement and dropout options of the environment detector (env/env-detector.ts). */
+  env?: Omit<EnvDetectorOptions, 'detector' | 'hysteresis'>;
+  /** How often silent stations are checked for dropouts, in ms (default 60 s). */
+  silenceCheckMs?: number;
   /** Longest a reading waits before it is scored with the others, in ms (default 200). */
   flushMs?: number;
   /** Topic root of a Frigate NVR publishing on this broker (default `frigate`). */
@@ -87,13 +93,9 @@ interface Sample {
  * raised/cleared anomaly events on ioc/v1/anomalies with hysteresis.
  */
 export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
-  const { db, telemetry, mqttConnect, clock = systemClock, flushMs = 200 } = deps;
+  const { db, telemetry, mqttConnect, clock = systemClock, flushMs = 200, silenceCheckMs = 60_000 } = deps;
   const logger = deps.logger.child({ service: 'analytics' });
   const kinds = new Map<string, DeviceKind>();
-  /** The label each active alarm was raised with; its clear event repeats it. */
-  const labels = new Map<string, AnomalyLabel>();
-  const hysteresis = createHysteresis(deps.hysteresis ?? DEFAULT_HYSTERESIS);
-  const spatial = createSpatialContext(deps.spatial ?? DEFAULT_SPATIAL);
   const frigate = createFrigateAdapter({ db, logger, clock, prefix: deps.frigatePrefix });
   const cameras = createCameraHealthMonitor({
     db,
@@ -106,7 +108,9 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     health: deps.cameraHealth,
   });
   let model: NoveltyModel | undefined;
-  let detector: ReturnType<typeof createSeriesDetector> | undefined;
+  let stationModels: ReadonlyMap<string, StationModel> | undefined;
+  let detector: EnvDetector | undefined;
+  let silenceTimer: NodeJS.Timeout | undefined;
   let client: MqttClient | undefined;
   let pending: Sample[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -119,7 +123,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     if (cached) return cached;
     const device = await getDevice(db, deviceId);
     if (device) kinds.set(deviceId, device.kind);
-    if (device?.lat != null && device.lon != null) spatial.place(deviceId, { lat: device.lat, lon: device.lon });
+    if (device?.lat != null && device.lon != null) detector?.place(deviceId, device.kind, { lat: device.lat, lon: device.lon });
     return device?.kind;
   }
 
@@ -159,61 +163,31 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
         else round.set(key, sample);
       }
       rest = later;
-      const results = await detector.push([...round].map(([key, sample]) => ({ key, value: sample.value })));
-      const scored = results.filter((result) => !result.warmingUp);
+      const { likelihoods, alarms } = await detector.score([...round.values()]);
+      const scored = likelihoods.filter((result) => !result.warmingUp);
       counts.scored += scored.length;
-      for (const result of scored) {
-        const sample = round.get(result.key)!;
-        spatial.record(sample.deviceId, sample.metric, sample.ts, result.likelihood);
-      }
-      for (const result of scored) await transition(round.get(result.key)!, result);
-      await publishDecidedRaises();
+      for (const alarm of alarms) await publish(anomalyEvent(alarm));
       if (scored.length > 0) {
         await telemetry.write(
-          scored.map((result) => {
-            const sample = round.get(result.key)!;
-            return { deviceId: sample.deviceId, metric: `${sample.metric}${ANOMALY_METRIC_SUFFIX}`, ts: sample.ts, value: result.likelihood };
-          }),
+          scored.map((result) => ({ deviceId: result.deviceId, metric: `${result.metric}${ANOMALY_METRIC_SUFFIX}`, ts: result.ts, value: result.likelihood })),
         );
       }
     }
   }
 
-  /** Raised alarms waiting for their neighbours' readings of the same time before they are labelled. */
-  const undecided = new Map<string, AnomalyEvent>();
-
-  function event(sample: Sample, score: number, state: AnomalyEvent['state'], label: AnomalyLabel): AnomalyEvent {
-    return {
-      deviceId: sample.deviceId,
-      kind: sample.kind,
-      metric: sample.metric,
-      model: ENV_MODEL_NAME,
-      score,
-      threshold: detector!.options.threshold,
-      label,
-      state,
-      ts: sample.ts,
-    };
+  function anomalyEvent(alarm: EnvAlarm): AnomalyEvent {
+    return { ...alarm, kind: alarm.kind as DeviceKind, model: ENV_MODEL_NAME };
   }
 
-  async function transition(sample: Sample, result: SeriesScore): Promise<void> {
-    const change = hysteresis.update(result.key, result.detection, result.likelihood);
-    if (change === 'raised') undecided.set(result.key, event(sample, result.likelihood, 'raised', 'anomaly'));
-    if (change !== 'cleared') return;
-    await publishDecidedRaises(result.key);
-    await publish(event(sample, result.likelihood, 'cleared', labels.get(result.key) ?? 'anomaly'));
-    labels.delete(result.key);
-  }
-
-  /** Publishes the raised alarms whose label can now be decided (and the one given, whatever its neighbours). */
-  async function publishDecidedRaises(force?: string): Promise<void> {
-    for (const [key, raised] of undecided) {
-      if (key !== force && !spatial.decidable(raised.deviceId, raised.metric, raised.ts)) continue;
-      undecided.delete(key);
-      raised.label = spatial.label(raised.deviceId, raised.metric, raised.ts);
-      labels.set(key, raised.label);
-      await publish(raised);
-    }
+  function checkSilence(): void {
+    scoring = scoring
+      .then(async () => {
+        for (const alarm of detector?.checkSilence(clock.now()) ?? []) await publish(anomalyEvent(alarm));
+      })
+      .catch((error: Error) => {
+        lastError = error.message;
+        logger.error({ err: error }, 'dropout check failed');
+      });
   }
 
   async function publish(anomaly: AnomalyEvent): Promise<void> {
@@ -226,7 +200,9 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   async function start(): Promise<void> {
     if (client) return;
     model = deps.model ?? (await loadNoveltyModel());
-    detector = createSeriesDetector(model, deps.detector);
+    stationModels = deps.stationModels ?? (await loadStationModels());
+    detector = createEnvDetector(model, stationModels, { ...deps.env, detector: deps.detector, hysteresis: deps.hysteresis });
+    silenceTimer = setInterval(checkSilence, silenceCheckMs);
     const connection = await mqttConnect('analytics');
     connection.on('message', (topic, payload) => {
       const handled = frigate.owns(topic) ? frigate.handle(connection, topic, payload) : receive(topic, payload);
@@ -240,7 +216,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     client = connection;
     await connection.subscribeAsync([allDevicesTopic('telemetry'), frigate.filter], { qos: 1 });
     await cameras.start(connection);
-    logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.threshold }, 'analytics subscribed to device telemetry');
+    logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.detector.threshold }, 'analytics subscribed to device telemetry');
   }
 
   async function stop(): Promise<void> {
@@ -249,12 +225,15 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     client = undefined;
     if (timer) clearTimeout(timer);
     timer = undefined;
+    clearInterval(silenceTimer);
     pending = [];
     await cameras.stop();
     await scoring;
     await connection.endAsync();
     if (!deps.model) await model?.close();
+    if (!deps.stationModels) for (const stationModel of stationModels?.values() ?? []) await stationModel.close();
     model = undefined;
+    stationModels = undefined;
     detector = undefined;
   }
 
@@ -265,7 +244,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       ...counts,
       ...frigate.counts,
       ...cameras.health(),
-      activeAnomalies: hysteresis.active,
+      activeAnomalies: detector?.active ?? 0,
       lastError,
     };
   }

@@ -1,25 +1,80 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deviceTopic } from '@ioc/core';
-import { createSpatialContext, distanceKm } from '@ioc/analytics';
+import { createConsensus, createSilenceWatch, distanceKm, judgeStation, type StreamEvidence } from '@ioc/analytics';
 import { startAnalyticsStack, type AnalyticsStack } from './stack.ts';
 
-describe('spatial labels', () => {
-  it('calls it an episode when a neighbour was unusual lately, a sensor fault when reporting neighbours were not', () => {
-    const spatial = createSpatialContext({ radiusKm: 5, recentMs: 600_000, unusual: 0.95 });
-    spatial.place('a', { lat: 16.46, lon: 107.59 });
-    spatial.place('b', { lat: 16.47, lon: 107.6 });
-    spatial.place('far', { lat: 16.8, lon: 107.2 });
+/** A cluster of three stations ~1 km apart and four others 6–12 km away. */
+const STATIONS: Record<string, [number, number]> = {
+  'air-sp-a': [16.46, 107.59],
+  'air-sp-b': [16.465, 107.595],
+  'air-sp-c': [16.47, 107.6],
+  'air-sp-d': [16.52, 107.55],
+  'air-sp-e': [16.4, 107.65],
+  'air-sp-f': [16.55, 107.66],
+  'air-sp-g': [16.38, 107.52],
+};
+const wobble = (i: number, id: string) => (((i * 7919 + id.charCodeAt(7) * 31) % 13) / 13 - 0.5) * 0.4;
+
+describe('spatial consensus', () => {
+  it('tells a station alone (rz) from a local episode (dz) from a change the whole city shares', () => {
+    const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 600_000, faultAt: 6, episodeAt: 3, minReadings: 50 });
+    for (const [id, [lat, lon]] of Object.entries(STATIONS)) consensus.place(id, 'air', { lat, lon });
     expect(distanceKm({ lat: 16.46, lon: 107.59 }, { lat: 16.47, lon: 107.6 })).toBeCloseTo(1.52, 1);
-    expect(spatial.label('a', 'pm25', 1_000_000)).toBe('anomaly');
-    spatial.record('b', 'pm25', 1_000_000, 0.5);
-    spatial.record('far', 'pm25', 1_000_000, 0.999);
-    expect(spatial.label('a', 'pm25', 1_000_000)).toBe('sensor_fault');
-    expect(spatial.label('a', 'no2', 1_000_000)).toBe('anomaly');
-    spatial.record('b', 'pm25', 1_060_000, 0.99);
-    spatial.record('b', 'pm25', 1_120_000, 0.4);
-    expect(spatial.label('a', 'pm25', 1_200_000)).toBe('episode');
-    expect(spatial.label('a', 'pm25', 1_200_000 + 700_000)).toBe('anomaly');
+    expect(consensus.neighboursOf('air-sp-a').slice(0, 2).sort()).toEqual(['air-sp-b', 'air-sp-c']);
+    const round = (i: number, shift: (id: string) => number) => {
+      const ts = i * 60_000;
+      for (const id of Object.keys(STATIONS)) consensus.update(id, 'pm25', ts, Math.sin(i / 20) + wobble(i, id) + shift(id));
+      return Object.fromEntries(Object.keys(STATIONS).map((id) => [id, consensus.evaluate(id, 'pm25', ts)!]));
+    };
+    for (let i = 0; i < 100; i++) round(i, () => 0);
+    const cityWide = round(100, () => 3);
+    for (const departure of Object.values(cityWide)) expect(Math.abs(departure.dz) + Math.abs(departure.rz)).toBeLessThan(3);
+    const episode = round(101, (id) => (['air-sp-a', 'air-sp-b', 'air-sp-c'].includes(id) ? 4 : 0));
+    expect(episode['air-sp-a']!.dz).toBeGreaterThan(3);
+    expect(consensus.sharedBy('air-sp-a', 'pm25', 1, 101 * 60_000)).toBe(true);
+    const alone = round(102, (id) => (id === 'air-sp-e' ? 4 : 0));
+    expect(alone['air-sp-e']!.rz).toBeGreaterThan(6);
+    expect(consensus.sharedBy('air-sp-e', 'pm25', 1, 102 * 60_000)).toBe(false);
+  });
+});
+
+describe('station judgement', () => {
+  const stream = (metric: string, rz: number, dz: number, unusual = true): StreamEvidence => ({ metric, departure: { rz, dz }, unusual, detected: false, stuck: false });
+  const nobody = () => false;
+
+  it('calls one departing stream a sensor fault, a shared hazard rise an episode, and lets weather and city-wide changes pass', () => {
+    expect(judgeStation([stream('pm25', 9, 2), stream('no2', 0.5, 0)], undefined, nobody)).toMatchObject({ label: 'sensor_fault', metric: 'pm25' });
+    expect(judgeStation([stream('pm25', 9, 2, false)], undefined, nobody)).toBeUndefined();
+    expect(judgeStation([stream('pm25', -9, 0.5)], undefined, nobody)).toBeUndefined();
+    expect(judgeStation([stream('co', 1, 5)], undefined, (metric, sign) => metric === 'co' && sign > 0)).toMatchObject({ label: 'episode', metric: 'co' });
+    expect(judgeStation([stream('co', 1, 5)], undefined, nobody)).toBeUndefined();
+    expect(judgeStation([stream('laeq_db', 1, 5)], undefined, () => true)).toBeUndefined();
+    expect(judgeStation([stream('rain_mm', 20, 20)], undefined, nobody)).toBeUndefined();
+    const rainAtOneStation = ['pm25', 'pm10', 'no2', 'o3'].map((metric) => stream(metric, -7, -4));
+    expect(judgeStation(rainAtOneStation, undefined, nobody)).toBeUndefined();
+    expect(judgeStation([{ metric: 'level_cm', unusual: false, detected: false, stuck: true }], undefined, nobody)).toMatchObject({ label: 'sensor_fault', metric: 'level_cm' });
+    expect(judgeStation([stream('no2', 4, 1, false)], { score: 5, metric: 'no2' }, nobody)).toMatchObject({ label: 'sensor_fault', metric: 'no2', threshold: 3 });
+    expect(judgeStation([stream('no2', 1, 1, false)], { score: 5, metric: 'no2' }, nobody)).toBeUndefined();
+    const alone = { departure: undefined, unusual: true, detected: true, stuck: false };
+    expect(judgeStation([{ metric: 'pm25', ...alone }], undefined, nobody)).toMatchObject({ label: 'anomaly', metric: 'pm25' });
+    expect(judgeStation([{ metric: 'rh', ...alone }], undefined, nobody)).toBeUndefined();
+  });
+});
+
+describe('dropout', () => {
+  it('raises a station silent while stations around it report, not a network cut silencing many together', () => {
+    const silence = createSilenceWatch({ minSilenceMs: 600_000, intervals: 10, radiusKm: 10, togetherMs: 300_000, massShare: 0.05 });
+    const ids = Array.from({ length: 30 }, (_, i) => `s${i}`);
+    const report = (id: string, ts: number) => silence.report(id, 'noise', ts, { lat: 16.4 + Number(id.slice(1)) * 0.001, lon: 107.6 });
+    for (let ts = 0; ts <= 3_600_000; ts += 60_000) for (const id of ids) report(id, ts);
+    for (let ts = 3_660_000; ts <= 5_400_000; ts += 60_000) for (const id of ids.slice(1)) report(id, ts);
+    expect(silence.check(4_200_000)).toEqual([]);
+    expect(silence.check(4_300_000)).toEqual([{ deviceId: 's0', kind: 'noise', state: 'raised', ts: 4_300_000, lastReportTs: 3_600_000 }]);
+    expect(silence.check(4_400_000)).toEqual([]);
+    expect(report('s0', 5_460_000)).toMatchObject({ deviceId: 's0', state: 'cleared' });
+    for (let ts = 5_460_000; ts <= 6_000_000; ts += 60_000) for (const id of ids.slice(10)) report(id, ts);
+    expect(silence.check(7_000_000)).toEqual([]);
   });
 });
 
@@ -29,7 +84,7 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
   let events: AnalyticsStack['events'];
 
   beforeAll(async () => {
-    stack = await startAnalyticsStack();
+    stack = await startAnalyticsStack({ hysteresis: { clearBelow: 0.9, clearAfter: 30 }, env: { consensus: { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 100 } } });
     ({ analytics, events } = stack);
   });
 
@@ -38,22 +93,19 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
   });
 
   it('labels a jump shared by neighbouring stations an episode and one station jumping alone a sensor fault', async () => {
-    const stations = { 'air-sp-a': [16.46, 107.59], 'air-sp-b': [16.465, 107.595], 'air-sp-c': [16.47, 107.6], 'air-sp-e': [16.468, 107.585] };
     const devices = new Map<string, MqttClient>();
-    for (const [id, [lat, lon]] of Object.entries(stations)) {
-      devices.set(id, await stack.device({ id, kind: 'air', lat, lon }));
-    }
-    const start = Date.now() - 500 * 60_000;
-    const episode = (id: string, i: number) => id !== 'air-sp-e' && i >= 300 && i < 305;
-    const fault = (id: string, i: number) => id === 'air-sp-e' && i >= 345 && i < 350;
-    for (let i = 0; i < 380; i++) {
+    for (const [id, [lat, lon]] of Object.entries(STATIONS)) devices.set(id, await stack.device({ id, kind: 'air', lat, lon }));
+    const start = Date.now() - 400 * 60_000;
+    const episode = (id: string, i: number) => ['air-sp-a', 'air-sp-b', 'air-sp-c'].includes(id) && i >= 250 && i < 260;
+    const fault = (id: string, i: number) => id === 'air-sp-e' && i >= 320 && i < 325;
+    for (let i = 0; i < 360; i++) {
       for (const [id, client] of devices) {
-        const normal = 30 + 8 * Math.sin((2 * Math.PI * i) / 48) + ((i * 7919 + id.length * 31) % 13) / 13;
+        const normal = 30 + 8 * Math.sin((2 * Math.PI * i) / 48) + 3 * wobble(i, id);
         const value = episode(id, i) || fault(id, i) ? normal + 300 : normal;
         await client.publishAsync(deviceTopic(id, 'telemetry'), JSON.stringify({ ts: start + i * 60_000, metrics: { pm25: value } }), { qos: 1 });
       }
     }
-    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ scored: 4 * (380 - 39) }), { timeout: 30_000 });
+    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ scored: 7 * (360 - 39) }), { timeout: 30_000 });
     const raised = events.filter((e) => e.state === 'raised');
     expect(raised.map((e) => [e.deviceId, e.label]).sort()).toEqual([
       ['air-sp-a', 'episode'],
@@ -61,6 +113,7 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
       ['air-sp-c', 'episode'],
       ['air-sp-e', 'sensor_fault'],
     ]);
+    for (const event of raised) expect(event).toMatchObject({ kind: 'air', metric: 'pm25', model: 'ioc-env-v2' });
     for (const event of events.filter((e) => e.state === 'cleared')) {
       expect(event.label).toBe(raised.find((r) => r.deviceId === event.deviceId)!.label);
     }

@@ -27,10 +27,13 @@ export interface Departure {
   dz: number;
 }
 
-interface Latest {
+interface Reading {
   ts: number;
   value: number;
 }
+
+/** The city median is computed once per this much time, ms. */
+const CITY_BUCKET_MS = 30_000;
 
 interface Scale {
   n: number;
@@ -46,10 +49,10 @@ const median = (values: number[]) => {
 export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
   const stations = new Map<string, { kind: string; place: Place }>();
   let neighbourCache = new Map<string, string[]>();
-  const latest = new Map<string, Map<string, Latest>>();
-  const cityMedian = new Map<string, { ts: number; value: number }>();
+  /** Per metric and device, the readings of the last `recentMs`, oldest first. */
+  const recent = new Map<string, Map<string, Reading[]>>();
+  const cityMedian = new Map<string, { bucket: number; value: number }>();
   const scales = new Map<string, { residual: Scale; regional: Scale }>();
-  const departures = new Map<string, Departure>();
 
   function neighboursOf(deviceId: string): string[] {
     const cached = neighbourCache.get(deviceId);
@@ -66,13 +69,24 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
     return found;
   }
 
+  /** A stream's reading as of `ts`: its latest at or before `ts`, if recent. */
+  function asOf(readings: Reading[] | undefined, ts: number): number | undefined {
+    if (!readings) return undefined;
+    for (let i = readings.length - 1; i >= 0; i--) {
+      const reading = readings[i]!;
+      if (reading.ts <= ts) return reading.ts > ts - options.recentMs ? reading.value : undefined;
+    }
+    return undefined;
+  }
+
   function city(metric: string, ts: number): number | undefined {
+    const bucket = Math.floor(ts / CITY_BUCKET_MS);
     const cached = cityMedian.get(metric);
-    if (cached?.ts === ts) return cached.value;
-    const values = [...(latest.get(metric)?.values() ?? [])].filter((l) => l.ts > ts - options.recentMs).map((l) => l.value);
+    if (cached?.bucket === bucket) return cached.value;
+    const values = [...(recent.get(metric)?.values() ?? [])].map((readings) => asOf(readings, ts)).filter((v): v is number => v !== undefined);
     if (values.length < 3) return undefined;
     const value = median(values);
-    cityMedian.set(metric, { ts, value });
+    cityMedian.set(metric, { bucket, value });
     return value;
   }
 
@@ -93,40 +107,47 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
     neighboursOf,
     /** Notes a stream's standardised reading. */
     update(deviceId: string, metric: string, ts: number, value: number): void {
-      let byDevice = latest.get(metric);
-      if (!byDevice) latest.set(metric, (byDevice = new Map()));
-      byDevice.set(deviceId, { ts, value });
-      cityMedian.delete(metric);
+      let byDevice = recent.get(metric);
+      if (!byDevice) recent.set(metric, (byDevice = new Map()));
+      let readings = byDevice.get(deviceId);
+      if (!readings) byDevice.set(deviceId, (readings = []));
+      readings.push({ ts, value });
+      while (readings.length > 1 && readings[0]!.ts <= ts - options.recentMs) readings.shift();
     },
-    /** The stream's departures from its neighbours and the city now (call once per reading, after the round's updates). */
+    /** The stream's departures at `ts` from its neighbours and the city, each as of `ts`. */
     evaluate(deviceId: string, metric: string, ts: number): Departure | undefined {
-      const own = latest.get(metric)?.get(deviceId);
+      const byDevice = recent.get(metric);
+      const own = asOf(byDevice?.get(deviceId), ts);
       const around = neighboursOf(deviceId)
-        .map((id) => latest.get(metric)?.get(id))
-        .filter((l): l is Latest => l !== undefined && l.ts > ts - options.recentMs)
-        .map((l) => l.value);
+        .map((id) => asOf(byDevice?.get(id), ts))
+        .filter((v): v is number => v !== undefined);
       const whole = city(metric, ts);
-      if (!own || around.length === 0 || whole === undefined) return undefined;
+      if (own === undefined || around.length === 0 || whole === undefined) return undefined;
       const key = `${deviceId}/${metric}`;
       let scale = scales.get(key);
       if (!scale) scales.set(key, (scale = { residual: { n: 0, meanAbs: 0 }, regional: { n: 0, meanAbs: 0 } }));
-      const departure = {
-        rz: scaled(scale.residual, own.value - median(around), options.faultAt),
-        dz: scaled(scale.regional, own.value - whole, options.episodeAt),
+      return {
+        rz: scaled(scale.residual, own - median(around), options.faultAt),
+        dz: scaled(scale.regional, own - whole, options.episodeAt),
       };
-      departures.set(key, departure);
-      return departure;
     },
-    /** Whether a neighbour departs from the city the same way (`sign` +1 up, −1 down) by half an episode or more. */
-    sharedBy(deviceId: string, metric: string, sign: number): boolean {
-      return neighboursOf(deviceId).some((id) => sign * (departures.get(`${id}/${metric}`)?.dz ?? 0) >= options.episodeAt / 2);
+    /** Whether a neighbour departs from the city the same way at `ts` (`sign` +1 up, −1 down) by half an episode or more. */
+    sharedBy(deviceId: string, metric: string, sign: number, ts: number): boolean {
+      const whole = city(metric, ts);
+      if (whole === undefined) return false;
+      return neighboursOf(deviceId).some((id) => {
+        const value = asOf(recent.get(metric)?.get(id), ts);
+        const scale = scales.get(`${id}/${metric}`)?.regional;
+        if (value === undefined || !scale || scale.n < options.minReadings) return false;
+        return (sign * (value - whole)) / (1.25 * scale.meanAbs + 0.02) >= options.episodeAt / 2;
+      });
     },
     /** Whether a neighbour that reports lately has not yet reported a reading as recent as `ts` (its label must wait). */
     waitingFor(deviceId: string, ts: number): boolean {
       return neighboursOf(deviceId).some((id) => {
-        for (const byDevice of latest.values()) {
-          const l = byDevice.get(id);
-          if (l && l.ts < ts && l.ts > ts - options.recentMs) return true;
+        for (const byDevice of recent.values()) {
+          const last = byDevice.get(id)?.at(-1);
+          if (last && last.ts < ts && last.ts > ts - options.recentMs) return true;
         }
         return false;
       });

@@ -5,7 +5,7 @@ import { createSeriesDetector, type DetectorOptions } from './series-detector.ts
 import { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './silence-watch.ts';
 import type { Place } from './spatial.ts';
 import type { StationModel } from './station-model.ts';
-import { judgeStation, DEFAULT_JUDGEMENT, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
+import { judgeStation, DEFAULT_JUDGEMENT, type Judgement, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
 import { createStationNormaliser } from './station-normaliser.ts';
 import { createStuckWatch } from './stuck-watch.ts';
 
@@ -26,7 +26,7 @@ export interface EnvAlarm {
   deviceId: string;
   kind: string;
   metric: string;
-  label: 'episode' | 'sensor_fault';
+  label: Judgement['label'];
   score: number;
   threshold: number;
   state: 'raised' | 'cleared';
@@ -67,7 +67,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
   const raised = new Map<string, EnvAlarm>();
 
   function alarm(deviceId: string, kind: string, ts: number, state: EnvAlarm['state'], judgement: Pick<EnvAlarm, 'label' | 'metric' | 'score' | 'threshold'>): EnvAlarm {
-    return { deviceId, kind, ts, state, ...judgement };
+    return { deviceId, kind, metric: judgement.metric, label: judgement.label, score: judgement.score, threshold: judgement.threshold, state, ts };
   }
 
   function judge(deviceId: string): EnvAlarm | undefined {
@@ -77,7 +77,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       departure: consensus.evaluate(deviceId, s.metric, station.ts),
       unusual: station.ts - (lastDetection.get(`${deviceId}/${s.metric}`) ?? Number.NEGATIVE_INFINITY) <= unusualForMs,
     }));
-    const judgement = judgeStation(streams, station.multivariate, (metric, sign) => consensus.sharedBy(deviceId, metric, sign), judgementOptions);
+    const judgement = judgeStation(streams, station.multivariate, (metric, sign) => consensus.sharedBy(deviceId, metric, sign, station.ts), judgementOptions);
     const change = hysteresis.update(deviceId, judgement !== undefined, judgement ? 1 : 0);
     if (change === 'raised') {
       const event = alarm(deviceId, station.kind, station.ts, 'raised', judgement!);
@@ -109,7 +109,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
         let station = stations.get(reading.deviceId);
         if (!station) stations.set(reading.deviceId, (station = { kind: reading.kind, ts: reading.ts, streams: new Map() }));
         station.ts = Math.max(station.ts, reading.ts);
-        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.value) });
+        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.value), detected: scores[i]!.detection });
         undecided.add(reading.deviceId);
         const back = silence.report(reading.deviceId, reading.kind, reading.ts, places.get(reading.deviceId));
         if (back) alarms.push(alarm(reading.deviceId, reading.kind, reading.ts, 'cleared', { label: 'sensor_fault', metric: DROPOUT_METRIC, score: 1, threshold: 1 }));

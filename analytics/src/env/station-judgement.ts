@@ -3,12 +3,14 @@ import { HAZARD_RISE_METRICS, WEATHER_METRICS } from './scored-metrics.ts';
 
 /**
  * What a station's latest readings amount to, as an operator would judge them:
- * - `sensor_fault`: one stream stuck, or departing from its neighbours (which do not share the departure) while
- *   its own detector finds it unusual; or the multivariate model finding the station's metrics inconsistent with
+ * - `sensor_fault`: one stream stuck, or departing from its neighbours (which do not share the departure) and from
+ *   the city the same way (not the neighbours departing from it) while its own detector finds it unusual; or the multivariate model finding the station's metrics inconsistent with
  *   each other, with the metric it blames departing from the neighbours. Not when three or more of the station's
  *   metrics depart the same way together: that is its surroundings changing (rain at one station), not a sensor.
  * - `episode`: a hazard metric rising above the city (pollution, water level), unusual for the stream, with a
  *   neighbour rising too.
+ * - `anomaly`: a station with no neighbours to compare with (no position, or none within reach) whose own
+ *   detector fires on a metric that is not weather: unusual, but space cannot tell what it is.
  * - nothing: the rest, including changes the whole city shares and weather.
  */
 export interface JudgementOptions {
@@ -25,13 +27,14 @@ export const DEFAULT_JUDGEMENT: JudgementOptions = { faultAt: 6, episodeAt: 3, i
 export interface StreamEvidence {
   metric: string;
   departure?: Departure;
-  /** The stream's own detector fired lately. */
+  /** The stream's own detector fired lately, and on this reading. */
   unusual: boolean;
+  detected: boolean;
   stuck: boolean;
 }
 
 export interface Judgement {
-  label: 'episode' | 'sensor_fault';
+  label: 'episode' | 'sensor_fault' | 'anomaly';
   metric: string;
   /** The evidence's size (rz, dz or the multivariate score) and the level it had to reach. */
   score: number;
@@ -55,7 +58,8 @@ export function judgeStation(
     if (stuck) consider({ label: 'sensor_fault', metric, score: 1, threshold: 1 });
     if (!departure) continue;
     const { rz, dz } = departure;
-    if (Math.abs(rz) >= options.faultAt && (unusual || Math.abs(rz) >= 2 * options.faultAt) && departsAlone(metric, rz)) {
+    const fromCityToo = Math.sign(dz) === Math.sign(rz) && Math.abs(dz) >= options.episodeAt / 2;
+    if (Math.abs(rz) >= options.faultAt && fromCityToo && unusual && departsAlone(metric, rz)) {
       consider({ label: 'sensor_fault', metric, score: Math.abs(rz), threshold: options.faultAt });
     } else if (HAZARD_RISE_METRICS.includes(metric) && dz >= options.episodeAt && unusual && sharedBy(metric, 1)) {
       consider({ label: 'episode', metric, score: dz, threshold: options.episodeAt });
@@ -66,6 +70,10 @@ export function judgeStation(
     if (Math.abs(rz) >= options.faultAt / 2 && departsAlone(multivariate.metric, rz)) {
       best = { label: 'sensor_fault', metric: multivariate.metric, score: multivariate.score, threshold: options.inconsistentAt };
     }
+  }
+  if (!best && alarmable.every((s) => !s.departure)) {
+    const detected = alarmable.find((s) => s.detected);
+    if (detected) best = { label: 'anomaly', metric: detected.metric, score: 1, threshold: 1 };
   }
   return best;
 }
