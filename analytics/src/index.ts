@@ -3,6 +3,7 @@ export { nabReport, NAB_PROFILES, type ProfileResult, type ScoredFile } from './
 export { readNabCsv, readLabels, listDataFiles, parseNabTime } from './nab/dataset.ts';
 export type { Counts, CostMatrix } from './nab/sweep.ts';
 export { evaluateNabDetector, DETECTOR_NAME } from './nab/run-detector.ts';
+export { evaluateNabHoldout, HOLDOUT_THRESHOLDS } from './nab/holdout.ts';
 export { loadNoveltyModel, ENV_NOVELTY_MODEL, type NoveltyModel, type NoveltyInput, type NoveltyOutput } from './env/novelty-model.ts';
 export { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type SeriesDetector, type SeriesScore } from './env/series-detector.ts';
 export { ENVIRONMENT_KINDS, NOT_SCORED_METRICS, WEATHER_METRICS, HAZARD_RISE_METRICS } from './env/scored-metrics.ts';

@@ -1,10 +1,11 @@
-import { evaluateCameraHealth, evaluateNabDetector, evaluateNabResults, evaluateScenario } from '@ioc/analytics';
+import { evaluateCameraHealth, evaluateNabDetector, evaluateNabHoldout, evaluateNabResults, evaluateScenario } from '@ioc/analytics';
 import { numberFlag, parseFlags, required } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 
 /**
- * ioc eval nab --data DIR --labels FILE [--results DIR] [--threshold T]: NAB scores of our streaming detector, or
- * (with --results) of another detector's published results.
+ * ioc eval nab --data DIR --labels FILE [--results DIR] [--threshold T] [--holdout]: NAB scores of our streaming
+ * detector, or (with --results) of another detector's published results; --holdout tunes the threshold on half the
+ * files and scores the other half, both ways.
  * ioc eval scenario [--scenario FILE] [--fleet FILE] [--seed N]: the simulator's scenario through the analytics
  * pipeline, scored at event level against its ground truth.
  * ioc eval camera [--cameras N] [--darkness 0,5,9] [--normal-checks N] [--tamper-checks N] [--recovery-checks N]
@@ -13,9 +14,19 @@ import { UsageError, type Command } from '../io.ts';
  */
 export const evaluate: Command = async ({ args: [name, ...args], io }) => {
   if (name === 'nab') {
-    const { values } = parseFlags(args, { data: { type: 'string' }, labels: { type: 'string' }, results: { type: 'string' }, threshold: { type: 'string' } });
+    const { values } = parseFlags(args, {
+      data: { type: 'string' },
+      labels: { type: 'string' },
+      results: { type: 'string' },
+      threshold: { type: 'string' },
+      holdout: { type: 'boolean' },
+    });
     const dataDir = required(values.data, 'data');
     const labelsFile = required(values.labels, 'labels');
+    if (values.holdout) {
+      io.out(JSON.stringify(await evaluateNabHoldout({ dataDir, labelsFile })));
+      return 0;
+    }
     const threshold = numberFlag(values.threshold, 'threshold');
     const result =
       values.results === undefined
