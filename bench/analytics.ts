@@ -1,6 +1,7 @@
 /**
  * Analytics benchmark (`npx ioc bench analytics`): the environment model (models/env-novelty.onnx, onnxruntime on one
- * thread) scoring full-length windows in batches, as the analytics service does in steady state, then camera health
+ * thread) scoring full-length windows in batches, as the analytics service does in steady state, then the rest of the
+ * environment detector (analytics/env-pipeline.ts: multivariate model, consensus, judgement), then camera health
  * (analytics/camera.ts). Prints JSON lines; the last one is the summary, with the share of one core that 1,000
  * stations × 7 metrics every 10 s and 100 cameras at one frame per second would use.
  */
@@ -9,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DETECTOR_OPTIONS, loadNoveltyModel, type NoveltyInput } from '@ioc/analytics';
 import { line } from './common.ts';
 import { measureCamera } from './analytics/camera.ts';
+import { measureEnvPipeline } from './analytics/env-pipeline.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -57,7 +59,8 @@ await model.close();
 const cpuS = (cpu.user + cpu.system) / 1e6;
 const windowsPerCpuS = windows / cpuS;
 const neededPerS = (stations * metrics) / intervalS;
-const envCoreFraction = neededPerS / windowsPerCpuS;
+const pipeline = await measureEnvPipeline({ stations: 200, durationS: Math.min(durationS, 5) });
+const envCoreFraction = neededPerS / windowsPerCpuS + neededPerS / pipeline.pipeline_readings_per_cpu_s;
 const camera = await measureCamera({ cameras: Number(flags.cameras), fps: Number(flags['camera-fps']), durationS: Math.min(durationS, 5) });
 line({
   summary: 'analytics',
@@ -69,6 +72,7 @@ line({
   stations,
   metrics,
   interval_s: intervalS,
+  ...pipeline,
   env_core_fraction: Math.round(envCoreFraction * 1000) / 1000,
   ...camera,
   core_fraction: Math.round((envCoreFraction + camera.camera_core_fraction) * 1000) / 1000,
