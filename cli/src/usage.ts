@@ -32,7 +32,7 @@ Commands:
   eval scenario [--scenario FILE] [--fleet FILE] [--seed N]
                              a simulator scenario (default storm) through the analytics pipeline, scored against
                              its ground truth (one JSON object)
-  eval camera [--cameras N] [--darkness 0,5,9] [--normal-checks N] [--tamper-checks N] [--recovery-checks N]
+  eval camera [--cameras N] [--darkness 0,3,6,9] [--normal-checks N] [--tamper-checks N] [--recovery-checks N]
               [--dusk-checks N]
                              tampers played on the simulator's camera streams through the camera health checks:
                              recall per tamper, false alarms per camera-day, AUC, ms per frame (one JSON object)

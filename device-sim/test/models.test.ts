@@ -92,6 +92,8 @@ describe('sensor models', () => {
     const normal = cameraReading(camera, noon, env).bitrate_kbps;
     expect(cameraReading(camera, noon, env, 'covered_lens').bitrate_kbps).toBeLessThan(normal / 5);
     expect(cameraReading(camera, noon, env, 'defocus').bitrate_kbps).toBeLessThan(normal / 1.5);
+    expect(cameraReading(camera, noon, env, 'overexposed').bitrate_kbps).toBeLessThan(normal / 2);
+    expect(cameraReading(camera, noon, env, 'underexposed').bitrate_kbps).toBeLessThan(normal / 2);
     expect(cameraReading(camera, noon, env, 'lost_signal')).toEqual({ fps: 0, bitrate_kbps: 0 });
   });
 });

@@ -45,11 +45,11 @@ const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 
  */
 export async function evaluateCameraHealth(options: CameraEvaluationOptions = {}) {
   const cameras = Array.from({ length: options.cameras ?? 4 }, (_, i) => `eval-cam-${i + 1}`);
-  const darkness = options.darkness ?? [0, 5, 9];
-  const normalChecks = options.normalChecks ?? 20;
+  const darkness = options.darkness ?? [0, 3, 6, 9];
+  const normalChecks = options.normalChecks ?? 60;
   const tamperChecks = options.tamperChecks ?? 4;
   const recoveryChecks = options.recoveryChecks ?? 4;
-  const duskChecksPerLevel = options.duskChecksPerLevel ?? 2;
+  const duskChecksPerLevel = options.duskChecksPerLevel ?? 3;
   const frames = options.frames ?? 3;
   const checkIntervalS = options.checkIntervalS ?? 60;
   const loaded = await loadCameraHealthModel();
@@ -141,6 +141,8 @@ export async function evaluateCameraHealth(options: CameraEvaluationOptions = {}
     normal_camera_days: round(normalCameraDays, 4),
     false_alarms: falseAlarms,
     false_alarms_per_camera_day: round(falseAlarms / normalCameraDays, 2),
+    /** The highest anomaly score of a normal check: how far normal footage stays from the 0.5 threshold. */
+    max_normal_anomaly: round(Math.max(...scores.normal), 4),
     auc: round(auc(scores.tampered, scores.normal), 4),
     ms_per_frame: round(modelMs / framesScored, 4),
     frames_scored: framesScored,
