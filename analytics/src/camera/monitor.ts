@@ -47,7 +47,8 @@ export interface CameraMonitorDeps {
 /**
  * Watches every enabled camera that has a stream URL, round-robin: one check every `intervalMs / cameras`, so each
  * camera is checked about once per `intervalMs`, with at most `concurrency` checks at once (each one makes the camera
- * encode while its frames are pulled). A check grabs a few frames with ffmpeg and judges them (health-tracker.ts);
+ * encode while its frames are pulled) and never two of the same camera; a camera whose turn comes while the checks
+ * are busy waits for the next free tick. A check grabs a few frames with ffmpeg and judges them (health-tracker.ts);
  * the anomaly score is stored as telemetry `camera_health_anomaly` and raised/cleared alarms are published on
  * ioc/v1/anomalies. The list of cameras is read again at the start of every round.
  */
@@ -65,6 +66,8 @@ export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
+  /** Cameras being checked now: a camera is never checked twice at once (its checks are judged in order). */
+  const checking = new Set<string>();
 
   async function publish(deviceId: string, ts: number, transition: CameraCheck['transitions'][number]): Promise<void> {
     if (!client) return;
@@ -113,14 +116,18 @@ export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
         counts.cameras = queue.length;
       }
       const camera = queue[next];
-      if (camera && inFlight.size < schedule.concurrency) {
+      if (camera && client && inFlight.size < schedule.concurrency && !checking.has(camera.id)) {
         next++;
+        checking.add(camera.id);
         const running: Promise<void> = check(camera)
           .catch((error: Error) => {
             lastError = `${camera.id}: ${error.message}`;
             logger.warn({ err: error, deviceId: camera.id }, 'camera check failed');
           })
-          .finally(() => inFlight.delete(running));
+          .finally(() => {
+            inFlight.delete(running);
+            checking.delete(camera.id);
+          });
         inFlight.add(running);
       }
     } catch (error) {
