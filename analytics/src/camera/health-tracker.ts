@@ -1,5 +1,5 @@
 import { createHysteresis } from '../env/hysteresis.ts';
-import { CAMERA_CONDITIONS, CAMERA_MODEL_CLASSES, type CameraCondition } from './conditions.ts';
+import { CAMERA_CONDITIONS, type CameraCondition, type CameraModelClass } from './conditions.ts';
 import type { Grab } from './frame-grabber.ts';
 import type { CameraHealthModel } from './health-model.ts';
 
@@ -53,10 +53,10 @@ export function createCameraHealthTracker(model: CameraHealthModel, options: Cam
   async function judge(state: CameraState, frames: Uint8Array[]): Promise<{ scores: CameraCheck['scores']; anomaly: number; picture: Float32Array }> {
     const picture = new Float32Array(frames[0]!.length);
     for (const frame of frames) frame.forEach((value, i) => (picture[i]! += value / frames.length));
-    state.reference ??= picture;
+    state.reference ??= picture.slice();
     const reference = state.reference;
     const perFrame = await model.score(frames.slice(1).map((current, k) => ({ current, previous: frames[k]!, reference })));
-    const mean = (name: (typeof CAMERA_MODEL_CLASSES)[number]) => perFrame.reduce((sum, s) => sum + s[name], 0) / perFrame.length;
+    const mean = (name: CameraModelClass) => perFrame.reduce((sum, s) => sum + s[name], 0) / perFrame.length;
     const scores = Object.fromEntries(CAMERA_CONDITIONS.map((c) => [c, c === 'lost_signal' ? 0 : mean(c)])) as CameraCheck['scores'];
     return { scores, anomaly: 1 - mean('normal'), picture };
   }
