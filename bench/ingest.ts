@@ -9,34 +9,21 @@
  * Options: --devices N (200), --duration S of publishing per system (20), --window N unacknowledged messages (2000),
  * --sql-duration S (10; 0 skips the SQL run).
  */
-import { fork, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
-import {
-  createDevice,
-  createMqttConnect,
-  createPgliteDb,
-  generateToken,
-  loadConfig,
-  migrate,
-  openTelemetryStore,
-  type Db,
-  type Service,
-  type TelemetryStore,
-} from '@ioc/core';
-import { findBinary, freePort, startInflux, tempDir, type InfluxServer } from '@ioc/core/testing';
-import { createGatewayService } from '@ioc/gateway';
-import { createIngestService } from '@ioc/ingest';
+import { createDevices, openDb, type Db } from '@ioc/core';
+import { findBinary, startInflux, startPostgres, tempDir } from '@ioc/core/testing';
+import { topFunctions } from './gateway/process.ts';
 import { line } from './common.ts';
-import { startMosquitto } from './e2e/mosquitto.ts';
-import { peerFlow, startNodeRed } from './ingest/node-red.ts';
+import { startIocSystem } from './ingest/ioc.ts';
+import { startPeer } from './ingest/peer.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
+import { deviceIds, PROBE_DEVICE, type System } from './ingest/system.ts';
 
 const METRICS_PER_MESSAGE = 5;
 const TARGETS = { msgs_per_s: 20_000, ratio: 3, lost: 0 };
-const PROBE_DEVICE = 'probe-1';
 const DRAIN_STALL_MS = 30_000;
 
 function option(name: string, fallback: number): number {
@@ -46,6 +33,7 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
+const PROFILE = process.argv.includes('--profile');
 const OPTIONS = { devices: option('devices', 200), durationS: option('duration', 20), window: option('window', 2000), sqlDurationS: option('sql-duration', 10) };
 
 function p99(values: number[]): number | null {
@@ -54,41 +42,18 @@ function p99(values: number[]): number | null {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] as number);
 }
 
-function runLoad(plan: IngestLoadPlan, system: string): Promise<IngestLoadResult> {
+function runLoad(plan: IngestLoadPlan, system: System): Promise<IngestLoadResult> {
   const child = fork(new URL('./ingest/load.ts', import.meta.url), [], { execArgv: ['--import', import.meta.resolve('tsx')] });
   return new Promise((resolve, reject) => {
     let result: IngestLoadResult | undefined;
     child.on('message', (message: IngestLoadMessage) => {
-      if (message.type === 'progress') line({ system, ...message });
+      if (message.type === 'progress') line({ system: system.name, ...message, rss_mb: Math.round(system.rssMb()) });
       else result = message;
     });
     child.once('error', reject);
     child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`load process exited with ${code} before reporting`))));
     child.send(plan);
   });
-}
-
-async function influxql(influx: InfluxServer, db: string, q: string): Promise<unknown[][]> {
-  const response = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q, epoch: 'ms' })}`);
-  const body = (await response.json()) as { results?: { series?: { values: unknown[][] }[]; error?: string }[] };
-  const result = body.results?.[0];
-  if (result?.error) throw new Error(`InfluxDB: ${result.error}`);
-  return result?.series?.[0]?.values ?? [];
-}
-
-/** How a system under test is reached and observed. */
-interface System {
-  name: string;
-  mqttUrl: string;
-  devices: { id: string; token?: string }[];
-  probe: { id: string; token?: string };
-  /** Messages of the load devices stored (counted by their pm25 points). */
-  stored(): Promise<number>;
-  /** Whether the probe reading at `ts` is queryable. */
-  visible(ts: number): Promise<boolean>;
-  /** CPU seconds used so far by the system's processes (ours, or the peer's broker and Node-RED). */
-  cpuSeconds(): number;
-  stop(): Promise<void>;
 }
 
 /** Sends one probe reading at a time during the load and waits until it is queryable: publish → queryable latency. */
@@ -122,10 +87,10 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
 
 async function measure(system: System, durationS: number) {
   const memory = { maxRssMb: 0 };
-  const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, process.memoryUsage().rss / 2 ** 20)), 500);
+  const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, system.rssMb())), 500);
   const cpuStart = system.cpuSeconds();
   const probe = startProbe(system);
-  const load = await runLoad({ mqttUrl: system.mqttUrl, devices: system.devices, durationS, window: OPTIONS.window }, system.name);
+  const load = await runLoad({ mqttUrl: system.mqttUrl, devices: system.devices, durationS, window: OPTIONS.window }, system);
   // Drain: until every acknowledged message is stored, or nothing more arrives for a while.
   let stored = 0;
   let doneAt = Date.now();
@@ -159,94 +124,25 @@ async function measure(system: System, durationS: number) {
   return result;
 }
 
-function deviceIds(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
+/** The registry on a throwaway PostgreSQL: the load devices and the probe, with their tokens. */
+async function register(db: Db) {
+  const result = await createDevices(db, [...deviceIds(OPTIONS.devices), PROBE_DEVICE].map((id) => ({ id, kind: 'air' as const })));
+  if (!result.ok) throw new Error(`registering devices failed: ${result.errors[0]?.message}`);
+  const tokens = new Map(result.created.map(({ device, token }) => [device.id, token]));
+  return {
+    devices: deviceIds(OPTIONS.devices).map((id) => ({ id, token: tokens.get(id) as string })),
+    probe: { id: PROBE_DEVICE, token: tokens.get(PROBE_DEVICE) as string },
+  };
 }
 
-/** Our gateway and ingest in this process, on an in-memory PGlite, writing to InfluxDB or to the SQL adapter. */
-async function startIoc(influx: InfluxServer | undefined): Promise<System> {
-  const dir = tempDir('ioc-bench-ingest-');
-  const db: Db = await createPgliteDb();
-  await migrate(db);
-  const serviceToken = generateToken(24);
-  const config = loadConfig({
-    IOC_MQTT_PORT: '0',
-    IOC_SERVICE_TOKEN: serviceToken,
-    IOC_DATA_DIR: dir.path,
-    // The load is 200 connections each far above a device's normal rate, and ingest is meant to lag under it.
-    IOC_MQTT_PUBLISH_RATE: '0',
-    IOC_MQTT_MAX_QUEUE_BYTES: '0',
-    IOC_MQTT_CONNECT_RATE: '0',
-    ...(influx ? { INFLUX_URL: influx.url, INFLUX_DB: 'ioc_bench' } : {}),
+/** With --profile: each of our processes writes a CPU profile; its hottest functions are printed. */
+function profiled<T>(name: string, run: (profileDir?: string) => Promise<T>): Promise<T> {
+  if (!PROFILE) return run();
+  const dir = tempDir(`ioc-bench-ingest-profile-${name}-`);
+  return run(dir.path).finally(() => {
+    for (const process of ['gateway', 'ingest']) line({ system: name, process, profile: topFunctions(join(dir.path, process), 25) });
+    dir.remove();
   });
-  const logger = pino({ level: process.env.IOC_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const gateway = createGatewayService({ config, logger, db });
-  await gateway.start();
-  const mqttUrl = `mqtt://127.0.0.1:${gateway.port}`;
-  const telemetry: TelemetryStore = await openTelemetryStore(config, db);
-  const ingest: Service = createIngestService({ config, logger, db, telemetry, mqttConnect: createMqttConnect({ mqttUrl, serviceToken }) });
-  await ingest.start();
-  const devices = [];
-  for (const id of deviceIds(OPTIONS.devices)) devices.push({ id, token: (await createDevice(db, { id, kind: 'air' })).token });
-  const probe = { id: PROBE_DEVICE, token: (await createDevice(db, { id: PROBE_DEVICE, kind: 'air' })).token };
-  return {
-    name: influx ? 'ioc' : 'ioc-sql',
-    mqttUrl,
-    devices,
-    probe,
-    stored: async () => {
-      if (influx) return Number((await influxql(influx, 'ioc_bench', `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0);
-      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE metric = 'pm25' AND device_id LIKE 'bench-%'`);
-      return rows[0]?.n ?? 0;
-    },
-    visible: async (ts) => (await telemetry.range({ deviceId: PROBE_DEVICE, metric: 'pm25', from: ts, to: ts + 1 })).length > 0,
-    cpuSeconds: () => {
-      const usage = process.cpuUsage();
-      return (usage.user + usage.system) / 1e6;
-    },
-    async stop() {
-      line({ system: influx ? 'ioc' : 'ioc-sql', ingest: await ingest.health() });
-      await ingest.stop();
-      await gateway.stop();
-      await telemetry.close();
-      await db.close();
-      dir.remove();
-    },
-  };
-}
-
-/** CPU seconds of a process from /proc (utime + stime). */
-function processCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Debian's Mosquitto and Node-RED writing to InfluxDB database `peer_bench`. */
-async function startPeer(influx: InfluxServer, mosquittoBinary: string): Promise<System> {
-  const dir = tempDir('ioc-bench-peer-');
-  await influxql(influx, 'peer_bench', 'CREATE DATABASE peer_bench');
-  const mqttPort = await freePort();
-  const mosquitto = await startMosquitto(mosquittoBinary, mqttPort, dir.path);
-  const mosquittoPid = Number(spawnSync('pgrep', ['-n', '-f', `${dir.path}/mosquitto.conf`], { encoding: 'utf8' }).stdout.trim());
-  const nodeRed = await startNodeRed(dir.path, await freePort(), peerFlow(mqttPort, influx.url, 'peer_bench'));
-  return {
-    name: 'mosquitto+node-red',
-    mqttUrl: mosquitto.url,
-    devices: deviceIds(OPTIONS.devices).map((id) => ({ id })),
-    probe: { id: PROBE_DEVICE },
-    stored: async () => Number((await influxql(influx, 'peer_bench', `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0),
-    visible: async (ts) => (await influxql(influx, 'peer_bench', `SELECT count(pm25) FROM telemetry WHERE device = '${PROBE_DEVICE}' AND time = ${ts}ms`)).length > 0,
-    cpuSeconds: () => processCpuSeconds(nodeRed.pid) + (mosquittoPid ? processCpuSeconds(mosquittoPid) : 0),
-    async stop() {
-      await nodeRed.stop();
-      await mosquitto.stop();
-      dir.remove();
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -254,16 +150,19 @@ async function main(): Promise<void> {
   if (!mosquittoBinary) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
   line({ bench: 'ingest', ...OPTIONS, load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
   const influx = await startInflux();
+  const postgres = await startPostgres();
+  const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
   try {
-    const ioc = await startIoc(influx);
-    const ours = await measure(ioc, OPTIONS.durationS).finally(() => ioc.stop());
-    const peerSystem = await startPeer(influx, mosquittoBinary);
-    const peer = await measure(peerSystem, OPTIONS.durationS).finally(() => peerSystem.stop());
-    let sql: Awaited<ReturnType<typeof measure>> | undefined;
-    if (OPTIONS.sqlDurationS > 0) {
-      const sqlSystem = await startIoc(undefined);
-      sql = await measure(sqlSystem, OPTIONS.sqlDurationS).finally(() => sqlSystem.stop());
-    }
+    const registry = await register(db);
+    const run = async (system: System, durationS: number) => measure(system, durationS).finally(() => system.stop());
+    const ours = await profiled('ioc', async (profileDir) =>
+      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS),
+    );
+    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.durationS);
+    const sql =
+      OPTIONS.sqlDurationS > 0
+        ? await profiled('ioc-sql', async (profileDir) => run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, profileDir }), OPTIONS.sqlDurationS))
+        : undefined;
     line({
       summary: 'ingest',
       msgs_per_s: ours.msgs_per_s,
@@ -286,6 +185,8 @@ async function main(): Promise<void> {
       targets: TARGETS,
     });
   } finally {
+    await db.close();
+    await postgres.stop();
     await influx.stop();
   }
 }

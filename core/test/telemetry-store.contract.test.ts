@@ -141,6 +141,10 @@ function telemetryStoreContract(kind: TelemetryStore['kind'], open: () => Promis
       { ts: T0 + 1000, value: 2 },
     ]);
     expect((await store.latest([d])).get(d)).toEqual({ ts: T0 + 1000, metrics: { pm25: 2, rh: 50 } });
+    // And when another device's point comes between the two.
+    const other = deviceId('air');
+    await store.write([point(d, 'pm25', T0 + 2000, 1), point(other, 'pm25', T0 + 2000, 9), point(d, 'pm25', T0 + 2000, 3)]);
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0 + 2000, to: T0 + 2001 })).toEqual([{ ts: T0 + 2000, value: 3 }]);
   });
 
   it('keeps devices and metrics apart and returns latest for a subset or for all', async () => {

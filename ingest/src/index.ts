@@ -19,6 +19,7 @@ import {
 } from '@ioc/core';
 import { join } from 'node:path';
 import { createAqiJob } from './aqi-job.ts';
+import { createAckBatcher } from './batched-acks.ts';
 import { createBatcher } from './batcher.ts';
 import { deadLetter } from './dead-letter.ts';
 import { createDeviceKinds } from './device-kinds.ts';
@@ -141,9 +142,11 @@ export function createIngestService(deps: IngestDeps): Service {
     if (client) return;
     // A persistent session: while ingest is away (restart, crash) the broker queues its QoS 1 telemetry.
     const connection = await mqttConnect('ingest', { clientId, clean: false });
+    const holdAcks = createAckBatcher(connection);
     // mqtt.js acknowledges a QoS 1 message (and reads the next) only once this callback runs: that is the
     // backpressure that holds messages at the broker while the stores cannot keep up.
     connection.handleMessage = (packet, callback) => {
+      holdAcks();
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const lookup = ingest(packet.topic, payload);
       if (!lookup && !points.full && !letters.full) return callback();

@@ -34,21 +34,31 @@ export function influxString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** One line-protocol line per (device, ts), one float field per metric (the last given wins); timestamps in ms. */
+/**
+ * One line-protocol line per run of points with the same device and ts (a message's metrics arrive together), one
+ * float field per metric; timestamps in ms. A (device, ts) that comes again later in the batch is another line:
+ * InfluxDB merges it into the same point, a field's later value winning, as the last one given should.
+ */
 function toLines(points: readonly TelemetryPoint[]): string[] {
-  const rows = new Map<string, Point>();
+  const lines: string[] = [];
+  let row: Point | undefined;
+  let device = '';
+  let ts = Number.NaN;
+  const finishRow = () => {
+    const line = row?.toLineProtocol();
+    if (line) lines.push(line);
+  };
   for (const p of points) {
-    const ts = Math.floor(p.ts);
-    const key = `${p.deviceId}\n${ts}`;
-    let row = rows.get(key);
-    if (!row) rows.set(key, (row = new Point(MEASUREMENT).tag(DEVICE_TAG, p.deviceId).timestamp(ts)));
+    const pointTs = Math.floor(p.ts);
+    if (!row || p.deviceId !== device || pointTs !== ts) {
+      finishRow();
+      row = new Point(MEASUREMENT).tag(DEVICE_TAG, p.deviceId).timestamp(pointTs);
+      device = p.deviceId;
+      ts = pointTs;
+    }
     row.floatField(p.metric, p.value);
   }
-  const lines: string[] = [];
-  for (const row of rows.values()) {
-    const line = row.toLineProtocol();
-    if (line) lines.push(line);
-  }
+  finishRow();
   return lines;
 }
 

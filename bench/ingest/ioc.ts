@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { generateToken, loadConfig, openTelemetryStore, type Db } from '@ioc/core';
+import { freePort, tempDir, type InfluxServer } from '@ioc/core/testing';
+import { rssMb, startGatewayProcess } from '../gateway/process.ts';
+import { airPayload } from './protocol.ts';
+import { influxql, PROBE_DEVICE, processCpuSeconds, type System } from './system.ts';
+
+const IOC = fileURLToPath(new URL('../../cli/bin/ioc.js', import.meta.url));
+const INFLUX_DB = 'ioc_bench';
+const READY_TIMEOUT_MS = 60_000;
+
+export interface IocSystemOptions {
+  /** The registry (PostgreSQL), shared by both processes, with the devices registered. */
+  db: Db;
+  databaseUrl: string;
+  devices: { id: string; token: string }[];
+  probe: { id: string; token: string };
+  /** InfluxDB as the TelemetryStore; without it, the SQL adapter on the same PostgreSQL. */
+  influx?: InfluxServer;
+  /** Where the processes write their CPU profiles when they stop (`--profile`), in `gateway/` and `ingest/`. */
+  profileDir?: string;
+}
+
+/** `ioc start ingest` in its own process; resolves once it has stopped after SIGTERM. */
+function startIngestProcess(env: Record<string, string>, profileDir?: string) {
+  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), IOC, 'start', 'ingest'];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, IOC_LOG_LEVEL: 'warn', IOC_DEMO: 'off', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid: child.pid as number,
+    exitCode: () => child.exitCode,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Our pipeline as production runs it (docker-compose.yml): `ioc start gateway` and `ioc start ingest`, each in its
+ * own process with a core to itself, the registry on PostgreSQL, writing to InfluxDB or to the SQL adapter.
+ */
+export async function startIocSystem(options: IocSystemOptions): Promise<System> {
+  const { db, influx, probe, profileDir } = options;
+  const name = influx ? 'ioc' : 'ioc-sql';
+  const dir = tempDir('ioc-bench-ingest-');
+  const env = {
+    IOC_DATA_DIR: dir.path,
+    IOC_SERVICE_TOKEN: generateToken(24),
+    DATABASE_URL: options.databaseUrl,
+    // The load is 200 connections each far above a device's normal rate, and ingest is meant to lag under it.
+    IOC_MQTT_PUBLISH_RATE: '0',
+    IOC_MQTT_MAX_QUEUE_BYTES: '0',
+    IOC_MQTT_CONNECT_RATE: '0',
+    ...(influx ? { INFLUX_URL: influx.url, INFLUX_DB } : {}),
+  };
+  const gateway = await startGatewayProcess(await freePort(), env, profileDir && join(profileDir, 'gateway'));
+  const ingest = startIngestProcess({ ...env, MQTT_URL: gateway.url }, profileDir && join(profileDir, 'ingest'));
+  const telemetry = await openTelemetryStore(loadConfig(env), db);
+  const visible = async (ts: number) => (await telemetry.range({ deviceId: PROBE_DEVICE, metric: 'pm25', from: ts, to: ts + 1 })).length > 0;
+  try {
+    await untilIngesting(gateway.url, probe, visible, () => ingest.exitCode());
+  } catch (error) {
+    await ingest.stop();
+    await gateway.stop();
+    throw error;
+  }
+  return {
+    name,
+    mqttUrl: gateway.url,
+    devices: options.devices,
+    probe,
+    stored: async () => {
+      if (influx) return Number((await influxql(influx, INFLUX_DB, `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0);
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE metric = 'pm25' AND device_id LIKE 'bench-%'`);
+      return rows[0]?.n ?? 0;
+    },
+    visible,
+    cpuSeconds: () => processCpuSeconds(gateway.pid) + processCpuSeconds(ingest.pid),
+    rssMb: () => rssMb(gateway.pid) + rssMb(ingest.pid),
+    async stop() {
+      await ingest.stop();
+      await gateway.stop();
+      await telemetry.close();
+      dir.remove();
+    },
+  };
+}
+
+/** Publishes probe readings until one is queryable: ingest has subscribed (a reading before that is not kept). */
+async function untilIngesting(url: string, probe: { id: string; token: string }, visible: (ts: number) => Promise<boolean>, exitCode: () => number | null) {
+  const client = await mqtt.connectAsync(url, { clientId: `${probe.id}-ready`, username: probe.id, password: probe.token });
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (let n = 0; ; n++) {
+      if (exitCode() !== null) throw new Error(`ioc start ingest exited with ${exitCode()}`);
+      if (Date.now() > deadline) throw new Error(`ingest stored no reading within ${READY_TIMEOUT_MS / 1000} s`);
+      const ts = Date.now();
+      await client.publishAsync(`ioc/v1/devices/${probe.id}/telemetry`, airPayload(ts, n), { qos: 1 });
+      for (let i = 0; i < 10; i++) {
+        if (await visible(ts).catch(() => false)) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    await client.endAsync();
+  }
+}

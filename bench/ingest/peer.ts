@@ -1,0 +1,30 @@
+import { freePort, tempDir, type InfluxServer } from '@ioc/core/testing';
+import { rssMb } from '../gateway/process.ts';
+import { startMosquitto } from '../e2e/mosquitto.ts';
+import { peerFlow, startNodeRed } from './node-red.ts';
+import { deviceIds, influxql, PROBE_DEVICE, processCpuSeconds, type System } from './system.ts';
+
+const PEER_DB = 'peer_bench';
+
+/** Debian's Mosquitto and Node-RED (`mqtt in` → `join` → `influxdb batch`) writing to InfluxDB database `peer_bench`. */
+export async function startPeer(influx: InfluxServer, mosquittoBinary: string, devices: number): Promise<System> {
+  const dir = tempDir('ioc-bench-peer-');
+  await influxql(influx, PEER_DB, `CREATE DATABASE ${PEER_DB}`);
+  const mosquitto = await startMosquitto(mosquittoBinary, await freePort(), dir.path);
+  const nodeRed = await startNodeRed(dir.path, await freePort(), peerFlow(Number(new URL(mosquitto.url).port), influx.url, PEER_DB));
+  return {
+    name: 'mosquitto+node-red',
+    mqttUrl: mosquitto.url,
+    devices: deviceIds(devices).map((id) => ({ id })),
+    probe: { id: PROBE_DEVICE },
+    stored: async () => Number((await influxql(influx, PEER_DB, `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0),
+    visible: async (ts) => (await influxql(influx, PEER_DB, `SELECT count(pm25) FROM telemetry WHERE device = '${PROBE_DEVICE}' AND time = ${ts}ms`)).length > 0,
+    cpuSeconds: () => processCpuSeconds(nodeRed.pid) + processCpuSeconds(mosquitto.pid),
+    rssMb: () => rssMb(nodeRed.pid) + rssMb(mosquitto.pid),
+    async stop() {
+      await nodeRed.stop();
+      await mosquitto.stop();
+      dir.remove();
+    },
+  };
+}
