@@ -1,9 +1,11 @@
 /**
- * Gateway benchmark (`npx ioc bench gateway [--messages N] [--connections N] [--profile]`): the same load against
- * our gateway (its own process, device and service logins, ACL, status tracking and limits all on) and Debian's
- * Mosquitto (anonymous), in one run: one publisher → one subscriber throughput at QoS 0 and QoS 1 with 200-byte
- * payloads, QoS 0 latency at a steady rate, then as many authenticated device connections as asked, with the
- * gateway's memory. Prints JSON lines; the last one is the summary. `--profile` adds the gateway's hottest
+ * Gateway benchmark (`npx ioc bench gateway [--messages N] [--connections N] [--rounds N] [--profile]`): the same
+ * load against our gateway (its own process, device and service logins, ACL, status tracking and limits all on) and
+ * Debian's Mosquitto (anonymous) and, to show what our work on top of aedes costs, stock aedes (stock-aedes.ts),
+ * all running, in one run: one publisher → one subscriber throughput at QoS 0 and
+ * QoS 1 with 200-byte payloads, measured on each broker in turn for `rounds` rounds (the summary has the medians,
+ * so a change in the machine's load hits both alike), QoS 0 latency at a steady rate, then as many authenticated
+ * device connections as asked, with the gateway's memory. Prints JSON lines; the last one is the summary. `--profile` adds the gateway's hottest
  * functions (a V8 CPU profile of the whole run).
  */
 import { loadavg } from 'node:os';
@@ -11,28 +13,41 @@ import { createDevices, generateToken, openDb } from '@ioc/core';
 import { findBinary, freePort, tempDir } from '@ioc/core/testing';
 import { line, option } from './common.ts';
 import { startMosquitto } from './e2e/mosquitto.ts';
-import { rssMb, startGatewayProcess, topFunctions } from './gateway/process.ts';
+import { rssMb, startGatewayProcess, startStockAedes, topFunctions } from './gateway/process.ts';
 import { connectMany, latency, throughput, type Route } from './gateway/load.ts';
 
 const PAYLOAD_BYTES = 200;
 const LATENCY_RATE = 2000;
 const LATENCY_SECONDS = 5;
 
+type Phase = 'qos0' | 'qos1';
 
+/** One throughput measurement of each broker, alternating, so both see the same machine load; `rounds` times. */
+async function throughputRounds(brokers: Array<{ name: string; route: Route }>, rounds: number, messages: number) {
+  const results = new Map<string, Record<Phase, number[]>>(brokers.map(({ name }) => [name, { qos0: [], qos1: [] }]));
+  let lost = 0;
+  for (let round = 1; round <= rounds; round++) {
+    for (const qos of [0, 1] as const) {
+      for (const { name, route } of brokers) {
+        const result = await throughput(route, qos, qos === 0 ? messages : Math.round(messages / 2), PAYLOAD_BYTES);
+        line({ phase: `qos${qos}`, round, broker: name, ...result });
+        results.get(name)?.[`qos${qos}`].push(result.msgs_per_s);
+        if (name === 'gateway') lost += result.lost;
+      }
+    }
+  }
+  return { results, lost };
+}
 
-async function measure(name: string, route: Route, messages: number) {
-  const qos0 = await throughput(route, 0, messages, PAYLOAD_BYTES);
-  line({ phase: 'qos0', broker: name, ...qos0 });
-  const qos1 = await throughput(route, 1, Math.round(messages / 2), PAYLOAD_BYTES);
-  line({ phase: 'qos1', broker: name, ...qos1 });
-  const lat = await latency(route, LATENCY_RATE, LATENCY_SECONDS, PAYLOAD_BYTES);
-  line({ phase: 'latency', broker: name, rate: LATENCY_RATE, ...lat });
-  return { qos0, qos1, lat };
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 async function main(): Promise<void> {
   const messages = option('messages', 100_000);
   const connections = option('connections', 10_000);
+  const rounds = option('rounds', 3);
   const profile = process.argv.includes('--profile');
   const mosquittoBinary = findBinary('/usr/sbin/mosquitto', 'mosquitto');
   if (!mosquittoBinary) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
@@ -64,20 +79,35 @@ async function main(): Promise<void> {
       },
       profileDir?.path,
     );
-    let ours;
+    const mosquitto = await startMosquitto(mosquittoBinary, await freePort(), dir.path);
+    const aedes = await startStockAedes(await freePort());
+    const ours: Route = {
+      port: gateway.port,
+      publisher: { username: 'bench-pub', password: tokens.get('bench-pub') },
+      subscriber: { username: 'svc:bench', password: serviceToken },
+      topic: 'ioc/v1/devices/bench-pub/telemetry',
+    };
+    const peer: Route = { port: Number(new URL(mosquitto.url).port), publisher: {}, subscriber: {}, topic: 'bench/telemetry' };
+    const stock: Route = { port: aedes.port, publisher: {}, subscriber: {}, topic: 'bench/telemetry' };
+    let measured;
+    let latencies;
     let held = 0;
     let rss = 0;
     try {
-      ours = await measure(
-        'gateway',
-        {
-          port: gateway.port,
-          publisher: { username: 'bench-pub', password: tokens.get('bench-pub') },
-          subscriber: { username: 'svc:bench', password: serviceToken },
-          topic: 'ioc/v1/devices/bench-pub/telemetry',
-        },
+      measured = await throughputRounds(
+        [
+          { name: 'gateway', route: ours },
+          { name: 'mosquitto', route: peer },
+          { name: 'aedes', route: stock },
+        ],
+        rounds,
         messages,
       );
+      latencies = {
+        gateway: await latency(ours, LATENCY_RATE, LATENCY_SECONDS, PAYLOAD_BYTES),
+        mosquitto: await latency(peer, LATENCY_RATE, LATENCY_SECONDS, PAYLOAD_BYTES),
+      };
+      for (const [broker, result] of Object.entries(latencies)) line({ phase: 'latency', broker, rate: LATENCY_RATE, ...result });
       const connectStart = Date.now();
       const sockets = await connectMany(
         gateway.port,
@@ -89,37 +119,33 @@ async function main(): Promise<void> {
       line({ phase: 'connections', asked: connections, held, seconds: (Date.now() - connectStart) / 1000, rss_mb: rss });
       for (const socket of sockets) socket.destroy();
     } finally {
-      await gateway.stop();
+      await Promise.all([gateway.stop(), mosquitto.stop(), aedes.stop()]);
     }
     if (profileDir) {
       line({ phase: 'profile', top: topFunctions(profileDir.path) });
       profileDir.remove();
     }
 
-    const mosquitto = await startMosquitto(mosquittoBinary, await freePort(), dir.path);
-    let peer;
-    try {
-      const port = Number(new URL(mosquitto.url).port);
-      peer = await measure('mosquitto', { port, publisher: {}, subscriber: {}, topic: 'bench/telemetry' }, messages);
-    } finally {
-      await mosquitto.stop();
-    }
-
+    const rate = (broker: string, phase: Phase) => median(measured.results.get(broker)?.[phase] ?? []);
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     line({
       summary: 'gateway',
       messages,
       payload_bytes: PAYLOAD_BYTES,
-      qos0_msgs_per_s: ours.qos0.msgs_per_s,
-      qos1_msgs_per_s: ours.qos1.msgs_per_s,
-      peer_qos0_msgs_per_s: peer.qos0.msgs_per_s,
-      peer_qos1_msgs_per_s: peer.qos1.msgs_per_s,
-      ratio_qos0: ratio(ours.qos0.msgs_per_s, peer.qos0.msgs_per_s),
-      ratio_qos1: ratio(ours.qos1.msgs_per_s, peer.qos1.msgs_per_s),
-      p99_ms: ours.lat.p99,
-      peer_p99_ms: peer.lat.p99,
-      lost: ours.qos0.lost + ours.qos1.lost,
-      peer_lost: peer.qos0.lost + peer.qos1.lost,
+      rounds,
+      qos0_msgs_per_s: rate('gateway', 'qos0'),
+      qos1_msgs_per_s: rate('gateway', 'qos1'),
+      peer_qos0_msgs_per_s: rate('mosquitto', 'qos0'),
+      peer_qos1_msgs_per_s: rate('mosquitto', 'qos1'),
+      ratio_qos0: ratio(rate('gateway', 'qos0'), rate('mosquitto', 'qos0')),
+      ratio_qos1: ratio(rate('gateway', 'qos1'), rate('mosquitto', 'qos1')),
+      aedes_qos0_msgs_per_s: rate('aedes', 'qos0'),
+      aedes_qos1_msgs_per_s: rate('aedes', 'qos1'),
+      ratio_qos0_vs_aedes: ratio(rate('gateway', 'qos0'), rate('aedes', 'qos0')),
+      ratio_qos1_vs_aedes: ratio(rate('gateway', 'qos1'), rate('aedes', 'qos1')),
+      p99_ms: latencies.gateway.p99,
+      peer_p99_ms: latencies.mosquitto.p99,
+      lost: measured.lost,
       connections: held,
       rss_mb: rss,
       load_average: loadavg().map((value) => Math.round(value * 100) / 100),

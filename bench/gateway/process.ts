@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -34,10 +34,14 @@ export async function startGatewayProcess(port: number, env: Record<string, stri
     env: { ...process.env, IOC_LOG_LEVEL: 'warn', IOC_DEMO: 'off', ...env, IOC_MQTT_PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  return await whenListening(child, port, 'ioc start gateway');
+}
+
+async function whenListening(child: ChildProcess, port: number, name: string): Promise<BrokerProcess> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let attempt = 0; !(await accepts(port)); attempt++) {
-    if (child.exitCode !== null) throw new Error(`ioc start gateway exited with ${child.exitCode}`);
-    if (attempt > 600) throw new Error(`the gateway did not listen on ${port} within 60 s`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (attempt > 600) throw new Error(`${name} did not listen on ${port} within 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -49,6 +53,13 @@ export async function startGatewayProcess(port: number, env: Record<string, stri
       await exited;
     },
   };
+}
+
+/** Stock aedes (stock-aedes.ts) in its own process on `port`. */
+export async function startStockAedes(port: number): Promise<BrokerProcess> {
+  const script = fileURLToPath(new URL('./stock-aedes.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return await whenListening(child, port, 'stock aedes');
 }
 
 /** Resident memory of a process, in MB (Linux /proc). */

@@ -1,4 +1,4 @@
-import { deviceTopic, parseDeviceTopic, type DeviceChannel } from '@ioc/core';
+import { TOPIC_ROOT, deviceTopic, type DeviceChannel } from '@ioc/core';
 import { describeIdentity, type Identity } from './identity.ts';
 
 /** Channels a device may publish on, under its own ioc/v1/devices/{id}/ only (DESIGN.md §4). */
@@ -27,8 +27,9 @@ function allowedToPublish(identity: Identity | undefined, topic: string): boolea
     case 'integration':
       return insideTree(topic, identity.topicRoot);
     case 'device': {
-      const parsed = parseDeviceTopic(topic);
-      return parsed?.deviceId === identity.deviceId && DEVICE_PUBLISH_CHANNELS.includes(parsed.channel);
+      // On every message: a prefix and a channel name compared, not the topic split and parsed.
+      const own = `${TOPIC_ROOT}/devices/${identity.deviceId}/`;
+      return topic.startsWith(own) && DEVICE_PUBLISH_CHANNELS.includes(topic.slice(own.length) as DeviceChannel);
     }
   }
 }

@@ -8,7 +8,7 @@ import { withCertificateLogin } from './certificate-login.ts';
 import { createClusterBackend, type ClusterBackend } from './cluster.ts';
 import { createCommandExpiry } from './commands.ts';
 import { identityOf } from './identity.ts';
-import { createConnectionLimits, createPublishThrottle } from './limits.ts';
+import { createConnectionLimits, createPublishThrottle, type ConnectionLimits } from './limits.ts';
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { createSecurity, type SecurityOptions } from './security.ts';
@@ -173,15 +173,25 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, listeners, metrics, cluster, security } = running;
+    const { broker, listeners, metrics, cluster, security, limits } = running;
     running = undefined;
     metrics.stop();
     const closed = Promise.all(listeners.map(({ server }) => closeServer(server)));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
+    await socketsClosed(limits);
     await cluster?.close();
     await Promise.all([writer.idle(), security.drain()]);
     logger.info('MQTT gateway stopped');
+  }
+
+  /**
+   * broker.close() returns before every socket has closed; their disconnects (audit events, presence) must be
+   * recorded before the last flush, not after the database has gone. Bounded, so a stuck socket cannot hold stop().
+   */
+  async function socketsClosed(limits: ConnectionLimits): Promise<void> {
+    for (let waited = 0; limits.open > 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   function health(): Health {
