@@ -294,6 +294,16 @@ export interface DevicePresence {
 }
 
 /** Stores many presences in one statement; last_seen never moves backwards. */
+/**
+ * Marks every device that the database still calls online as offline and returns their ids: what a gateway that
+ * holds every connection (no cluster) does when it starts, since no device can be connected before it listens
+ * and rows left online by a crash would otherwise stay online for ever.
+ */
+export async function clearStalePresence(db: Queryable): Promise<string[]> {
+  const result = await db.query<{ id: string }>('UPDATE devices SET online = false WHERE online RETURNING id');
+  return result.rows.map((row) => row.id);
+}
+
 export async function recordDevicePresence(db: Queryable, presences: readonly DevicePresence[]): Promise<void> {
   if (presences.length === 0) return;
   await db.query(

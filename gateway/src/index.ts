@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
-import { systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
+import { clearStalePresence, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
 import { withCertificateLogin } from './certificate-login.ts';
@@ -157,6 +157,11 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     let listeners: Listener[];
     try {
       await broker.listen();
+      // Alone, this gateway holds every connection: devices still online in the database were left so by a crash.
+      if (!cluster) {
+        const stale = await clearStalePresence(db);
+        if (stale.length > 0) logger.warn({ devices: stale.length }, 'devices left online by an earlier run marked offline');
+      }
       await security.attach(broker);
       listeners = await bind(broker, limits);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getDevice } from '@ioc/core';
+import { createLogger, getDevice, recordDevicePresence } from '@ioc/core';
+import { createGatewayService } from '@ioc/gateway';
 import { collect, connect, serviceLogin, startGatewayFixture, type GatewayFixture } from './fixture.ts';
 
 describe('gateway device status', () => {
@@ -65,5 +66,22 @@ describe('gateway device status', () => {
     first.end(true);
     await second.endAsync();
     await vi.waitFor(async () => expect((await getDevice(f.db, 'air-status-1'))?.online).toBe(false));
+  });
+
+  it('marks devices left online by a crashed run offline when a lone gateway starts', async () => {
+    await f.addDevice('air-status-crashed');
+    // What a gateway killed while the device was connected leaves behind.
+    await recordDevicePresence(f.db, [{ id: 'air-status-crashed', online: true, lastSeen: Date.now() }]);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+    const restarted = createGatewayService({ config: f.config, logger, db: f.db });
+    await restarted.start();
+    try {
+      expect((await getDevice(f.db, 'air-status-crashed'))?.online).toBe(false);
+      const warning = lines.map((line) => JSON.parse(line) as { msg: string; devices?: number }).find((l) => l.msg.includes('left online'));
+      expect(warning?.devices).toBeGreaterThanOrEqual(1);
+    } finally {
+      await restarted.stop();
+    }
   });
 });
