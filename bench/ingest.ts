@@ -2,12 +2,15 @@
  * Ingest benchmark (`npx ioc bench ingest`): devices publish QoS 1 telemetry (5 metrics a message) as fast as the
  * pipeline takes it, from a separate load process, through our gateway and ingest into a real InfluxDB; then the
  * same load through Debian's Mosquitto and a Node-RED flow (`mqtt in` → `join` → node-red-contrib-influxdb
- * `influxdb batch`) into the same InfluxDB; then our pipeline again on the SQL adapter (PGlite). Measures the
+ * `influxdb batch`) into the same InfluxDB; then our pipeline again on the SQL adapter (PostgreSQL). Measures the
  * sustained rate (publish start → every acknowledged message queryable), publish → queryable latency of probe
- * messages sent during the load, lost messages, and the IOC process's memory. Prints JSON lines; the last is the summary.
+ * messages sent during the load, lost messages, and the memory of both sides' processes over time. Our gateway and
+ * ingest run as `ioc start gateway` and `ioc start ingest`, each in its own process, as in production. Prints JSON
+ * lines; the last is the summary.
  *
- * Options: --devices N (200), --duration S of publishing per system (20), --window N unacknowledged messages (2000),
- * --sql-duration S (10; 0 skips the SQL run).
+ * Options: --devices N (200), --duration S of publishing through ours (20), --peer-duration S (as --duration),
+ * --window N unacknowledged messages (2000), --sql-duration S (10; 0 skips the SQL run), --profile (the hottest
+ * functions of our gateway and ingest processes).
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -34,7 +37,14 @@ function option(name: string, fallback: number): number {
 }
 
 const PROFILE = process.argv.includes('--profile');
-const OPTIONS = { devices: option('devices', 200), durationS: option('duration', 20), window: option('window', 2000), sqlDurationS: option('sql-duration', 10) };
+const DURATION_S = option('duration', 20);
+const OPTIONS = {
+  devices: option('devices', 200),
+  durationS: DURATION_S,
+  peerDurationS: option('peer-duration', DURATION_S),
+  window: option('window', 2000),
+  sqlDurationS: option('sql-duration', 10),
+};
 
 function p99(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -158,7 +168,7 @@ async function main(): Promise<void> {
     const ours = await profiled('ioc', async (profileDir) =>
       run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS),
     );
-    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.durationS);
+    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.peerDurationS);
     const sql =
       OPTIONS.sqlDurationS > 0
         ? await profiled('ioc-sql', async (profileDir) => run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, profileDir }), OPTIONS.sqlDurationS))
@@ -181,6 +191,7 @@ async function main(): Promise<void> {
       max_rss_mb: ours.max_rss_mb,
       devices: OPTIONS.devices,
       duration_s: OPTIONS.durationS,
+      peer_duration_s: OPTIONS.peerDurationS,
       load_average: loadavg().map((l) => Math.round(l * 100) / 100),
       targets: TARGETS,
     });

@@ -6,10 +6,14 @@
  */
 export type AqiPollutant = 'pm25' | 'pm10' | 'o3' | 'no2' | 'co';
 
-/** Index values at the breakpoints (Table 1 of the Decision). */
+/** Index values I_i at the breakpoints (Table 2 of the Decision, column I_i). */
 const INDEX = [0, 50, 100, 150, 200, 300, 400, 500];
 
-/** Concentration breakpoints (µg/m³) for each averaging: 1-hour for gases, 24-hour for PM (also used for NowCast). */
+/**
+ * Concentration breakpoints BP_i (µg/m³), Table 2 of the Decision (checked against its text): O₃ and the other gases
+ * as 1-hour means, PM as 24-hour means (also used for the hourly NowCast). SO₂ is in the table too; no device kind
+ * of the catalogue measures it.
+ */
 const BREAKPOINTS: Record<AqiPollutant, readonly number[]> = {
   o3: [0, 160, 200, 300, 400, 800, 1000, 1200],
   co: [0, 10000, 30000, 45000, 60000, 90000, 120000, 150000],
@@ -18,7 +22,7 @@ const BREAKPOINTS: Record<AqiPollutant, readonly number[]> = {
   pm25: [0, 25, 50, 80, 150, 250, 350, 500],
 };
 
-/** 8-hour O₃ breakpoints (daily index); above the last one the 1-hour value is used. */
+/** 8-hour O₃ breakpoints (daily index only); above the last one only the 1-hour sub-index counts. */
 const O3_8H = [0, 100, 120, 170, 210, 400];
 
 function interpolate(breakpoints: readonly number[], c: number): number {
@@ -36,8 +40,11 @@ export function aqiSubIndex(pollutant: AqiPollutant, c: number): number {
 }
 
 /**
- * NowCast of hourly PM means, newest first (up to 12; undefined for a missing hour). Needs at least two of the
- * three latest hours. Weight w = min/max of the hours known, at least ½.
+ * NowCast of hourly PM means, newest first (up to 12; undefined for a missing hour), §2.2.1 a of the Decision: needs
+ * at least two of the three latest hours; weight w = min/max of the hours known, at least ½; the mean weighted by
+ * w^(i−1), a missing hour weighing 0. For w = ½ the Decision writes Σ (½)^i·c_i without dividing by the weights:
+ * the same value within 0.03 % when all 12 hours are known, but it would count a missing hour as 0 µg/m³, so the
+ * weighted mean is used for both cases.
  */
 export function nowcast(hours: readonly (number | undefined)[]): number | undefined {
   const last12 = hours.slice(0, 12);
@@ -77,11 +84,20 @@ function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** The mean of a window of hourly means, given 6 of its 8 hours (the Decision does not say how many may be missing). */
+function eightHourMean(window: readonly (number | undefined)[]): number | undefined {
+  const known = window.filter((c): c is number => c !== undefined);
+  return known.length >= 6 ? mean(known) : undefined;
+}
+
 /**
- * The daily VN_AQI (rounded) from the day's hourly means, oldest first (undefined for a missing hour): PM as 24-hour
- * means, NO₂ and CO as the highest hourly mean, O₃ as the higher of its highest hourly and 8-hour sub-indices.
+ * The daily VN_AQI (rounded) from the day's 24 hourly means, oldest first (undefined for a missing hour): PM as
+ * 24-hour means, NO₂ and CO as the highest hourly mean, O₃ as the higher of its highest 1-hour and
+ * highest 8-hour sub-index. The day has 24 eight-hour O₃ means, one ending at each of its hours, so the first ones
+ * reach into the day before: `previousO3` are the 7 hourly O₃ means before the day, oldest first. The 8-hour
+ * sub-index is left out when that mean is above 400 µg/m³ (§2.2.2 b).
  */
-export function dailyAqi(series: HourlySeries): number | undefined {
+export function dailyAqi(series: HourlySeries, previousO3: readonly (number | undefined)[] = []): number | undefined {
   const known = (p: AqiPollutant) => (series[p] ?? []).filter((c): c is number => c !== undefined);
   const sub: number[] = [];
   for (const pm of ['pm25', 'pm10'] as const) {
@@ -93,14 +109,14 @@ export function dailyAqi(series: HourlySeries): number | undefined {
     const values = known(gas);
     if (values.length > 0) sub.push(aqiSubIndex(gas, Math.max(...values)));
   }
-  const o3 = series.o3 ?? [];
   const o3Known = known('o3');
   if (o3Known.length > 0) {
     sub.push(aqiSubIndex('o3', Math.max(...o3Known)));
+    const hours = [...Array.from({ length: 7 - Math.min(7, previousO3.length) }, () => undefined), ...previousO3.slice(-7), ...(series.o3 ?? [])];
     let max8h: number | undefined;
-    for (let i = 0; i + 8 <= o3.length; i++) {
-      const window = o3.slice(i, i + 8).filter((c): c is number => c !== undefined);
-      if (window.length >= 6) max8h = Math.max(max8h ?? 0, mean(window));
+    for (let end = 8; end <= hours.length; end++) {
+      const c = eightHourMean(hours.slice(end - 8, end));
+      if (c !== undefined) max8h = Math.max(max8h ?? 0, c);
     }
     if (max8h !== undefined && max8h <= (O3_8H.at(-1) as number)) sub.push(interpolate(O3_8H, max8h));
   }

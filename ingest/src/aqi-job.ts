@@ -57,7 +57,11 @@ export function createAqiJob(deps: { db: Queryable; telemetry: TelemetryStore; c
     run('vn_aqi_h', hourEnd - HOUR, hourEnd, 12, (series) =>
       hourlyAqi(Object.fromEntries(POLLUTANTS.map((p) => [p, [...series[p]].reverse()]))),
     );
-  const runDay = (dayEnd: number) => run('vn_aqi_d', dayEnd - DAY, dayEnd, 24, dailyAqi);
+  // 31 hours: the day's 24, and the 7 before it that its first 8-hour O₃ means reach back into.
+  const runDay = (dayEnd: number) =>
+    run('vn_aqi_d', dayEnd - DAY, dayEnd, 31, (series) =>
+      dailyAqi(Object.fromEntries(POLLUTANTS.map((p) => [p, series[p].slice(7)])), series.o3.slice(0, 7)),
+    );
 
   function scheduleNext(): void {
     const now = clock.now();
