@@ -105,7 +105,7 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
         await client.publishAsync(deviceTopic(id, 'telemetry'), JSON.stringify({ ts: start + i * 60_000, metrics: { pm25: value } }), { qos: 1 });
       }
     }
-    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ scored: 7 * (360 - 39) }), { timeout: 30_000 });
+    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ scored: 7 * (360 - 39) }), { timeout: 90_000 });
     const raised = events.filter((e) => e.state === 'raised');
     expect(raised.map((e) => [e.deviceId, e.label]).sort()).toEqual([
       ['air-sp-a', 'episode'],

@@ -27,7 +27,7 @@ Commands:
                              {id: token} or JSON lines {"id","token"}); with a scenario, stop at its end and
                              write its ground truth (JSON lines) to OUT
   bench <name> [args…]       run bench/<name>.ts (JSON lines, the last one the summary)
-  eval nab --data DIR --labels FILE [--results DIR] [--threshold T]
+  eval nab --data DIR --labels FILE [--results DIR] [--threshold T] [--holdout]
                              NAB scores (one JSON object) of our detector, or of a published detector's results
   eval scenario [--scenario FILE] [--fleet FILE] [--seed N]
                              a simulator scenario (default storm) through the analytics pipeline, scored against
