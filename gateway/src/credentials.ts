@@ -63,7 +63,20 @@ export function createCredentials(db: Queryable, clock: Clock) {
     return { ok: true, identity: stored.identity, stamp };
   }
 
+  async function current(username: string): Promise<Stored | undefined> {
+    const cached = cache.get(username);
+    return cached && clock.now() - cached.readAt < CREDENTIAL_CACHE_TTL_MS ? cached : await read(username);
+  }
+
   return {
+    /**
+     * A device's registry entry for a login that proved itself another way (a client certificate): from the
+     * cache like a token login, with the stamp that recognises a revocation overtaking it.
+     */
+    async device(deviceId: string): Promise<{ stored: Stored | undefined; stamp: number }> {
+      const stamp = revocations.get(deviceId) ?? 0;
+      return { stored: await current(deviceId), stamp };
+    },
     async check(username: string, token: string): Promise<CredentialCheck> {
       const stamp = revocations.get(username) ?? 0;
       const cached = cache.get(username);

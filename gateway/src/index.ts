@@ -4,7 +4,6 @@ import { Aedes, type Client } from 'aedes';
 import { clearStalePresence, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
-import { withCertificateLogin } from './certificate-login.ts';
 import { createClusterBackend, type ClusterBackend } from './cluster.ts';
 import { createCommandExpiry } from './commands.ts';
 import { identityOf } from './identity.ts';
@@ -102,10 +101,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       stats,
       serviceToken: config.serviceToken,
       auditRetentionMs: config.auditRetentionMs,
+      certificateLogins: Boolean(config.tlsCa),
       options: deps.security,
     });
-    const tokenLogin = security.authenticate;
-    const authenticate = config.tlsCa ? withCertificateLogin(tokenLogin, { db, logger, stats }) : tokenLogin;
+    const authenticate = security.authenticate;
     const authorizePublish = createAuthorizePublish({ db, logger, clock, stats, writer });
     const throttle = createPublishThrottle(config.mqttLimits.publishRate, clock, stats);
     const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });

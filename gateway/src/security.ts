@@ -2,6 +2,7 @@ import type { Aedes, Client } from 'aedes';
 import type { Clock, Logger, Queryable } from '@ioc/core';
 import { createAuditLog } from './audit-log.ts';
 import { createAuthenticate } from './authenticate.ts';
+import { withCertificateLogin } from './certificate-login.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { createConnections } from './connections.ts';
 import { createCredentials } from './credentials.ts';
@@ -20,7 +21,7 @@ export interface SecurityOptions {
 }
 
 /**
- * The gateway's identity side in one place: token logins with cached credentials and backoff, the audit log,
+ * The gateway's identity side in one place: token (and certificate) logins with cached credentials and backoff, the audit log,
  * devices' batched presence, and revocation announced on the bus. `attach` hooks it to a started broker.
  */
 export function createSecurity(deps: {
@@ -31,6 +32,8 @@ export function createSecurity(deps: {
   serviceToken: string | undefined;
   /** IOC_AUDIT_RETENTION: older audit events are deleted (undefined: kept forever). */
   auditRetentionMs?: number;
+  /** With a client CA (IOC_TLS_CA): devices may log in by certificate (certificate-login.ts). */
+  certificateLogins?: boolean;
   options?: SecurityOptions;
 }) {
   const { db, clock, logger, stats, serviceToken, options = {} } = deps;
@@ -38,7 +41,8 @@ export function createSecurity(deps: {
   const presence = createPresenceWriter({ db, logger, intervalMs: options.presenceIntervalMs });
   const credentials = createCredentials(db, clock);
   const connections = createConnections(audit, credentials);
-  const authenticate = createAuthenticate({ serviceToken, credentials, logger, stats, clock, audit, backoff: options.backoff });
+  const tokenLogin = createAuthenticate({ serviceToken, credentials, logger, stats, clock, audit, backoff: options.backoff });
+  const authenticate = deps.certificateLogins ? withCertificateLogin(tokenLogin, { credentials, audit, logger, stats }) : tokenLogin;
 
   return {
     authenticate,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { announceCredentialChange, createMqttConnect, listAuditEvents } from '@ioc/core';
 import { requireBinary, tempDir } from '@ioc/core/testing';
 import { createTestPki, type TestPki } from './certificates.ts';
 import { collect, connect, serviceLogin, SERVICE_TOKEN, startGatewayFixture, type GatewayFixture } from './fixture.ts';
@@ -82,6 +83,27 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
     );
     const reasons = f.logLines().map((line) => line.reason);
     expect(reasons).toEqual(expect.arrayContaining(['unknown device', 'username "air-tls-1" is not the certificate\'s CN']));
+  });
+
+  it('reads certificate logins through the credential cache and closes them when the device is disabled', async () => {
+    await f.addDevice('air-tls-3');
+    const { cert, key } = pki.client('air-tls-3');
+    const options = { ca: ca(), cert: readFileSync(cert), key: readFileSync(key) };
+    (await connect(tlsUrl(), options)).end(true);
+    // Disabled behind the IOC's back (no announcement): the cached entry still admits the certificate.
+    await f.db.query("UPDATE devices SET enabled = false WHERE id = 'air-tls-3'");
+    const device = await connect(tlsUrl(), options);
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    // Announced, as the API and CLI do: the connection is closed and the next login reads the registry.
+    const mqttConnect = createMqttConnect({ mqttUrl: f.url, serviceToken: SERVICE_TOKEN });
+    await announceCredentialChange(mqttConnect, 'transport-test', { username: 'air-tls-3', change: 'disabled', ts: Date.now() });
+    await closed;
+    device.end(true);
+    await expect(connect(tlsUrl(), options)).rejects.toThrow(/not authori[sz]ed/i);
+    await vi.waitFor(async () => {
+      const failures = await listAuditEvents(f.db, { action: 'mqtt.auth_failure', subject: 'air-tls-3' });
+      expect(failures.map((event) => event.detail.reason)).toContain('device disabled');
+    });
   });
 
   it('survives a plain-MQTT client and garbage on the TLS port', async () => {
