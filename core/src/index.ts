@@ -25,3 +25,5 @@ export * from './device-csv.ts';
 export * from './mqtt-accounts.ts';
 export * from './audit.ts';
 export * from './credential-changes.ts';
+export * from './anomaly-event.ts';
+export * from './anomalies.ts';
