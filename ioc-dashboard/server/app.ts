@@ -8,6 +8,7 @@ import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { anomalyRoutes } from './routes/anomalies.ts';
 import { areaRoutes } from './routes/areas.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -49,7 +50,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Huế IOC API', version: '0.1.0', description: 'Intelligent Operations Centre: devices, telemetry, areas' },
+      info: { title: 'Huế IOC API', version: '0.1.0', description: 'Intelligent Operations Centre: devices, telemetry, anomalies, areas' },
       components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'ioc_session' } } },
       security: [{ session: [] }],
     },
@@ -65,6 +66,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
       await api.register(accountRoutes, { db, guard, clock, announce: deps.announceCredentialChange });
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });
       await api.register(deadLetterRoutes, { db, guard });
+      await api.register(anomalyRoutes, { db, guard });
       await api.register(areaRoutes, { db, guard });
     },
     { prefix: '/api' },

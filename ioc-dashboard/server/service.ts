@@ -15,6 +15,7 @@ import {
 import { buildDashboardApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { createSessionStore } from './auth/sessions.ts';
+import { createAnomalyFeed, type AnomalyFeed } from './live/anomaly-feed.ts';
 import { createDeviceFeed, type DeviceFeed } from './live/device-feed.ts';
 import { createLiveServer, type LiveServer } from './live/socket-server.ts';
 import { WEB_DIST_DIR } from './web-app.ts';
@@ -43,6 +44,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
   let app: FastifyInstance | undefined;
   let io: LiveServer | undefined;
   let feed: DeviceFeed | undefined;
+  let anomalies: AnomalyFeed | undefined;
   let port = 0;
 
   async function dbHealth(): Promise<Health> {
@@ -105,6 +107,14 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         },
       });
       await feed.start();
+      anomalies = createAnomalyFeed({
+        mqttConnect: deps.mqttConnect,
+        db: deps.db,
+        clock,
+        logger,
+        sink: (event) => liveServer.emit('anomaly', event),
+      });
+      await anomalies.start();
       await app.listen({ port: deps.config.httpPort, host: deps.host ?? '0.0.0.0' });
       port = (app.server.address() as AddressInfo).port;
       logger.info({ port }, 'dashboard listening');
@@ -112,9 +122,11 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
 
     async stop() {
       await feed?.stop();
+      await anomalies?.stop();
       await io?.close(); // also closes the HTTP server
       await app?.close();
       feed = undefined;
+      anomalies = undefined;
       io = undefined;
       app = undefined;
     },
@@ -122,7 +134,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     health() {
       if (!app) return { status: 'down', reason: 'not started' };
       const clients = io?.engine.clientsCount ?? 0;
-      if (!feed?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
+      if (!feed?.connected || !anomalies?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
       return { status: 'ok', port, clients, mqtt: 'connected' };
     },
   };

@@ -16,7 +16,7 @@ import type { LiveEvents } from './socket-server.ts';
 /** How long a device id that is not registered stays known as unknown before it is looked up again. */
 const UNKNOWN_DEVICE_TTL_MS = 10_000;
 
-export type LiveSink = { [K in keyof LiveEvents]: (...args: Parameters<LiveEvents[K]>) => void };
+export type LiveSink = { [K in 'telemetry' | 'status']: (...args: Parameters<LiveEvents[K]>) => void };
 
 export interface DeviceFeed {
   start(): Promise<void>;

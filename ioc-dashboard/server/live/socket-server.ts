@@ -1,12 +1,14 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { Clock, Logger } from '@ioc/core';
+import type { Clock, Logger, StoredAnomalyEvent } from '@ioc/core';
 import { SESSION_COOKIE, sessionId, type SessionStore } from '../auth/sessions.ts';
 
 /** What the server pushes to browsers. */
 export interface LiveEvents {
   telemetry: (event: { deviceId: string; ts: number; metrics: Record<string, number> }) => void;
   status: (event: { deviceId: string; online: boolean; ts: number }) => void;
+  /** An anomaly raised or cleared (stored once; see GET /api/anomalies). */
+  anomaly: (event: StoredAnomalyEvent) => void;
 }
 
 interface SocketData {
