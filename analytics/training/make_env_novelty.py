@@ -1,7 +1,7 @@
 """Builds models/env-novelty.onnx: the streaming environment detector's scoring graph.
 
-No weights are learned: the graph is a fixed computation whose few constants (embedding length, smoothing length)
-were chosen by scoring with `npx ioc eval nab` (see models/env-novelty.md). Run with Debian's python3-onnx:
+No weights are learned: the graph is a fixed computation whose few constants (embedding length, resolution, smoothing
+length) were chosen by scoring with `npx ioc eval nab` (see models/env-novelty.md). Run with Debian's python3-onnx:
     /usr/bin/python3 analytics/training/make_env_novelty.py
 """
 import os
@@ -10,7 +10,8 @@ import sys
 import onnx
 from onnx import TensorProto, helper
 
-EMBEDDING = int(os.environ.get('EMBEDDING', 8))  # values per context vector
+EMBEDDING = int(os.environ.get('EMBEDDING', 8))  # block means per context vector
+BLOCK = int(os.environ.get('BLOCK', 2))  # values averaged into one block mean (the novelty's resolution)
 SMOOTHING = int(os.environ.get('SMOOTHING', 10))  # novelty scores averaged into the likelihood
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'env-novelty.onnx')
 
@@ -52,8 +53,17 @@ spread = node('Sub', [node('ReduceMax', [window], 'wmax', axes=[1], keepdims=1),
 scale = node('Max', [node('Mul', [mad, scalar('mad_to_sigma', 1.4826)], 'sigma'), node('Mul', [spread, scalar('range_floor', 0.01)], 'floor'), scalar('tiny', 1e-9)], 'scale')
 z = node('Div', ['centred', scale], 'z')
 
-# Nearest-neighbour distance of the newest context vector (last EMBEDDING values) to every earlier one that does not
-# overlap it: the "how unlike anything in this window's past is now" novelty.
+# The window at half resolution (BLOCK values per mean, blocks aligned on the newest value, older remainder dropped):
+# twice the context for the same cost, and a single noisy reading weighs less.
+values = node('Gather', [node('Shape', [z], 'z_shape'), const('z_one', [1])], 'z_n')
+blocks = node('Div', [values, const('block', [BLOCK])], 'blocks')
+kept = node('Mul', [blocks, const('block_b', [BLOCK])], 'kept')
+recent_z = node('Slice', [z, node('Neg', [kept], 'kept_neg'), const('z_end', [2**62]), const('z_axis', [1])], 'recent_z')
+block_shape = node('Concat', [const('keep_batch', [0]), blocks, const('block_c', [BLOCK])], 'block_shape', axis=0)
+z = node('ReduceMean', [node('Reshape', [recent_z, block_shape], 'z_blocks')], 'z_means', axes=[2], keepdims=0)
+
+# Nearest-neighbour distance of the newest context vector (last EMBEDDING block means) to every earlier one that does
+# not overlap it: the "how unlike anything in this window's past is now" novelty.
 squared = []
 for j in range(EMBEDDING):
     past = node('Slice', [z, const(f'ps{j}', [j]), const(f'pe{j}', [j - (2 * EMBEDDING - 1)]), axis1], f'past{j}')
@@ -92,7 +102,7 @@ graph = helper.make_graph(
     inits,
 )
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='ioc-analytics')
-model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING}) and its Gaussian likelihood (smoothing {SMOOTHING}).'
+model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING} means of {BLOCK} values) and its Gaussian likelihood (smoothing {SMOOTHING}).'
 onnx.checker.check_model(model)
 onnx.save(model, OUT)
 print(f'wrote {os.path.normpath(OUT)} ({os.path.getsize(OUT)} bytes)', file=sys.stderr)

@@ -16,7 +16,7 @@ export interface DetectorOptions {
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
-  windowSize: 1000,
+  windowSize: 2000,
   historySize: 1000,
   minValues: 64,
   minScores: 50,
