@@ -57,7 +57,7 @@ function runLoad(plan: IngestLoadPlan, system: System): Promise<IngestLoadResult
   return new Promise((resolve, reject) => {
     let result: IngestLoadResult | undefined;
     child.on('message', (message: IngestLoadMessage) => {
-      if (message.type === 'progress') line({ system: system.name, ...message, rss_mb: Math.round(system.rssMb()) });
+      if (message.type === 'progress') line({ system: system.name, ...message, rss_mb: system.rssMb() });
       else result = message;
     });
     child.once('error', reject);
@@ -97,7 +97,8 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
 
 async function measure(system: System, durationS: number) {
   const memory = { maxRssMb: 0 };
-  const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, system.rssMb())), 500);
+  const total = (rss: Record<string, number>) => Object.values(rss).reduce((a, b) => a + b, 0);
+  const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, total(system.rssMb()))), 500);
   const cpuStart = system.cpuSeconds();
   const probe = startProbe(system);
   const load = await runLoad({ mqttUrl: system.mqttUrl, devices: system.devices, durationS, window: OPTIONS.window }, system);

@@ -83,7 +83,7 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
     },
     visible,
     cpuSeconds: () => processCpuSeconds(gateway.pid) + processCpuSeconds(ingest.pid),
-    rssMb: () => rssMb(gateway.pid) + rssMb(ingest.pid),
+    rssMb: () => ({ gateway: rssMb(gateway.pid), ingest: rssMb(ingest.pid) }),
     async stop() {
       await ingest.stop();
       await gateway.stop();

@@ -13,8 +13,8 @@ export interface System {
   visible(ts: number): Promise<boolean>;
   /** CPU seconds used so far by the system's processes (ours, or the peer's broker and Node-RED). */
   cpuSeconds(): number;
-  /** Resident memory of the system's processes now, in MB. */
-  rssMb(): number;
+  /** Resident memory of each of the system's processes now, in MB, by name. */
+  rssMb(): Record<string, number>;
   stop(): Promise<void>;
 }
 

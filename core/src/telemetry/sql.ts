@@ -76,13 +76,13 @@ function createRollupRefresher(db: Db) {
   let lastError: string | null = null;
   let closed = false;
 
-  /** Rolls up one chunk of marked buckets older than `before`; resolves to how many there were. */
+  /** Rolls up one chunk of the oldest marked buckets before `before` (by the bucket index); resolves to how many there were. */
   async function refreshChunk(before: string): Promise<number> {
     return db.transaction(async (tx) => {
       const { rows } = await tx.query<{ device_id: string; metric: string; bucket: Date }>(
         `DELETE FROM telemetry_rollup_pending
           WHERE (device_id, metric, bucket) IN (
-                SELECT device_id, metric, bucket FROM telemetry_rollup_pending WHERE bucket < $1 LIMIT ${ROLLUP_CHUNK})
+                SELECT device_id, metric, bucket FROM telemetry_rollup_pending WHERE bucket < $1 ORDER BY bucket LIMIT ${ROLLUP_CHUNK})
           RETURNING device_id, metric, bucket`,
         [before],
       );

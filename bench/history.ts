@@ -1,0 +1,176 @@
+/**
+ * History query timings (`npx ioc bench history`): the two reads the wall needs, on each TelemetryStore adapter
+ * (InfluxDB, SQL on PostgreSQL, SQL on PGlite), each timed against the plain query one would write by hand for the
+ * same answer from the raw points, in the same run on the same data (the peer):
+ *
+ * - `month_chart`: hourly means of one metric of one station over 30 days (`range` with `every` 1 h); the peer is
+ *   InfluxQL `GROUP BY time(1h)`, or SQL `GROUP BY date_bin('1 hour', …)`, over the raw points;
+ * - `latest_all`: the latest reading of every device, 10,000 of them (`latest()`, what the device list asks);
+ *   the peer is InfluxQL `last(*) … GROUP BY device`, or SQL `DISTINCT ON (device_id, metric)` over the raw points.
+ *
+ * The station reports 5 metrics every minute for the month; each device one 5-metric reading in the last hour. Each
+ * query runs `--repeat` times after one untimed run (`first_ms`: on the SQL adapter, that run also rolls up what the
+ * writes marked). Options: --devices N (10000), --days N (30), --repeat N (20). Target: p95 under 200 ms (issue 4).
+ */
+import { loadavg } from 'node:os';
+import { createPgliteDb, createSqlTelemetryStore, migrate, openDb, openTelemetryStore, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
+import { startInflux, startPostgres, type InfluxServer } from '@ioc/core/testing';
+import { line, option } from './common.ts';
+import { influxql } from './ingest/system.ts';
+
+const DEVICES = option('devices', 10_000);
+const DAYS = option('days', 30);
+const REPEAT = option('repeat', 20);
+const TARGET_MS = 200;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const STATION = 'station-0001';
+const METRICS = ['pm25', 'pm10', 'no2', 'temp_c', 'rh'] as const;
+const WRITE_BATCH = 5000;
+const INFLUX_DB = 'history_bench';
+
+const now = Math.floor(Date.now() / HOUR) * HOUR;
+const month = { from: now - DAYS * 24 * HOUR, to: now };
+
+function reading(deviceId: string, ts: number, n: number): TelemetryPoint[] {
+  return METRICS.map((metric, i) => ({ deviceId, metric, ts, value: 10 + ((n * 7 + i * 13) % 50) }));
+}
+
+/** The station's month, then one reading of each device, written in batches as ingest writes them. */
+async function load(store: TelemetryStore): Promise<number> {
+  const started = performance.now();
+  let batch: TelemetryPoint[] = [];
+  const add = async (points: TelemetryPoint[]) => {
+    batch.push(...points);
+    if (batch.length >= WRITE_BATCH) {
+      await store.write(batch);
+      batch = [];
+    }
+  };
+  let n = 0;
+  for (let ts = month.from; ts < month.to; ts += MINUTE) await add(reading(STATION, ts, n++));
+  for (let d = 0; d < DEVICES; d++) await add(reading(`dev-${String(d).padStart(5, '0')}`, now - ((d * 997) % HOUR), d));
+  await store.write(batch);
+  return Math.round(performance.now() - started);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)] as number) * 10) / 10;
+}
+
+/** One untimed run, then `REPEAT` timed ones: { first_ms, p50_ms, p95_ms }. */
+async function time(run: () => Promise<unknown>) {
+  const t0 = performance.now();
+  await run();
+  const first = performance.now() - t0;
+  const times: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { first_ms: Math.round(first), p50_ms: percentile(times, 0.5), p95_ms: percentile(times, 0.95) };
+}
+
+interface Peer {
+  monthChart(): Promise<number>;
+  latestAll(): Promise<number>;
+}
+
+function sqlPeer(db: Db): Peer {
+  return {
+    monthChart: async () =>
+      (
+        await db.query(
+          `SELECT date_bin(interval '1 hour', ts, 'epoch'::timestamptz) AS ts, avg(value) AS value FROM telemetry
+            WHERE device_id = $1 AND metric = 'pm25' AND ts >= $2 AND ts < $3 GROUP BY 1 ORDER BY 1`,
+          [STATION, new Date(month.from).toISOString(), new Date(month.to).toISOString()],
+        )
+      ).rows.length,
+    latestAll: async () =>
+      (await db.query('SELECT DISTINCT ON (device_id, metric) device_id, metric, ts, value FROM telemetry ORDER BY device_id, metric, ts DESC')).rows
+        .length,
+  };
+}
+
+function influxPeer(influx: InfluxServer): Peer {
+  return {
+    monthChart: async () =>
+      (
+        await influxql(
+          influx,
+          INFLUX_DB,
+          `SELECT mean("pm25") FROM "telemetry" WHERE "device" = '${STATION}' AND time >= ${month.from}ms AND time < ${month.to}ms GROUP BY time(1h) fill(none)`,
+        )
+      ).length,
+    latestAll: async () => {
+      const response = await fetch(`${influx.url}/query?${new URLSearchParams({ db: INFLUX_DB, q: 'SELECT last(*) FROM "telemetry" GROUP BY "device"', epoch: 'ms' })}`);
+      const body = (await response.json()) as { results: { series?: unknown[] }[] };
+      return body.results[0]?.series?.length ?? 0;
+    },
+  };
+}
+
+async function measure(adapter: string, store: TelemetryStore, peer: Peer): Promise<void> {
+  const loadMs = await load(store);
+  line({ adapter, phase: 'loaded', points: ((month.to - month.from) / MINUTE + DEVICES) * METRICS.length, load_ms: loadMs });
+  const chart = await store.range({ deviceId: STATION, metric: 'pm25', from: month.from, to: month.to, every: HOUR, agg: 'mean' });
+  const latest = await store.latest();
+  const peerAnswers = { chart: await peer.monthChart(), latest: await peer.latestAll() };
+  const queries = [
+    { query: 'month_chart', answer: chart.length, peer_answer: peerAnswers.chart, ours: () => store.range({ deviceId: STATION, metric: 'pm25', from: month.from, to: month.to, every: HOUR, agg: 'mean' }), peer: peer.monthChart },
+    { query: 'latest_all', answer: latest.size, peer_answer: peerAnswers.latest, ours: () => store.latest(), peer: peer.latestAll },
+  ];
+  for (const q of queries) {
+    const ours = await time(q.ours);
+    const theirs = await time(q.peer);
+    line({
+      adapter,
+      query: q.query,
+      rows: q.answer,
+      peer_rows: q.peer_answer,
+      ...ours,
+      peer_first_ms: theirs.first_ms,
+      peer_p50_ms: theirs.p50_ms,
+      peer_p95_ms: theirs.p95_ms,
+      target_ms: TARGET_MS,
+      met: ours.p95_ms < TARGET_MS,
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  line({ bench: 'history', devices: DEVICES, days: DAYS, repeat: REPEAT, load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
+  const influx = await startInflux();
+  const postgres = await startPostgres();
+  try {
+    // The registry is not read here; the InfluxDB adapter is opened as `INFLUX_URL` opens it.
+    const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
+    const influxStore = await openTelemetryStore({ influx: { url: influx.url, db: INFLUX_DB } }, db);
+    await measure('influxdb', influxStore, influxPeer(influx));
+    await influxStore.close();
+    const store = createSqlTelemetryStore(db);
+    await measure('sql-postgresql', store, sqlPeer(db));
+    await store.close();
+    await db.close();
+  } finally {
+    await postgres.stop();
+    await influx.stop();
+  }
+  const db = await createPgliteDb();
+  await migrate(db);
+  const store = createSqlTelemetryStore(db);
+  await measure('sql-pglite', store, sqlPeer(db));
+  await store.close();
+  await db.close();
+  line({ summary: 'history', load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
