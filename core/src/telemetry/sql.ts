@@ -185,23 +185,14 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
     },
 
     async latest(deviceIds?: readonly string[]): Promise<Map<string, LatestReading>> {
+      // One row per device, its metrics gathered by the database and its newest ts as epoch ms: a fifth of the rows
+      // of one per metric, and no timestamp to parse per metric (see `ioc bench history`).
+      const select = `SELECT device_id, (extract(epoch FROM max(ts)) * 1000)::float8 AS ts, json_object_agg(metric, value) AS metrics
+                        FROM telemetry_latest`;
       const { rows } = deviceIds
-        ? await db.query<{ device_id: string; metric: string; ts: Date; value: number }>(
-            'SELECT device_id, metric, ts, value FROM telemetry_latest WHERE device_id = ANY($1::text[])',
-            [deviceIds],
-          )
-        : await db.query<{ device_id: string; metric: string; ts: Date; value: number }>(
-            'SELECT device_id, metric, ts, value FROM telemetry_latest',
-          );
-      const result = new Map<string, LatestReading>();
-      for (const row of rows) {
-        const ts = row.ts.getTime();
-        const reading = result.get(row.device_id) ?? { ts, metrics: {} };
-        reading.metrics[row.metric] = row.value;
-        reading.ts = Math.max(reading.ts, ts);
-        result.set(row.device_id, reading);
-      }
-      return result;
+        ? await db.query<{ device_id: string; ts: number; metrics: Record<string, number> }>(`${select} WHERE device_id = ANY($1::text[]) GROUP BY device_id`, [deviceIds])
+        : await db.query<{ device_id: string; ts: number; metrics: Record<string, number> }>(`${select} GROUP BY device_id`);
+      return new Map(rows.map((row) => [row.device_id, { ts: row.ts, metrics: row.metrics }]));
     },
 
     async range(query: RangeQuery): Promise<SeriesPoint[]> {
