@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { buildFleet, createSimEngine, groundTruth, loadFleetFile, loadScenarioFile, planScenario, type GroundTruth } from '@ioc/device-sim';
+import { buildFleet, createSimEngine, groundTruth, JITTER, loadFleetFile, loadScenarioFile, planScenario, type GroundTruth } from '@ioc/device-sim';
 import { createEnvDetector, type EnvAlarm, type EnvReading } from '../env/env-detector.ts';
 import { loadNoveltyModel } from '../env/novelty-model.ts';
 import { loadStationModels } from '../env/station-model.ts';
 import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from '../env/scored-metrics.ts';
+import { createReportSchedule } from './report-schedule.ts';
 
 /** The simulator's scenario with every kind of incident. */
 export const STORM_SCENARIO_FILE = fileURLToPath(new URL('../../../device-sim/scenarios/storm.yaml', import.meta.url));
@@ -11,6 +12,8 @@ const ENVIRONMENT = new Set<string>(ENVIRONMENT_KINDS);
 const EPISODES = new Set(['pollution', 'flood']);
 const WEEK_MS = 7 * 24 * 3600_000;
 const LEARNING_MS = 24 * 3600_000;
+/** How often the service checks for silent stations (its default silenceCheckMs). */
+const SILENCE_CHECK_MS = 60_000;
 
 export interface ScenarioEvaluationOptions {
   /** Default: device-sim/scenarios/storm.yaml. */
@@ -18,8 +21,6 @@ export interface ScenarioEvaluationOptions {
   /** Default: the simulator's default fleet (device-sim/fleets/hue.yaml). */
   fleetFile?: string;
   seed?: number;
-  /** Sampling step of every environment stream, simulated ms (default 2 min). */
-  stepMs?: number;
   /**
    * Normal data before the scenario starts, simulated ms (default 36 h, at least a day): its first 24 h are the
    * detectors' learning period and not scored; the rest is scored for false alarms like the scenario.
@@ -47,7 +48,7 @@ const median = (values: number[]) => {
  * the ground truth of the environment devices at event level.
  */
 export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) {
-  const { seed = 1, stepMs = 120_000, warmupMs = 36 * 3600_000, graceMs = 30 * 60_000 } = options;
+  const { seed = 1, warmupMs = 36 * 3600_000, graceMs = 30 * 60_000 } = options;
   const fleet = buildFleet(loadFleetFile(options.fleetFile)).filter((d) => ENVIRONMENT.has(d.kind));
   const spec = loadScenarioFile(options.scenarioFile ?? STORM_SCENARIO_FILE);
   const startAt = Date.UTC(2026, 0, 15, 0, 0);
@@ -64,9 +65,14 @@ export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) 
   try {
     const detector = createEnvDetector(model, stationModels);
     for (const device of fleet) detector.place(device.id, device.kind, { lat: device.lat, lon: device.lon });
-    for (let ts = startAt - warmupMs; ts < plan.endAt; ts += stepMs) {
+    // Every device reports at its own jittered interval, as the simulator's devices do; a round gathers the reports
+    // of a few seconds (shorter than any interval, so each stream at most once), as the service batches them.
+    const schedule = createReportSchedule(fleet, seed, startAt - warmupMs);
+    const roundMs = (Math.min(...fleet.map((d) => d.intervalMs)) * (1 - JITTER)) / 2;
+    let nextSilenceCheck = startAt - warmupMs + SILENCE_CHECK_MS;
+    for (let until = startAt - warmupMs + roundMs; until < plan.endAt + roundMs; until += roundMs) {
       const readings: EnvReading[] = [];
-      for (const device of fleet) {
+      for (const { device, ts } of schedule.due(Math.min(until, plan.endAt))) {
         const reading = engine.reading(device, ts);
         if (!reading || engine.offline(device.id, ts)) continue;
         for (const [metric, value] of Object.entries(reading)) {
@@ -74,7 +80,10 @@ export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) 
         }
       }
       (await detector.score(readings)).alarms.forEach(keep);
-      detector.checkSilence(ts).forEach(keep);
+      if (until >= nextSilenceCheck) {
+        detector.checkSilence(until).forEach(keep);
+        nextSilenceCheck += SILENCE_CHECK_MS;
+      }
     }
   } finally {
     await model.close();
@@ -83,10 +92,10 @@ export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) 
   // The first day teaches the detectors the daily cycle (the first morning rush is new to them): not scored.
   const scoredFrom = startAt - warmupMs + LEARNING_MS;
   const scored = alarms.filter((a) => a.ts >= scoredFrom);
-  return score(truth, scored, { devices: fleet.length, spanMs: plan.endAt - scoredFrom, graceMs, scenario: plan.name, stepMs });
+  return score(truth, scored, { devices: fleet.length, spanMs: plan.endAt - scoredFrom, startAt, graceMs, scenario: plan.name, intervalsS: Object.fromEntries(fleet.map((d) => [d.kind, d.intervalMs / 1000])) });
 }
 
-function score(truth: GroundTruth[], alarms: Alarm[], context: { devices: number; spanMs: number; graceMs: number; scenario: string; stepMs: number }) {
+function score(truth: GroundTruth[], alarms: Alarm[], context: { devices: number; spanMs: number; startAt: number; graceMs: number; scenario: string; intervalsS: Record<string, number> }) {
   const matches = (t: GroundTruth, a: Alarm) => a.device === t.device && a.ts >= t.start && a.ts <= t.end + context.graceMs;
   const trueAlarms = alarms.filter((a) => truth.some((t) => matches(t, a)));
   const detected = truth.map((t) => ({ t, first: alarms.filter((a) => matches(t, a)).sort((a, b) => a.ts - b.ts)[0] }));
@@ -112,6 +121,10 @@ function score(truth: GroundTruth[], alarms: Alarm[], context: { devices: number
     median_delay_s: median(found.map(({ t, first }) => Math.max(0, first!.ts - t.start) / 1000)),
     label_accuracy: found.length ? labelled.length / found.length : null,
     recall_by_type: Object.fromEntries(Object.entries(byType).map(([type, { events, detected: hits }]) => [type, hits / events])),
-    step_s: context.stepMs / 1000,
+    report_interval_s: context.intervalsS,
+    missed: detected.filter((d) => !d.first).map(({ t }) => `${t.type} ${t.device}`),
+    // Simulated seconds from the scenario's start (negative: in the normal day before it).
+    false_alarms: alarms.filter((a) => !trueAlarms.includes(a)).map((a) => `${a.label} ${a.device}/${a.metric} ${Math.round((a.ts - context.startAt) / 1000)}s`),
+    wrong_labels: found.filter((d) => !labelled.includes(d)).map(({ t, first }) => `${t.type} ${t.device}: ${first!.label} ${first!.metric}`),
   };
 }
