@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startIoc, type RunningIoc } from '@ioc/cli';
-import { deviceTopic } from '@ioc/core';
+import { ANOMALIES_TOPIC, createMqttConnect, deviceTopic, type AnomalyEvent } from '@ioc/core';
 import { requireBinary, tempDir } from '@ioc/core/testing';
 
 const chromiumPath = requireBinary('chromium', '/usr/bin/chromium', 'chromium');
@@ -65,6 +65,14 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
 
   async function publish(client: MqttClient, deviceId: string, metrics: Record<string, number>): Promise<void> {
     await client.publishAsync(deviceTopic(deviceId, 'telemetry'), JSON.stringify({ ts: Date.now(), metrics }), { qos: 1 });
+  }
+
+  /** Publishes on ioc/v1/anomalies as a service, the way the analytics service does. */
+  async function publishAnomaly(event: Partial<AnomalyEvent> & Pick<AnomalyEvent, 'deviceId' | 'label' | 'state'>): Promise<void> {
+    const client = await createMqttConnect({ mqttUrl: ioc.mqttUrl, serviceToken: ioc.config.serviceToken })('e2e-analytics', { reconnectPeriod: 0 });
+    const body = { kind: 'air', metric: 'pm25', model: 'ioc-env-v2', score: 9.7, threshold: 6, ts: Date.now(), ...event };
+    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(body), { qos: 1 });
+    await client.endAsync();
   }
 
   const mapAttr = (name: string) => page.getAttribute('[data-testid="map"]', `data-${name}`);
@@ -200,6 +208,28 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     await expect.poll(() => page.locator('.kpi[data-kpi="offline"] .kpi-value').textContent()).toBe('2');
   });
 
+  it('lists raised anomalies in plain words, rings their devices and lets a cleared one fade out', async () => {
+    const [faulty, flooded] = [DEVICES[0]?.id as string, DEVICES[1]?.id as string];
+    await publishAnomaly({ deviceId: faulty, label: 'sensor_fault', state: 'raised' });
+    await publishAnomaly({ deviceId: flooded, metric: 'pm10', label: 'episode', state: 'raised' });
+    const row = (deviceId: string) => page.locator(`.anomalies [data-anomaly="${deviceId}"]`);
+    await expect.poll(() => mapAttr('anomalies'), { timeout: 15_000 }).toBe('2');
+    expect(await row(faulty).getAttribute('data-state')).toBe('raised');
+    expect(await row(faulty).textContent()).toContain('Lỗi cảm biến');
+    expect(await row(faulty).textContent()).toContain('Bụi PM2.5');
+    expect(await row(flooded).textContent()).toContain('Sự cố môi trường');
+    expect(await page.locator('.anomaly-count').textContent()).toBe('2');
+
+    await publishAnomaly({ deviceId: faulty, label: 'sensor_fault', state: 'cleared', score: 1.1 });
+    await expect.poll(() => row(faulty).getAttribute('data-state'), { timeout: 15_000 }).toBe('cleared');
+    expect(await mapAttr('anomalies')).toBe('1');
+    expect(await page.locator('.anomaly-count').textContent()).toBe('1');
+    // Raised ones stay first; the cleared one fades and leaves the list.
+    expect(await page.locator('.anomalies li').first().getAttribute('data-anomaly')).toBe(flooded);
+    await expect.poll(() => row(faulty).count(), { timeout: 25_000, interval: 500 }).toBe(0);
+    expect(await row(flooded).getAttribute('data-state')).toBe('raised');
+  });
+
   it('renders a map that is not blank, with the device points in their state colours', async () => {
     await page.waitForFunction(() => document.querySelectorAll('.map canvas').length >= 2);
     await page.waitForTimeout(500); // let MapLibre and the deck.gl overlay paint the last frame
@@ -224,21 +254,25 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
       const colours = new Set<number>();
       let green = 0;
       let red = 0;
+      let ring = 0;
       for (let i = 0; i < data.length; i += 4) {
         colours.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
         if (near(i, [46, 213, 115])) green++;
         if (near(i, [235, 77, 75])) red++;
+        if (near(i, [255, 61, 200])) ring++;
       }
-      return { colours: colours.size, green, red };
+      return { colours: colours.size, green, red, ring };
     }, `data:image/png;base64,${png.toString('base64')}`);
     expect(pixels.colours).toBeGreaterThan(50);
     expect(pixels.green).toBeGreaterThan(20);
     expect(pixels.red).toBeGreaterThan(20);
+    expect(pixels.ring).toBeGreaterThan(20); // the raised episode's ring
   });
 
   it('switches to English and back', async () => {
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.locator('.kpi[data-kpi="online"] .kpi-label').textContent()).toBe('Online');
+    expect(await page.locator(`.anomalies [data-anomaly="${DEVICES[1]?.id}"]`).textContent()).toContain('Environmental episode');
     await page.getByRole('button', { name: 'Tiếng Việt' }).click();
     expect(await page.locator('.kpi[data-kpi="online"] .kpi-label').textContent()).toBe('Trực tuyến');
   });

@@ -1,4 +1,5 @@
 import type { PickingInfo } from '@deck.gl/core';
+import type { AnomalyCategory } from '@ioc/core/anomaly-event';
 import { ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { AreaLabel } from './areas.ts';
 import { deviceState, type Device, type DeviceState } from './fleet.ts';
@@ -11,9 +12,21 @@ export const STATE_COLORS: Record<DeviceState, Rgba> = {
   offline: [235, 77, 75, 255],
 };
 
+/** Rings around devices with a raised anomaly: a real event, a sensor fault, a camera that cannot see well. */
+export const ANOMALY_COLORS: Record<AnomalyCategory, Rgba> = {
+  event: [255, 61, 200, 255],
+  sensor_fault: [167, 139, 250, 255],
+  camera_health: [79, 209, 255, 255],
+};
+
+const css = ([r, g, b]: Rgba) => `rgb(${r} ${g} ${b})`;
+
 export function cssColor(state: DeviceState): string {
-  const [r, g, b] = STATE_COLORS[state];
-  return `rgb(${r} ${g} ${b})`;
+  return css(STATE_COLORS[state]);
+}
+
+export function anomalyCssColor(category: AnomalyCategory): string {
+  return css(ANOMALY_COLORS[category]);
 }
 
 export interface DeviceLayerProps {
@@ -58,6 +71,24 @@ export function deviceLayer(props: DeviceLayerProps): ScatterplotLayer<Device> {
     },
     onHover: props.onHover,
     onClick: props.onClick,
+  });
+}
+
+/** A ring, coloured by the anomaly's category, around each device with a raised anomaly. */
+export function anomalyRingLayer(props: { devices: Device[]; anomalies: Map<string, AnomalyCategory>; revision: number }): ScatterplotLayer<Device> {
+  const radius = pointRadius(props.devices.length) + 6;
+  return new ScatterplotLayer<Device>({
+    id: 'anomaly-rings',
+    data: props.devices.filter((d) => props.anomalies.has(d.id)),
+    getPosition: (d) => d.position as [number, number],
+    getLineColor: (d) => ANOMALY_COLORS[props.anomalies.get(d.id) ?? 'event'],
+    getRadius: radius,
+    radiusUnits: 'pixels',
+    getLineWidth: 3.5,
+    lineWidthUnits: 'pixels',
+    stroked: true,
+    filled: false,
+    updateTriggers: { getLineColor: props.revision },
   });
 }
 

@@ -1,4 +1,4 @@
-import type { AreaCollection, DeviceItem, User } from './types.ts';
+import type { AnomalyItem, AreaCollection, DeviceItem, User } from './types.ts';
 
 /** An error answered by the server (`{"error": {"code", "message"}}`) or a failed request. */
 export class ApiError extends Error {
@@ -65,4 +65,9 @@ export function fetchAreas(): Promise<AreaCollection> {
 
 export async function fetchDevices(): Promise<DeviceItem[]> {
   return (await request<{ items: DeviceItem[] }>('GET', '/api/devices')).items;
+}
+
+/** The alarms still raised, newest first. */
+export async function fetchActiveAnomalies(): Promise<AnomalyItem[]> {
+  return (await request<{ items: AnomalyItem[] }>('GET', '/api/anomalies?active=true&limit=1000')).items;
 }

@@ -36,6 +36,13 @@ const vi = {
   never: 'chưa có',
   legend: 'Chú giải',
   language: 'English',
+  anomalies: 'Cảnh báo bất thường',
+  noAnomalies: 'Không có cảnh báo',
+  since: 'từ',
+  cleared: 'đã hết',
+  event: 'Sự kiện thực',
+  sensor_fault: 'Lỗi cảm biến',
+  camera_health: 'Tình trạng camera',
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -73,6 +80,34 @@ const en: Record<MessageKey, string> = {
   never: 'never',
   legend: 'Legend',
   language: 'Tiếng Việt',
+  anomalies: 'Anomalies',
+  noAnomalies: 'No anomalies',
+  since: 'since',
+  cleared: 'cleared',
+  event: 'Real event',
+  sensor_fault: 'Sensor fault',
+  camera_health: 'Camera health',
+};
+
+/** Anomaly labels (ioc/v1/anomalies) in plain words. */
+const anomalyLabels: Record<string, { vi: string; en: string }> = {
+  episode: { vi: 'Sự cố môi trường (ô nhiễm, ngập)', en: 'Environmental episode (pollution, flood)' },
+  anomaly: { vi: 'Số liệu bất thường', en: 'Unusual readings' },
+  frigate_alert: { vi: 'Cảnh báo từ camera', en: 'Camera alert' },
+  sensor_fault: { vi: 'Lỗi cảm biến', en: 'Sensor fault' },
+  lost_signal: { vi: 'Mất tín hiệu camera', en: 'Camera signal lost' },
+  covered_lens: { vi: 'Ống kính bị che', en: 'Lens covered' },
+  defocus: { vi: 'Hình ảnh bị mờ', en: 'Out of focus' },
+  frozen_image: { vi: 'Hình ảnh bị đứng', en: 'Frozen image' },
+  moved_camera: { vi: 'Camera bị lệch hướng', en: 'Camera moved' },
+  overexposed: { vi: 'Ảnh quá sáng', en: 'Overexposed' },
+  underexposed: { vi: 'Ảnh quá tối', en: 'Underexposed' },
+};
+
+/** What an anomaly's metric stands for when it is not a catalogue metric. */
+const anomalyMetrics: Record<string, { vi: string; en: string }> = {
+  camera_health: { vi: 'Hình ảnh camera', en: 'Camera picture' },
+  telemetry: { vi: 'Không gửi dữ liệu', en: 'No data sent' },
 };
 
 const kindsEn: Record<string, string> = {
@@ -124,4 +159,14 @@ export function metricLabel(kind: string, metric: string): { label: string; unit
   const spec = isDeviceKind(kind) ? metricSpec(kind, metric) : undefined;
   const label = i18n.locale === 'en' ? (metricsEn[metric] ?? metric) : (spec?.label ?? metric);
   return { label, unit: spec?.unit ?? '' };
+}
+
+export function anomalyLabel(label: string): string {
+  return anomalyLabels[label]?.[i18n.locale] ?? label;
+}
+
+/** The metric an anomaly blames, in words ('' for none). */
+export function anomalyMetricLabel(kind: string, metric: string | null): string {
+  if (metric === null) return '';
+  return anomalyMetrics[metric]?.[i18n.locale] ?? metricLabel(kind, metric).label;
 }

@@ -1,9 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
-import type { StatusEvent, TelemetryEvent } from './types.ts';
+import type { AnomalyItem, StatusEvent, TelemetryEvent } from './types.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
-export type LiveMessage = { type: 'telemetry'; event: TelemetryEvent } | { type: 'status'; event: StatusEvent };
+export type LiveMessage =
+  | { type: 'telemetry'; event: TelemetryEvent }
+  | { type: 'status'; event: StatusEvent }
+  | { type: 'anomaly'; event: AnomalyItem };
 
 export interface LiveHandlers {
   /** All messages that arrived since the previous animation frame, in arrival order. */
@@ -62,6 +65,7 @@ export function connectLive(handlers: LiveHandlers): { close(): void } {
   socket.io.on('reconnect_attempt', () => handlers.onConnection('connecting'));
   socket.on('telemetry', (event: TelemetryEvent) => enqueue({ type: 'telemetry', event }));
   socket.on('status', (event: StatusEvent) => enqueue({ type: 'status', event }));
+  socket.on('anomaly', (event: AnomalyItem) => enqueue({ type: 'anomaly', event }));
 
   return {
     close() {

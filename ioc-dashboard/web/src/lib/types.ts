@@ -60,3 +60,18 @@ export interface StatusEvent {
   online: boolean;
   ts: Timestamp;
 }
+
+/** An anomaly event: GET /api/anomalies items and the socket.io `anomaly` event. */
+export interface AnomalyItem {
+  id: number;
+  deviceId: string;
+  kind: string;
+  /** The metric blamed; `camera_health` for camera checks, `telemetry` for a silent station, null for Frigate. */
+  metric: string | null;
+  model: string;
+  score: number;
+  threshold: number;
+  label: string;
+  state: 'raised' | 'cleared';
+  ts: number;
+}
