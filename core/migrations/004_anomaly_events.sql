@@ -15,3 +15,5 @@ CREATE TABLE IF NOT EXISTS anomaly_events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS anomaly_events_once_idx ON anomaly_events (device_id, (coalesce(metric, '')), label, state, ts);
 CREATE INDEX IF NOT EXISTS anomaly_events_ts_idx ON anomaly_events (ts DESC);
+-- The latest event of each alarm (device, metric, label): the active-only view and the device payloads.
+CREATE INDEX IF NOT EXISTS anomaly_events_alarm_idx ON anomaly_events (device_id, (coalesce(metric, '')), label, ts DESC, id DESC);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, getDeviceCredentials, loadHueAreas, setDeviceOnline, verifyToken } from '@ioc/core';
+import { createDevice, getDeviceCredentials, loadHueAreas, recordAnomalyEvent, setDeviceOnline, verifyToken, type AnomalyEvent } from '@ioc/core';
 import { openTestApp, signIn, type TestApp } from './helpers.ts';
 
 describe('devices API', () => {
@@ -17,6 +17,11 @@ describe('devices API', () => {
       { deviceId: 'air-1', metric: 'pm25', ts: t.clock.now() - 5000, value: 35.5 },
       { deviceId: 'air-1', metric: 'rh', ts: t.clock.now() - 4000, value: 80 },
     ]);
+    const alarm = (metric: string, label: AnomalyEvent['label'], state: AnomalyEvent['state'], ago: number): AnomalyEvent =>
+      ({ deviceId: 'air-1', kind: 'air', metric, model: 'ioc-env-v2', score: 7, threshold: 6, label, state, ts: t.clock.now() - ago });
+    await recordAnomalyEvent(t.db, alarm('pm25', 'sensor_fault', 'raised', 3000));
+    await recordAnomalyEvent(t.db, alarm('rh', 'anomaly', 'raised', 2000));
+    await recordAnomalyEvent(t.db, alarm('rh', 'anomaly', 'cleared', 1000));
   });
   afterAll(() => t.close());
 
@@ -36,8 +41,9 @@ describe('devices API', () => {
           online: false,
           lastSeen: t.clock.now() - 4000,
           latest: { ts: t.clock.now() - 4000, metrics: { pm25: 35.5, rh: 80 } },
+          anomalies: [{ label: 'sensor_fault', metric: 'pm25', score: 7, since: t.clock.now() - 3000 }],
         },
-        { id: 'noise-1', kind: 'noise', areaId: null, lat: null, lon: null, ...registry, online: true, lastSeen: t.clock.now() - 60_000, latest: null },
+        { id: 'noise-1', kind: 'noise', areaId: null, lat: null, lon: null, ...registry, online: true, lastSeen: t.clock.now() - 60_000, latest: null, anomalies: [] },
       ],
     });
   });
@@ -45,7 +51,9 @@ describe('devices API', () => {
   it('answers one device, or 404', async () => {
     const one = await t.app.inject({ url: '/api/devices/noise-1', headers: { cookie: viewer } });
     expect(one.statusCode).toBe(200);
-    expect(one.json()).toMatchObject({ id: 'noise-1', kind: 'noise', online: true, latest: null });
+    expect(one.json()).toMatchObject({ id: 'noise-1', kind: 'noise', online: true, latest: null, anomalies: [] });
+    const faulty = await t.app.inject({ url: '/api/devices/air-1', headers: { cookie: viewer } });
+    expect(faulty.json().anomalies).toEqual([{ label: 'sensor_fault', metric: 'pm25', score: 7, since: t.clock.now() - 3000 }]);
     const missing = await t.app.inject({ url: '/api/devices/nope', headers: { cookie: viewer } });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'not_found', message: 'no device "nope"' } });

@@ -1,9 +1,19 @@
-import { Type } from '@fastify/type-provider-typebox';
-import type { Device, LatestReading } from '@ioc/core';
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { listAnomalyEvents, type Db, type Device, type LatestReading, type StoredAnomalyEvent, type TelemetryStore } from '@ioc/core';
+import { AnomalyLabel } from './anomaly-item.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const Latest = Type.Object({ ts: Type.Number(), metrics: Type.Record(Type.String(), Type.Number()) });
+
+/** An alarm still raised on a device (its raise; the history is GET /api/anomalies). */
+export const ActiveAnomaly = Type.Object({
+  label: AnomalyLabel,
+  metric: Nullable(Type.String()),
+  score: Type.Number(),
+  /** Epoch ms of the raise. */
+  since: Type.Number(),
+});
 
 export const DeviceItem = Type.Object({
   id: Type.String(),
@@ -21,9 +31,12 @@ export const DeviceItem = Type.Object({
   /** Epoch ms: the newest of the gateway's last-seen time and the latest reading. */
   lastSeen: Nullable(Type.Number()),
   latest: Nullable(Latest),
+  anomalies: Type.Array(ActiveAnomaly, { description: 'alarms still raised on the device, newest first' }),
 });
 
-export function deviceItem(device: Device, latest: LatestReading | undefined) {
+type Item = Static<typeof DeviceItem>;
+
+function deviceItem(device: Device, latest: LatestReading | undefined, anomalies: readonly StoredAnomalyEvent[]): Item {
   const seen = [device.lastSeen, latest?.ts].filter((t): t is number => t != null);
   return {
     id: device.id,
@@ -39,5 +52,22 @@ export function deviceItem(device: Device, latest: LatestReading | undefined) {
     online: device.online,
     lastSeen: seen.length > 0 ? Math.max(...seen) : null,
     latest: latest ? { ts: latest.ts, metrics: latest.metrics } : null,
+    anomalies: anomalies.map((a) => ({ label: a.label, metric: a.metric, score: a.score, since: a.ts })),
   };
+}
+
+/** The API items of devices: each with its latest reading and the alarms still raised on it. */
+export async function deviceItems(db: Db, telemetry: TelemetryStore, devices: readonly Device[]): Promise<Item[]> {
+  const only = devices.length === 1 ? devices[0]?.id : undefined;
+  const [latest, active] = await Promise.all([
+    telemetry.latest(only === undefined ? undefined : [only]),
+    listAnomalyEvents(db, { active: true, deviceId: only, limit: 100_000 }),
+  ]);
+  const byDevice = new Map<string, StoredAnomalyEvent[]>();
+  for (const anomaly of active) byDevice.set(anomaly.deviceId, [...(byDevice.get(anomaly.deviceId) ?? []), anomaly]);
+  return devices.map((d) => deviceItem(d, latest.get(d.id), byDevice.get(d.id) ?? []));
+}
+
+export async function deviceItemOf(db: Db, telemetry: TelemetryStore, device: Device): Promise<Item> {
+  return (await deviceItems(db, telemetry, [device]))[0] as Item;
 }

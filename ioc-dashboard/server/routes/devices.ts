@@ -22,7 +22,7 @@ import {
 } from '@ioc/core';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
-import { DeviceItem, deviceItem } from './device-item.ts';
+import { DeviceItem, deviceItemOf, deviceItems } from './device-item.ts';
 
 export const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -118,10 +118,9 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
 
   app.get(
     '/devices',
-    { schema: { summary: 'All devices with their latest reading', response: { 200: Type.Object({ items: Type.Array(DeviceItem) }), ...errorResponses(401) } } },
+    { schema: { summary: 'All devices with their latest reading and raised anomalies', response: { 200: Type.Object({ items: Type.Array(DeviceItem) }), ...errorResponses(401) } } },
     async () => {
-      const [devices, latest] = await Promise.all([listDevices(db), telemetry.latest()]);
-      return { items: devices.map((d) => deviceItem(d, latest.get(d.id))) };
+      return { items: await deviceItems(db, telemetry, await listDevices(db)) };
     },
   );
 
@@ -131,8 +130,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
     async (request) => {
       const device = await getDevice(db, request.params.id);
       if (!device) throw notFound(`no device "${request.params.id}"`);
-      const latest = await telemetry.latest([device.id]);
-      return deviceItem(device, latest.get(device.id));
+      return deviceItemOf(db, telemetry, device);
     },
   );
 
@@ -212,8 +210,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
       onCreated?.(device);
       const change = device.enabled === before.enabled ? 'updated' : device.enabled ? 'enabled' : 'disabled';
       const gatewayNotified = await notify(id, change);
-      const latest = await telemetry.latest([id]);
-      return { device: deviceItem(device, latest.get(id)), gatewayNotified };
+      return { device: await deviceItemOf(db, telemetry, device), gatewayNotified };
     },
   );
 
@@ -270,8 +267,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
       if (!device) throw notFound(`no device "${id}"`);
       await audit(request, 'device.revoke', id);
       const gatewayNotified = await notify(id, 'revoked');
-      const latest = await telemetry.latest([id]);
-      return { device: deviceItem(device, latest.get(id)), gatewayNotified };
+      return { device: await deviceItemOf(db, telemetry, device), gatewayNotified };
     },
   );
 };
