@@ -19,7 +19,7 @@ function refill(bucket: Bucket, rate: number, now: number): void {
 interface PacketParser {
   packet: { cmd?: string; length: number };
   _pos: number;
-  _list: { length: number; readUInt16BE(offset: number): number; slice(start: number, end: number): Buffer };
+  _list: { length: number; slice(start: number, end: number): Buffer };
   _parseLength(): boolean;
   _parseString(): string | null;
   _emitError(error: Error): void;
@@ -96,21 +96,21 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
     };
   }
 
-  /** Refuses strings (topics, client ids, usernames) that are not valid UTF-8 [MQTT-1.5.3-1]; mqtt-packet would decode them with U+FFFD. */
+  /**
+   * Refuses strings (topics, client ids, usernames) that are not valid UTF-8 [MQTT-1.5.3-1]; mqtt-packet would
+   * decode them with U+FFFD. Only a decoded string holding U+FFFD (which valid UTF-8 may also encode) has its
+   * bytes checked, so the topic of every publish is not copied out of the parser's buffer list a second time.
+   */
   function requireUtf8(client: Client, remote: string): void {
     const parser = (client as unknown as { _parser: PacketParser })._parser;
     const parseString = parser._parseString.bind(parser);
     parser._parseString = () => {
       const start = parser._pos + 2;
-      if (start <= parser._list.length) {
-        const end = start + parser._list.readUInt16BE(parser._pos);
-        if (end <= parser._list.length && !isUtf8(parser._list.slice(start, end))) {
-          stats.malformedPackets++;
-          logger.warn({ clientId: client.id, remoteAddress: remote, reason: `${parser.packet.cmd} with a string that is not valid UTF-8` }, 'MQTT packet refused: connection closed');
-          return null;
-        }
-      }
-      return parseString();
+      const value = parseString();
+      if (value === null || !value.includes('\uFFFD') || isUtf8(parser._list.slice(start, parser._pos))) return value;
+      stats.malformedPackets++;
+      logger.warn({ clientId: client.id, remoteAddress: remote, reason: `${parser.packet.cmd} with a string that is not valid UTF-8` }, 'MQTT packet refused: connection closed');
+      return null;
     };
   }
 

@@ -65,6 +65,17 @@ describe('gateway: bad input is refused and logged, never a crash', () => {
     expect(f.logLines().map((line) => line.reason)).toContain('publish with a string that is not valid UTF-8');
   });
 
+  it('delivers a topic that holds U+FFFD written as valid UTF-8', async () => {
+    const watcher = await serviceLogin(f.url, 'watch-fffd');
+    const received = collect(watcher);
+    await watcher.subscribeAsync('ioc/#', { qos: 0 });
+    const client = await serviceLogin(f.url, 'send-fffd');
+    await client.publishAsync('ioc/v1/replacement-\uFFFD', 'kept', { qos: 1 });
+    await vi.waitFor(() => expect(received).toEqual([expect.objectContaining({ topic: 'ioc/v1/replacement-\uFFFD', text: 'kept' })]));
+    expect(f.gateway.health()).toMatchObject({ dropped: { malformedPackets: 1 } });
+    await Promise.all([client.endAsync(), watcher.endAsync()]);
+  });
+
   it('answers MQTT 5 with CONNACK 1 (unacceptable protocol version) and closes on an unknown version', async () => {
     const mqtt5 = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'v5', keepalive: 0 });
     expect([...(await exchange(f.gateway.port, mqtt5))]).toEqual([0x20, 0x02, 0x00, 0x01]);
