@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDevice } from '@ioc/core';
+import { createDevice, setDeviceStreamUrl } from '@ioc/core';
 import { requireBinary } from '@ioc/core/testing';
-import { setDeviceStreamUrl } from '@ioc/device-sim';
 import { CAMERA_HEALTH_METRIC, startSimFootage, type SimFootage } from '@ioc/analytics';
 import { startAnalyticsStack, type AnalyticsStack } from './stack.ts';
 

@@ -10,6 +10,7 @@ export * from './telemetry-payload.ts';
 export * from './mqtt.ts';
 export * from './areas.ts';
 export * from './devices.ts';
+export * from './device-stream-urls.ts';
 export * from './dead-letters.ts';
 export * from './users.ts';
 export * from './db/types.ts';

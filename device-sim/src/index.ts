@@ -16,7 +16,6 @@ export * from './engine.ts';
 export * from './sim-clock.ts';
 export * from './speaker.ts';
 export * from './camera-streams.ts';
-export * from './stream-url.ts';
 export * from './provision.ts';
 export * from './device-connection.ts';
 export * from './service.ts';

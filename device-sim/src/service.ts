@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { deviceTopic, resolveFfmpeg, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type Service } from '@ioc/core';
+import { deviceTopic, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type Service } from '@ioc/core';
 import { createCameraStreams, type CameraStreams } from './camera-streams.ts';
 import { connectDevice } from './device-connection.ts';
 import { createSimEngine, type SimEngine } from './engine.ts';
 import { buildFleet, type SimDevice } from './fleet.ts';
 import { loadFleetFile } from './fleet-file.ts';
-import { setDeviceStreamUrl } from './stream-url.ts';
 import { provisionFleet } from './provision.ts';
 import { hashString, seededRandom } from './random.ts';
 import { groundTruth, planScenario, type GroundTruth, type ScenarioPlan, type ScenarioSpec } from './scenario.ts';

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeviceStreamUrl } from '@ioc/core';
 import { requireBinary } from '@ioc/core/testing';
-import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, getDeviceStreamUrl, parseScenarioSpec, type DeviceSimService } from '@ioc/device-sim';
+import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, parseScenarioSpec, type DeviceSimService } from '@ioc/device-sim';
 import { startBus } from './sim-fixture.ts';
 
 const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceTopic } from '@ioc/core';
-import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, getDeviceStreamUrl, type DeviceSimService } from '@ioc/device-sim';
+import { deviceTopic, getDeviceStreamUrl } from '@ioc/core';
+import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, type DeviceSimService } from '@ioc/device-sim';
 import { startBus } from './sim-fixture.ts';
 
 describe('a simulator host without ffmpeg', () => {

@@ -1,5 +1,4 @@
-import { ANOMALIES_TOPIC, resolveFfmpeg, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
-import { listCameraStreamUrls } from '@ioc/device-sim';
+import { ANOMALIES_TOPIC, listCameraStreamUrls, resolveFfmpeg, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
 import type { CameraCondition } from './conditions.ts';
 import { grabFrames } from './frame-grabber.ts';
 import { CAMERA_MODEL_NAME, loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';

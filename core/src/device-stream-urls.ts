@@ -1,4 +1,4 @@
-import type { Queryable } from '@ioc/core';
+import type { Queryable } from './db/types.ts';
 
 /** Registers where a device serves its media stream (a camera's MJPEG URL), in the devices table. */
 export async function setDeviceStreamUrl(db: Queryable, id: string, url: string | null): Promise<void> {
