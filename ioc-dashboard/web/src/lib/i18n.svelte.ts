@@ -91,7 +91,7 @@ const en: Record<MessageKey, string> = {
 
 /** Anomaly labels (ioc/v1/anomalies) in plain words. */
 const anomalyLabels: Record<string, { vi: string; en: string }> = {
-  episode: { vi: 'Sự cố môi trường (ô nhiễm, ngập)', en: 'Environmental episode (pollution, flood)' },
+  episode: { vi: 'Sự cố môi trường', en: 'Environmental episode' },
   anomaly: { vi: 'Số liệu bất thường', en: 'Unusual readings' },
   frigate_alert: { vi: 'Cảnh báo từ camera', en: 'Camera alert' },
   sensor_fault: { vi: 'Lỗi cảm biến', en: 'Sensor fault' },
