@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ANOMALIES_TOPIC,
   createMqttConnect,
+  createPgliteDb,
   loadConfig,
+  migrate,
   recordAnomalyEvent,
+  systemClock,
   upsertUser,
   type AnomalyEvent,
   type Db,
@@ -15,6 +18,7 @@ import {
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 import { createDashboardService, type DashboardService } from '../server/index.ts';
+import { createAnomalyFeed } from '../server/live/anomaly-feed.ts';
 import { logger, openStores, openTestApp, signIn, type TestApp } from './helpers.ts';
 
 const TS = Date.UTC(2026, 10, 30, 2, 0, 0);
@@ -98,6 +102,29 @@ describe('anomalies from the bus: stored once, pushed live, malformed ones dead-
     expect(items.map((e: StoredAnomalyEvent) => `${e.deviceId}:${e.label}:${e.state}`)).toEqual(['camera-7:covered_lens:raised', 'air-001:sensor_fault:raised']);
   });
 
+  it('stores the events published while the dashboard was away (persistent session)', async () => {
+    const mqttConnect = createMqttConnect({ mqttUrl: `mqtt://127.0.0.1:${gateway.port}`, serviceToken: 'service-token-for-tests-0123456789' });
+    // A database of its own: in the shared one the running dashboard has stored the event already.
+    const own = await createPgliteDb();
+    await migrate(own);
+    const feed = (sink: (event: StoredAnomalyEvent) => void) =>
+      createAnomalyFeed({ mqttConnect, db: own, clock: systemClock, logger, sink, clientId: 'anomaly-feed-away' });
+    const first = feed(() => {});
+    await first.start();
+    await first.stop();
+    const whileAway = anomaly({ deviceId: 'water-3', kind: 'water', metric: 'level_cm', label: 'episode', state: 'cleared', ts: TS + 5000 });
+    await analytics.publishAsync(ANOMALIES_TOPIC, JSON.stringify(whileAway), { qos: 1 });
+    const received: StoredAnomalyEvent[] = [];
+    const back = feed((event) => received.push(event));
+    await back.start();
+    try {
+      await vi.waitFor(() => expect(received.map((e) => e.deviceId)).toContain('water-3'), { timeout: 10_000, interval: 50 });
+    } finally {
+      await back.stop();
+      await own.close();
+    }
+  });
+
   it('takes a cleared alarm off the active list and pushes the clear', async () => {
     await analytics.publishAsync(ANOMALIES_TOPIC, JSON.stringify(anomaly({ state: 'cleared', score: 0.2, ts: TS + 60_000 })), { qos: 1 });
     await vi.waitFor(() => expect(pushed.at(-1)).toMatchObject({ deviceId: 'air-001', state: 'cleared' }), { timeout: 10_000, interval: 50 });
@@ -131,7 +158,7 @@ describe('anomalies from the bus: stored once, pushed live, malformed ones dead-
 
     await analytics.publishAsync(ANOMALIES_TOPIC, JSON.stringify(anomaly({ ts: TS + 120_000 })), { qos: 1 });
     await vi.waitFor(() => expect(pushed.at(-1)).toMatchObject({ deviceId: 'air-001', state: 'raised', ts: TS + 120_000 }), { timeout: 10_000, interval: 50 });
-    expect(pushed).toHaveLength(4);
+    expect(pushed).toHaveLength(5);
     expect((await get('/api/dead-letters', { cookie })).status).toBe(403); // the wall's viewer may not read them
   });
 });

@@ -18,7 +18,9 @@ export interface AnomalyFeed {
 }
 
 /**
- * The dashboard's subscription to `ioc/v1/anomalies` (QoS 1, service `dashboard-anomalies`): each valid event is
+ * The dashboard's subscription to `ioc/v1/anomalies` (QoS 1, service `dashboard-anomalies`) in a persistent
+ * session (client id `clientId`, default `ioc-dashboard-anomalies`), so events published while the dashboard is
+ * down are queued by the gateway and stored when it returns. Each valid event is
  * stored once (a redelivery is not stored or pushed again) and handed to the sink; an invalid one becomes a dead
  * letter with its reason. Messages are handled one at a time, in arrival order, so a clear never overtakes its raise.
  */
@@ -28,8 +30,9 @@ export function createAnomalyFeed(deps: {
   clock: Clock;
   logger: Logger;
   sink: (event: StoredAnomalyEvent) => void;
+  clientId?: string;
 }): AnomalyFeed {
-  const { db, clock, logger, sink } = deps;
+  const { db, clock, logger, sink, clientId = 'ioc-dashboard-anomalies' } = deps;
   let client: MqttClient | undefined;
   let handling: Promise<void> = Promise.resolve();
 
@@ -57,7 +60,7 @@ export function createAnomalyFeed(deps: {
     },
 
     async start() {
-      client = await deps.mqttConnect('dashboard-anomalies');
+      client = await deps.mqttConnect('dashboard-anomalies', { clientId, clean: false });
       client.on('message', onMessage);
       client.on('error', (error) => logger.warn({ err: error }, 'MQTT error (anomalies)'));
       await client.subscribeAsync(ANOMALIES_TOPIC, { qos: 1 });
