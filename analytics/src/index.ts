@@ -7,7 +7,7 @@ export { evaluateNabHoldout, HOLDOUT_THRESHOLDS } from './nab/holdout.ts';
 export { loadNoveltyModel, ENV_NOVELTY_MODEL, type NoveltyModel, type NoveltyInput, type NoveltyOutput } from './env/novelty-model.ts';
 export { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type SeriesDetector, type SeriesScore } from './env/series-detector.ts';
 export { ENVIRONMENT_KINDS, NOT_SCORED_METRICS, WEATHER_METRICS, HAZARD_RISE_METRICS } from './env/scored-metrics.ts';
-export { createAnalyticsService, ANOMALY_METRIC_SUFFIX, type AnalyticsDeps, type AnalyticsService, type AnomalyEvent } from './service.ts';
+export { createAnalyticsService, ANOMALY_METRIC_SUFFIX, type AnalyticsDeps, type AnalyticsService } from './service.ts';
 export { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions, type Transition } from './env/hysteresis.ts';
 export { distanceKm, type Place } from './env/spatial.ts';
 export { createEnvDetector, ENV_MODEL_NAME, DROPOUT_METRIC, type EnvDetector, type EnvDetectorOptions, type EnvAlarm, type EnvReading } from './env/env-detector.ts';
@@ -23,6 +23,6 @@ export { grabFrames, FRAME_WIDTH, FRAME_HEIGHT, FRAME_PIXELS, type Grab, type Gr
 export { CAMERA_MODEL_CLASSES, CAMERA_CONDITIONS, type CameraCondition, type CameraModelClass } from './camera/conditions.ts';
 export { loadCameraHealthModel, CAMERA_HEALTH_MODEL, CAMERA_MODEL_NAME, type CameraHealthModel, type CameraFramePair, type CameraScores } from './camera/health-model.ts';
 export { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraHealthOptions, type CameraCheck, type CameraTransition } from './camera/health-tracker.ts';
-export { createCameraHealthMonitor, CAMERA_HEALTH_METRIC, type CameraAnomalyEvent, type CameraScheduleOptions } from './camera/monitor.ts';
+export { createCameraHealthMonitor, CAMERA_HEALTH_METRIC, type CameraScheduleOptions } from './camera/monitor.ts';
 export { startSimFootage, timeWithDarkness, type SimFootage } from './camera/sim-footage.ts';
 export { evaluateCameraHealth, type CameraEvaluationOptions } from './camera/evaluate.ts';

@@ -1,5 +1,6 @@
 import {
   ANOMALIES_TOPIC,
+  type AnomalyEvent,
   allDevicesTopic,
   decodeTelemetry,
   getDevice,
@@ -30,19 +31,6 @@ import { loadStationModels, type StationModel } from './env/station-model.ts';
 export { ENV_MODEL_NAME };
 /** Suffix of the telemetry metric that stores a metric's anomaly likelihood, e.g. pm25_anomaly. */
 export const ANOMALY_METRIC_SUFFIX = '_anomaly';
-
-export interface AnomalyEvent {
-  deviceId: string;
-  kind: DeviceKind;
-  metric: string;
-  model: string;
-  score: number;
-  threshold: number;
-  /** episode: a hazard neighbours share (pollution, flood); sensor_fault: this station alone (spike, stuck, drift, dropout). */
-  label: EnvAlarm['label'];
-  state: 'raised' | 'cleared';
-  ts: number;
-}
 
 export interface AnalyticsDeps {
   config: IocConfig;

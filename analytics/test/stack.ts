@@ -8,13 +8,14 @@ import {
   createSqlTelemetryStore,
   loadConfig,
   migrate,
+  type AnomalyEvent,
   type Db,
   type NewDevice,
   type TelemetryStore,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createAnalyticsService, type AnalyticsDeps, type AnomalyEvent } from '@ioc/analytics';
+import { createAnalyticsService, type AnalyticsDeps } from '@ioc/analytics';
 
 const SERVICE_TOKEN = 'analytics-test-service-token-42';
 

@@ -1,4 +1,4 @@
-import { ANOMALIES_TOPIC, listCameraStreamUrls, resolveFfmpeg, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
+import { ANOMALIES_TOPIC, listCameraStreamUrls, type AnomalyEvent, resolveFfmpeg, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
 import type { CameraCondition } from './conditions.ts';
 import { grabFrames } from './frame-grabber.ts';
 import { CAMERA_MODEL_NAME, loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';
@@ -16,18 +16,6 @@ export interface CameraScheduleOptions {
   frames: number;
   /** Longest one grab may take, in ms; a stream that stalls longer counts as a lost signal. */
   timeoutMs: number;
-}
-
-export interface CameraAnomalyEvent {
-  deviceId: string;
-  kind: 'camera';
-  metric: 'camera_health';
-  model: string;
-  score: number;
-  threshold: number;
-  label: CameraCondition;
-  state: 'raised' | 'cleared';
-  ts: number;
 }
 
 export interface CameraMonitorDeps {
@@ -70,7 +58,7 @@ export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
 
   async function publish(deviceId: string, ts: number, transition: CameraCheck['transitions'][number]): Promise<void> {
     if (!client) return;
-    const event: CameraAnomalyEvent = { deviceId, kind: 'camera', metric: 'camera_health', model: CAMERA_MODEL_NAME, threshold: health.threshold, ...transition, ts };
+    const event: AnomalyEvent = { deviceId, kind: 'camera', metric: 'camera_health', model: CAMERA_MODEL_NAME, threshold: health.threshold, ...transition, ts };
     await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
     counts.cameraPublished++;
     logger.info({ deviceId, label: event.label, state: event.state, score: event.score }, 'camera anomaly');

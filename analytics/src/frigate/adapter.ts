@@ -4,6 +4,9 @@ import {
   getDevice,
   listDevices,
   recordDeadLetters,
+  type AnomalyEvent,
+  type AnomalyLabel,
+  type AnomalyState,
   type Clock,
   type Db,
   type Logger,
@@ -44,8 +47,8 @@ export function createFrigateAdapter(deps: { db: Db; logger: Logger; clock: Cloc
     await recordDeadLetters(db, [{ deviceId: null, topic, payload, reason, ts: clock.now() }]);
   }
 
-  async function anomaly(client: MqttClient, deviceId: string, label: string, state: 'raised' | 'cleared', ts: number, score: number): Promise<void> {
-    const event = { deviceId, kind: 'camera', metric: null, model: FRIGATE_MODEL_NAME, score, threshold: 1, label, state, ts };
+  async function anomaly(client: MqttClient, deviceId: string, label: AnomalyLabel, state: AnomalyState, ts: number, score: number): Promise<void> {
+    const event: AnomalyEvent = { deviceId, kind: 'camera', metric: null, model: FRIGATE_MODEL_NAME, score, threshold: 1, label, state, ts };
     await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
   }
 
