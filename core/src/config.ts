@@ -59,6 +59,8 @@ export interface MqttLimits {
   connectRate: number;
   /** Bytes waiting to be sent to one subscriber before it is disconnected as too slow. */
   maxQueueBytes: number;
+  /** Messages the broker may hold (queued for delivery or unacknowledged in persistent sessions) before publishes wait. */
+  maxBacklog: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -108,6 +110,7 @@ function mqttLimits(env: Env): MqttLimits {
     publishRate: count(env, 'IOC_MQTT_PUBLISH_RATE', 100),
     connectRate: count(env, 'IOC_MQTT_CONNECT_RATE', 50),
     maxQueueBytes: count(env, 'IOC_MQTT_MAX_QUEUE_BYTES', 8 * 1024 * 1024),
+    maxBacklog: count(env, 'IOC_MQTT_MAX_BACKLOG', 100_000),
   };
 }
 

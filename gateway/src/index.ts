@@ -11,11 +11,19 @@ import { createConnectionLimits, createPublishThrottle, type ConnectionLimits } 
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { createSecurity, type SecurityOptions } from './security.ts';
+import { createPublishGate, type PublishGate } from './publish-gate.ts';
 import { createSessionStore } from './session-store.ts';
 import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
 
 export type { Identity } from './identity.ts';
+
+/**
+ * Deliveries the broker runs at once (aedes' default is 100). The rest wait in mqemitter's queue, an array shifted
+ * once per delivery, which under a backlog became most of the gateway's time; the backlog is bounded by the
+ * publish gate instead (publish-gate.ts).
+ */
+const DELIVERY_CONCURRENCY = 10_000;
 
 export interface GatewayDeps {
   config: IocConfig;
@@ -59,6 +67,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         limits: ReturnType<typeof createConnectionLimits>;
         cluster: ClusterBackend | undefined;
         security: ReturnType<typeof createSecurity>;
+        gate: PublishGate;
+        backlog: () => number;
       }
     | undefined;
 
@@ -109,8 +119,11 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const throttle = createPublishThrottle(config.mqttLimits.publishRate, clock, stats);
     const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });
     const cluster = config.redisUrl ? createClusterBackend(config.redisUrl) : undefined;
+    const sessions = cluster ? undefined : createSessionStore();
     const broker = new Aedes({
-      persistence: createSessionStore(),
+      persistence: sessions?.persistence,
+      // Deliveries in flight at once; the rest wait in the emitter's queue, whose handling costs more as it grows.
+      concurrency: DELIVERY_CONCURRENCY,
       ...cluster?.options,
       // In a cluster the node id names this process in $SYS topics and Redis; unique per process.
       id: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -122,11 +135,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           if (success) status.loggedIn(client);
           done(error, success);
         }),
-      authorizePublish: (client, packet, callback) => {
-        const wait = throttle.delay(client);
-        if (wait === 0) authorizePublish(client, packet, callback);
-        else setTimeout(() => authorizePublish(client, packet, callback), wait);
-      },
+      authorizePublish: (client, packet, callback) =>
+        gate.pass(() => {
+          const wait = throttle.delay(client);
+          if (wait === 0) authorizePublish(client, packet, callback);
+          else setTimeout(() => authorizePublish(client, packet, callback), wait);
+        }),
       authorizeSubscribe: createAuthorizeSubscribe({ logger, stats }),
       authorizeForward: (_client, packet) => {
         if (!stillValid(packet)) return null;
@@ -134,6 +148,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         return packet;
       },
     });
+    // aedes' emitter (mqemitter, or mqemitter-redis in a cluster) counts the messages waiting for delivery.
+    const backlog = () => (broker as unknown as { mq: { length: number } }).mq.length + (sessions?.queued ?? 0);
+    const gate = createPublishGate({ backlog, limit: config.mqttLimits.maxBacklog, stats });
     const status = createDeviceStatus({ broker, clock, logger, presence: security.presence });
     broker.on('clientReady', (client) => {
       if (identityOf(client)?.type === 'service') services.add(client);
@@ -168,7 +185,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       throw error;
     }
     const metrics = createLiveMetrics({ broker, stats, clock, logger, intervalMs: metricsIntervalMs, health });
-    running = { broker, listeners, status, metrics, limits, cluster, security };
+    running = { broker, listeners, status, metrics, limits, cluster, security, gate, backlog };
     logger.info(
       { ports: Object.fromEntries(listeners.map(({ name, port }) => [name, port])), node: broker.id, cluster: Boolean(cluster) },
       'MQTT gateway listening',
@@ -177,9 +194,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, listeners, metrics, cluster, security, limits } = running;
+    const { broker, listeners, metrics, cluster, security, limits, gate } = running;
     running = undefined;
     metrics.stop();
+    gate.close();
     const closed = Promise.all(listeners.map(({ server }) => closeServer(server)));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
@@ -218,6 +236,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         expiredCommands: stats.expiredCommands,
       },
       throttledPublishes: stats.throttledPublishes,
+      backlog: { messages: running?.backlog() ?? 0, heldPublishes: stats.heldPublishes, waiting: running?.gate.waiting ?? 0 },
       authFailures: stats.authFailures,
       refused: { publishes: stats.refusedPublishes, subscriptions: stats.refusedSubscriptions },
       security: running?.security.health() ?? null,

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import type { Clock, Logger, MqttLimits } from '@ioc/core';
+import { identityOf } from './identity.ts';
 import type { GatewayStats } from './stats.ts';
 
 /** A token bucket: `rate` tokens per second, holding at most `rate` (one second of burst). */
@@ -62,13 +63,21 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
     return true;
   }
 
+  /**
+   * A service in a persistent session (ingest) is not disconnected for falling behind: what it has not acknowledged
+   * is held in its session and counted in the broker's backlog, which holds publishers back (publish-gate.ts).
+   */
+  function keepsItsBacklog(client: Client): boolean {
+    return client.clean === false && identityOf(client)?.type === 'service';
+  }
+
   /** Caps the bytes queued for the client: write() never asks aedes to wait, and past the cap the connection closes. */
   function capQueue(client: Client, stream: Duplex): void {
     if (limits.maxQueueBytes === 0) return;
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
     stream.write = ((...args: unknown[]) => {
       write(...args);
-      if (stream.writableLength > limits.maxQueueBytes && !stream.destroyed) {
+      if (stream.writableLength > limits.maxQueueBytes && !stream.destroyed && !keepsItsBacklog(client)) {
         stats.slowConsumers++;
         logger.warn(
           { clientId: client.id, queuedBytes: stream.writableLength, limit: limits.maxQueueBytes },

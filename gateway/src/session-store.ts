@@ -92,6 +92,8 @@ function deliveryKey(packet: QueuedPacket): string {
  */
 class IndexedMemoryPersistence extends MemoryPersistence {
   private readonly queues = new Map<string, OutgoingQueue>();
+  /** Messages queued for persistent sessions and not yet acknowledged, across all clients. */
+  queued = 0;
 
   private queue(clientId: string): OutgoingQueue {
     let queue = this.queues.get(clientId);
@@ -101,10 +103,12 @@ class IndexedMemoryPersistence extends MemoryPersistence {
 
   override async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
     this.queue(sub.clientId).add(copyPacket(packet));
+    this.queued++;
   }
 
   override async outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<void> {
     for (const sub of subs) this.queue(sub.clientId).add(copyPacket(packet));
+    this.queued += subs.length;
   }
 
   override async outgoingUpdate(client: { id: string }, packet: QueuedPacket): Promise<void> {
@@ -119,7 +123,9 @@ class IndexedMemoryPersistence extends MemoryPersistence {
   override async outgoingClearMessageId(client: { id: string }, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
     const queue = this.queue(client.id);
     const slot = queue.withMessageId(packet.messageId);
-    return slot === undefined ? undefined : queue.remove(slot);
+    if (slot === undefined) return undefined;
+    this.queued--;
+    return queue.remove(slot);
   }
 
   override outgoingStream(client: { id: string }): Readable {
@@ -127,7 +133,19 @@ class IndexedMemoryPersistence extends MemoryPersistence {
   }
 }
 
+export interface SessionStore {
+  persistence: NonNullable<AedesOptions['persistence']>;
+  /** Messages held for persistent sessions and not yet acknowledged (the broker's backlog). */
+  readonly queued: number;
+}
+
 /** The broker's single-process persistence: aedes' own in-memory store with indexed outgoing queues. */
-export function createSessionStore(): NonNullable<AedesOptions['persistence']> {
-  return new CallBackPersistence(() => new IndexedMemoryPersistence()) as unknown as NonNullable<AedesOptions['persistence']>;
+export function createSessionStore(): SessionStore {
+  const store = new IndexedMemoryPersistence();
+  return {
+    persistence: new CallBackPersistence(() => store) as unknown as NonNullable<AedesOptions['persistence']>,
+    get queued() {
+      return store.queued;
+    },
+  };
 }

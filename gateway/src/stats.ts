@@ -17,6 +17,8 @@ export interface GatewayStats {
   slowConsumers: number;
   /** Publishes delayed by IOC_MQTT_PUBLISH_RATE. */
   throttledPublishes: number;
+  /** Publishes that waited for the broker's backlog to come down (publish-gate.ts). */
+  heldPublishes: number;
   /** Commands not delivered because their `expires` had passed. */
   expiredCommands: number;
 }
@@ -34,6 +36,7 @@ export function createStats(): GatewayStats {
     malformedPackets: 0,
     slowConsumers: 0,
     throttledPublishes: 0,
+    heldPublishes: 0,
     expiredCommands: 0,
   };
 }

@@ -41,7 +41,8 @@ describe('gateway session store', () => {
   });
 
   it('answers like the stock memory store on random QoS 1 deliveries and acknowledgements, and a PUBREL', async () => {
-    const ours = createSessionStore() as unknown as Outgoing;
+    const session = createSessionStore();
+    const ours = session.persistence as unknown as Outgoing;
     const stock = stockPersistence() as Outgoing;
     const both = <T>(call: (store: Outgoing) => Promise<T>) => Promise.all([call(ours), call(stock)]);
     const broker = { id: 'broker-a', counter: 0 };
@@ -71,10 +72,12 @@ describe('gateway session store', () => {
       if (step % 100 === 0) expect(await queued(ours, client.id)).toEqual(await queued(stock, client.id));
     }
     for (const { id } of clients) expect(await queued(ours, id)).toEqual(await queued(stock, id));
+    // The backlog count is what the queues hold.
+    expect(session.queued).toBe((await queued(ours, 'client-0')).length + (await queued(ours, 'client-1')).length);
   });
 
   it('keeps several QoS 2 exchanges apart: each PUBREL replaces its own PUBLISH, in place', async () => {
-    const store = createSessionStore() as unknown as Outgoing;
+    const store = createSessionStore().persistence as unknown as Outgoing;
     const broker = { id: 'broker-a', counter: 0 };
     const client = { id: 'device' };
     for (const messageId of [1, 2, 3]) {

@@ -9,4 +9,4 @@ import { createSessionStore } from '../../src/session-store.ts';
 const require = createRequire(import.meta.url);
 const abstractPersistence = require('aedes-persistence/abstract.js') as (options: Record<string, unknown>) => void;
 
-abstractPersistence({ test, persistence: createSessionStore, testAsync: true });
+abstractPersistence({ test, persistence: () => createSessionStore().persistence, testAsync: true });
