@@ -11,6 +11,7 @@ export * from './mqtt.ts';
 export * from './areas.ts';
 export * from './devices.ts';
 export * from './device-stream-urls.ts';
+export * from './cork-per-turn.ts';
 export * from './dead-letters.ts';
 export * from './users.ts';
 export * from './db/types.ts';

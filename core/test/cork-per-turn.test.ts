@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { createAckBatcher } from '../src/batched-acks.ts';
+import { corkPerTurn } from '../src/cork-per-turn.ts';
 
-describe('batched acknowledgements', () => {
-  it('holds the PUBACKs written while one read is handled and sends them together afterwards', async () => {
+describe('corkPerTurn', () => {
+  it('holds what is written during one turn of the event loop and sends it together afterwards', async () => {
     const server = createServer();
     const received: Buffer[] = [];
     server.on('connection', (peer: Socket) => peer.on('data', (chunk: Buffer) => received.push(chunk)));
@@ -14,7 +14,7 @@ describe('batched acknowledgements', () => {
     await once(socket, 'connect');
     socket.setNoDelay(true);
     try {
-      const holdAcks = createAckBatcher({ stream: socket });
+      const holdAcks = corkPerTurn(() => socket);
       for (let id = 1; id <= 3; id++) {
         holdAcks();
         socket.write(Buffer.from([0x40, 0x02, 0x00, id]));
@@ -23,7 +23,7 @@ describe('batched acknowledgements', () => {
       expect(socket.writableLength).toBe(12);
       await new Promise((resolve) => setImmediate(resolve));
       await vi.waitFor(() => expect(Buffer.concat(received)).toEqual(Buffer.from([0x40, 2, 0, 1, 0x40, 2, 0, 2, 0x40, 2, 0, 3])));
-      // The next read's acknowledgements are held again.
+      // The next turn's writes are held again.
       holdAcks();
       socket.write(Buffer.from([0x40, 0x02, 0x00, 4]));
       expect(socket.writableLength).toBe(4);
