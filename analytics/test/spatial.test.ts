@@ -18,7 +18,7 @@ const wobble = (i: number, id: string) => (((i * 7919 + id.charCodeAt(7) * 31) %
 
 describe('spatial consensus', () => {
   it('tells a station alone (rz) from a local episode (dz) from a change the whole city shares', () => {
-    const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 600_000, faultAt: 6, episodeAt: 3, minReadings: 50 });
+    const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 600_000, faultAt: 6, episodeAt: 3, minReadings: 50, memoryMs: 24 * 3600_000 });
     for (const [id, [lat, lon]] of Object.entries(STATIONS)) consensus.place(id, 'air', { lat, lon });
     expect(distanceKm({ lat: 16.46, lon: 107.59 }, { lat: 16.47, lon: 107.6 })).toBeCloseTo(1.52, 1);
     expect(consensus.neighboursOf('air-sp-a').slice(0, 2).sort()).toEqual(['air-sp-b', 'air-sp-c']);
@@ -36,6 +36,28 @@ describe('spatial consensus', () => {
     const alone = round(102, (id) => (id === 'air-sp-e' ? 4 : 0));
     expect(alone['air-sp-e']!.rz).toBeGreaterThan(6);
     expect(consensus.sharedBy('air-sp-e', 'pm25', 1, 102 * 60_000)).toBe(false);
+  });
+
+  it('learns a stream\'s usual departure over time, the same whether it reports every 10 s or every 2 minutes', () => {
+    const HOUR = 3600_000;
+    // Station a departs from its neighbours by a little all day and by more for three hours every evening; judged as
+    // the third evening begins, yesterday's evening is still part of what is usual for it (a 2-hour memory forgets it).
+    const departure = (ts: number) => (ts % (24 * HOUR) >= 18 * HOUR && ts % (24 * HOUR) < 21 * HOUR ? 0.3 : 0.05);
+    const rzAtRush = (intervalMs: number) => {
+      const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 50, memoryMs: 24 * HOUR });
+      for (const id of ['air-sp-a', 'air-sp-b', 'air-sp-c']) consensus.place(id, 'air', { lat: STATIONS[id]![0], lon: STATIONS[id]![1] });
+      let rz = 0;
+      for (let ts = 0; ts <= 2 * 24 * HOUR + 18 * HOUR; ts += intervalMs) {
+        for (const id of ['air-sp-b', 'air-sp-c']) consensus.update(id, 'pm25', ts, 0);
+        consensus.update('air-sp-a', 'pm25', ts, departure(ts) * (ts % (2 * intervalMs) ? 1 : -1));
+        rz = Math.abs(consensus.evaluate('air-sp-a', 'pm25', ts)!.rz);
+      }
+      return rz;
+    };
+    const often = rzAtRush(10_000);
+    const seldom = rzAtRush(120_000);
+    expect(seldom).toBeGreaterThan(1);
+    expect(Math.abs(often - seldom) / seldom).toBeLessThan(0.05);
   });
 });
 
@@ -84,7 +106,7 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
   let events: AnalyticsStack['events'];
 
   beforeAll(async () => {
-    stack = await startAnalyticsStack({ hysteresis: { clearBelow: 0.9, clearAfter: 30 }, env: { consensus: { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 100 } } });
+    stack = await startAnalyticsStack({ hysteresis: { clearBelow: 0.9, clearAfter: 30 }, env: { consensus: { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 100, memoryMs: 24 * 3600_000 } } });
     ({ analytics, events } = stack);
   });
 

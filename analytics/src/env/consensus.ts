@@ -18,9 +18,14 @@ export interface ConsensusOptions {
   episodeAt: number;
   /** Readings a stream needs before its departures are scored. */
   minReadings: number;
+  /**
+   * Time constant of a stream's usual departure, ms: it is learned over this much time however often the station
+   * reports (a day spans the daily cycle and two tides; a count of readings would be two hours at 10-s reports).
+   */
+  memoryMs: number;
 }
 
-export const DEFAULT_CONSENSUS: ConsensusOptions = { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 200 };
+export const DEFAULT_CONSENSUS: ConsensusOptions = { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 200, memoryMs: 24 * 3600_000 };
 
 export interface Departure {
   rz: number;
@@ -38,6 +43,8 @@ const CITY_BUCKET_MS = 30_000;
 interface Scale {
   n: number;
   meanAbs: number;
+  /** The stream's previous reading, ms. */
+  ts: number;
 }
 
 const median = (values: number[]) => {
@@ -90,10 +97,12 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
     return value;
   }
 
-  function scaled(scale: Scale, departure: number, limit: number): number {
+  function scaled(scale: Scale, departure: number, limit: number, ts: number): number {
     const z = scale.n >= options.minReadings ? departure / (1.25 * scale.meanAbs + 0.02) : 0;
+    const elapsed = Math.max(0, ts - scale.ts);
+    scale.ts = ts;
     if (scale.n < options.minReadings || Math.abs(z) < limit) {
-      scale.meanAbs += Math.max(1 / (scale.n + 1), 1 / 720) * (Math.abs(departure) - scale.meanAbs);
+      scale.meanAbs += Math.max(1 / (scale.n + 1), -Math.expm1(-elapsed / options.memoryMs)) * (Math.abs(departure) - scale.meanAbs);
       scale.n++;
     }
     return z;
@@ -125,10 +134,10 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
       if (own === undefined || around.length === 0 || whole === undefined) return undefined;
       const key = `${deviceId}/${metric}`;
       let scale = scales.get(key);
-      if (!scale) scales.set(key, (scale = { residual: { n: 0, meanAbs: 0 }, regional: { n: 0, meanAbs: 0 } }));
+      if (!scale) scales.set(key, (scale = { residual: { n: 0, meanAbs: 0, ts }, regional: { n: 0, meanAbs: 0, ts } }));
       return {
-        rz: scaled(scale.residual, own - median(around), options.faultAt),
-        dz: scaled(scale.regional, own - whole, options.episodeAt),
+        rz: scaled(scale.residual, own - median(around), options.faultAt, ts),
+        dz: scaled(scale.regional, own - whole, options.episodeAt, ts),
       };
     },
     /** Whether a neighbour departs from the city the same way at `ts` (`sign` +1 up, −1 down) by half an episode or more. */
