@@ -1,10 +1,10 @@
 import {
-  ANOMALIES_TOPIC,
   type AnomalyEvent,
   allDevicesTopic,
   decodeTelemetry,
   getDevice,
   parseDeviceTopic,
+  publishAnomalyEvent,
   systemClock,
   type Clock,
   type Db,
@@ -180,7 +180,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
 
   async function publish(anomaly: AnomalyEvent): Promise<void> {
     if (!client) return;
-    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(anomaly), { qos: 1 });
+    await publishAnomalyEvent(client, anomaly);
     counts.published++;
     logger.info({ deviceId: anomaly.deviceId, metric: anomaly.metric, state: anomaly.state, label: anomaly.label, score: anomaly.score }, 'anomaly');
   }

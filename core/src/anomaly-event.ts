@@ -1,5 +1,6 @@
 import { isDeviceKind, type DeviceKind } from './catalogue.ts';
-import { isDeviceId } from './topics.ts';
+import type { MqttClient } from 'mqtt';
+import { ANOMALIES_TOPIC, isDeviceId } from './topics.ts';
 
 /**
  * What an anomaly on `ioc/v1/anomalies` is about, grouped by what an operator does with it: `event` is something
@@ -41,6 +42,11 @@ export interface AnomalyEvent {
   state: AnomalyState;
   /** Epoch ms. */
   ts: number;
+}
+
+/** Publishes one event on `ioc/v1/anomalies` at QoS 1, as `decodeAnomalyEvent` reads it. */
+export async function publishAnomalyEvent(client: Pick<MqttClient, 'publishAsync'>, event: AnomalyEvent): Promise<void> {
+  await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
 }
 
 export type AnomalyDecodeResult = { ok: true; event: AnomalyEvent } | { ok: false; reason: string; deviceId: string | null };

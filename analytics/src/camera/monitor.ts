@@ -1,4 +1,4 @@
-import { ANOMALIES_TOPIC, listCameraStreamUrls, type AnomalyEvent, resolveFfmpeg, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
+import { listCameraStreamUrls, publishAnomalyEvent, resolveFfmpeg, type AnomalyEvent, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
 import type { CameraCondition } from './conditions.ts';
 import { grabFrames } from './frame-grabber.ts';
 import { CAMERA_MODEL_NAME, loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';
@@ -59,7 +59,7 @@ export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
   async function publish(deviceId: string, ts: number, transition: CameraCheck['transitions'][number]): Promise<void> {
     if (!client) return;
     const event: AnomalyEvent = { deviceId, kind: 'camera', metric: 'camera_health', model: CAMERA_MODEL_NAME, threshold: health.threshold, ...transition, ts };
-    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
+    await publishAnomalyEvent(client, event);
     counts.cameraPublished++;
     logger.info({ deviceId, label: event.label, state: event.state, score: event.score }, 'camera anomaly');
   }

@@ -1,8 +1,8 @@
 import {
-  ANOMALIES_TOPIC,
   deviceTopic,
   getDevice,
   listDevices,
+  publishAnomalyEvent,
   recordDeadLetters,
   type AnomalyEvent,
   type AnomalyLabel,
@@ -49,7 +49,7 @@ export function createFrigateAdapter(deps: { db: Db; logger: Logger; clock: Cloc
 
   async function anomaly(client: MqttClient, deviceId: string, label: AnomalyLabel, state: AnomalyState, ts: number, score: number): Promise<void> {
     const event: AnomalyEvent = { deviceId, kind: 'camera', metric: null, model: FRIGATE_MODEL_NAME, score, threshold: 1, label, state, ts };
-    await client.publishAsync(ANOMALIES_TOPIC, JSON.stringify(event), { qos: 1 });
+    await publishAnomalyEvent(client, event);
   }
 
   return {
