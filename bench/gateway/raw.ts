@@ -9,6 +9,8 @@ export interface RawClient {
   socket: Socket;
   /** Called with each received PUBLISH: its QoS and payload (a view into the received bytes). */
   onPublish: (qos: number, payload: Buffer) => void;
+  /** Called with the packet id of each PUBACK received (for our QoS 1 publishes). */
+  onAck: (packetId: number) => void;
   send(bytes: Buffer): void;
   subscribe(topic: string, qos: 0 | 1): Promise<void>;
   close(): Promise<void>;
@@ -16,6 +18,7 @@ export interface RawClient {
 
 const PUBLISH = 3;
 const CONNACK = 2;
+const PUBACK = 4;
 const SUBACK = 9;
 
 export function rawClient(port: number, clientId: string, login: { username?: string; password?: string }): Promise<RawClient> {
@@ -28,6 +31,7 @@ export function rawClient(port: number, clientId: string, login: { username?: st
     const client: RawClient = {
       socket,
       onPublish: () => {},
+      onAck: () => {},
       send: (bytes) => void socket.write(bytes),
       subscribe: (topic, qos) =>
         new Promise<void>((done) => {
@@ -39,6 +43,7 @@ export function rawClient(port: number, clientId: string, login: { username?: st
         }),
       close: () =>
         new Promise((done) => {
+          if (socket.destroyed) return done();
           socket.once('close', () => done());
           socket.end(Buffer.from([0xe0, 0x00]));
         }),
@@ -53,6 +58,8 @@ export function rawClient(port: number, clientId: string, login: { username?: st
           offset += 2;
         }
         client.onPublish(qos, body.subarray(offset));
+      } else if (type === PUBACK) {
+        client.onAck(body.readUInt16BE(0));
       } else {
         waiters.get(type)?.();
       }
