@@ -7,6 +7,7 @@ import type { Place } from './spatial.ts';
 import type { StationModel } from './station-model.ts';
 import { judgeStation, DEFAULT_JUDGEMENT, type Judgement, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
 import { createStationNormaliser } from './station-normaliser.ts';
+import { WEATHER_METRICS } from './scored-metrics.ts';
 import { createStuckWatch } from './stuck-watch.ts';
 
 /** Names the detector in anomaly events: per-stream novelty, multivariate station models, space and silence. */
@@ -41,6 +42,12 @@ export interface EnvDetectorOptions {
   silence?: SilenceOptions;
   /** How long after its own detector fired a stream still counts as unusual, ms. */
   unusualForMs?: number;
+  /**
+   * Whether weather streams (WEATHER_METRICS) go through the novelty model too (default true): no judgement reads
+   * their novelty, but the service stores every stream's likelihood. The scenario evaluation, which reads alarms only,
+   * skips them (a quarter of its readings, the model being most of its cost).
+   */
+  weatherNovelty?: boolean;
 }
 
 /**
@@ -59,6 +66,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
   const hysteresis = createHysteresis(options.hysteresis ?? DEFAULT_HYSTERESIS);
   const judgementOptions = options.judgement ?? DEFAULT_JUDGEMENT;
   const unusualForMs = options.unusualForMs ?? 30 * 60_000;
+  const novel = options.weatherNovelty === false ? (r: EnvReading) => !WEATHER_METRICS.includes(r.metric) : () => true;
   const places = new Map<string, Place>();
   const lastDetection = new Map<string, number>();
   /** Per station: its latest reading time, streams and multivariate result, waiting to be judged. */
@@ -99,21 +107,25 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       places.set(deviceId, place);
       consensus.place(deviceId, kind, place);
     },
+    /** Scores one round; `likelihoods` has one entry per reading the novelty model scored (see `weatherNovelty`). */
     async score(readings: EnvReading[]) {
-      const scores = await series.push(readings.map((r) => ({ key: `${r.deviceId}/${r.metric}`, value: r.value })));
+      const novelReadings = readings.filter(novel);
+      const results = await series.push(novelReadings.map((r) => ({ key: `${r.deviceId}/${r.metric}`, value: r.value })));
       const alarms: EnvAlarm[] = [];
-      readings.forEach((reading, i) => {
+      let scored = 0;
+      for (const reading of readings) {
         const key = `${reading.deviceId}/${reading.metric}`;
-        if (scores[i]!.detection) lastDetection.set(key, reading.ts);
+        const detected = novel(reading) && results[scored++]!.detection;
+        if (detected) lastDetection.set(key, reading.ts);
         consensus.update(reading.deviceId, reading.metric, reading.ts, normaliser.push(key, reading.metric, reading.ts, reading.value));
         let station = stations.get(reading.deviceId);
         if (!station) stations.set(reading.deviceId, (station = { kind: reading.kind, ts: reading.ts, streams: new Map() }));
         station.ts = Math.max(station.ts, reading.ts);
-        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.value), detected: scores[i]!.detection });
+        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.value), detected });
         undecided.add(reading.deviceId);
         const back = silence.report(reading.deviceId, reading.kind, reading.ts, places.get(reading.deviceId));
         if (back) alarms.push(alarm(reading.deviceId, reading.kind, reading.ts, 'cleared', { label: 'sensor_fault', metric: DROPOUT_METRIC, score: 1, threshold: 1 }));
-      });
+      }
       await scoreMultivariate(readings);
       for (const deviceId of undecided) {
         if (consensus.waitingFor(deviceId, stations.get(deviceId)!.ts)) continue;
@@ -122,7 +134,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
         if (change) alarms.push(change);
       }
       return {
-        likelihoods: readings.map((r, i) => ({ ...r, likelihood: scores[i]!.likelihood, warmingUp: scores[i]!.warmingUp })),
+        likelihoods: novelReadings.map((r, i) => ({ ...r, likelihood: results[i]!.likelihood, warmingUp: results[i]!.warmingUp })),
         alarms,
       };
     },

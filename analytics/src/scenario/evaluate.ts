@@ -63,7 +63,7 @@ export async function evaluateScenario(options: ScenarioEvaluationOptions = {}) 
     if (alarm.state === 'raised') alarms.push({ device: alarm.deviceId, metric: alarm.metric, ts: alarm.ts, label: alarm.label });
   };
   try {
-    const detector = createEnvDetector(model, stationModels);
+    const detector = createEnvDetector(model, stationModels, { weatherNovelty: false });
     for (const device of fleet) detector.place(device.id, device.kind, { lat: device.lat, lon: device.lon });
     // Every device reports at its own jittered interval, as the simulator's devices do; a round gathers the reports
     // of a few seconds (shorter than any interval, so each stream at most once), as the service batches them.
