@@ -23,7 +23,7 @@ import { line } from './common.ts';
 import { startIocSystem } from './ingest/ioc.ts';
 import { startPeer } from './ingest/peer.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
-import { deviceIds, PROBE_DEVICE, type System } from './ingest/system.ts';
+import { deviceIds, processCpuSeconds, PROBE_DEVICE, type System } from './ingest/system.ts';
 
 const METRICS_PER_MESSAGE = 5;
 const TARGETS = { msgs_per_s: 20_000, ratio: 3, lost: 0 };
@@ -95,11 +95,15 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
   };
 }
 
-async function measure(system: System, durationS: number) {
+/** CPU seconds of the store the system writes to (influxd), when it is one process we can read. */
+type StoreCpu = (() => number) | undefined;
+
+async function measure(system: System, durationS: number, storeCpu: StoreCpu) {
   const memory = { maxRssMb: 0 };
   const total = (rss: Record<string, number>) => Object.values(rss).reduce((a, b) => a + b, 0);
   const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, total(system.rssMb()))), 500);
   const cpuStart = system.cpuSeconds();
+  const storeCpuStart = storeCpu?.();
   const probe = startProbe(system);
   const load = await runLoad({ mqttUrl: system.mqttUrl, devices: system.devices, durationS, window: OPTIONS.window }, system);
   // Drain: until every acknowledged message is stored, or nothing more arrives for a while.
@@ -128,6 +132,7 @@ async function measure(system: System, durationS: number) {
     probes: latencies.length,
     cpu_percent: Math.round(((system.cpuSeconds() - cpuStart) / seconds) * 100),
     load_cpu_percent: load.load_cpu_percent,
+    influx_cpu_percent: storeCpu && storeCpuStart !== undefined ? Math.round(((storeCpu() - storeCpuStart) / seconds) * 100) : null,
     max_rss_mb: Math.round(memory.maxRssMb),
     errors: load.errors,
   };
@@ -165,11 +170,12 @@ async function main(): Promise<void> {
   const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
   try {
     const registry = await register(db);
-    const run = async (system: System, durationS: number) => measure(system, durationS).finally(() => system.stop());
+    const influxCpu = () => processCpuSeconds(influx.pid() ?? 0);
+    const run = async (system: System, durationS: number, storeCpu?: StoreCpu) => measure(system, durationS, storeCpu).finally(() => system.stop());
     const ours = await profiled('ioc', async (profileDir) =>
-      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS),
+      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS, influxCpu),
     );
-    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.peerDurationS);
+    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.peerDurationS, influxCpu);
     const sql =
       OPTIONS.sqlDurationS > 0
         ? await profiled('ioc-sql', async (profileDir) => run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, profileDir }), OPTIONS.sqlDurationS))
@@ -189,6 +195,8 @@ async function main(): Promise<void> {
       sql_lost: sql?.lost ?? null,
       ioc_cpu_percent: ours.cpu_percent,
       peer_cpu_percent: peer.cpu_percent,
+      load_cpu_percent: ours.load_cpu_percent,
+      influx_cpu_percent: ours.influx_cpu_percent,
       max_rss_mb: ours.max_rss_mb,
       devices: OPTIONS.devices,
       duration_s: OPTIONS.durationS,

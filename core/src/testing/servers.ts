@@ -127,6 +127,8 @@ export interface InfluxServer {
   kill(): Promise<void>;
   /** Starts it again on the same ports and directories (stopping it first if it runs). */
   restart(): Promise<void>;
+  /** The running influxd's process id (undefined while stopped), for benchmarks that read its CPU time. */
+  pid(): number | undefined;
 }
 
 function influxConfig(dir: string, httpPort: number, rpcPort: number): string {
@@ -237,6 +239,7 @@ export async function startInflux(): Promise<InfluxServer> {
       await halt('SIGTERM');
       await launch();
     },
+    pid: () => child?.pid,
   };
 }
 
