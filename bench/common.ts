@@ -1,4 +1,5 @@
-/** Small pieces the benchmarks share: flags, JSON lines, and device connections with TCP_NODELAY. */
+/** Small pieces the benchmarks share: flags, a process's CPU time, JSON lines, and device connections with TCP_NODELAY. */
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -9,6 +10,16 @@ export function option(name: string, fallback: number): number {
   const value = Number(process.argv[index + 1]);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number`);
   return value;
+}
+
+/** CPU seconds of a process from /proc (utime + stime); 0 once it has gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** One JSON line on stdout. */

@@ -4,14 +4,15 @@
  * Debian's Mosquitto (anonymous) and, to show what our work on top of aedes costs, stock aedes (stock-aedes.ts),
  * all running, in one run: one publisher → one subscriber throughput at QoS 0 and
  * QoS 1 with 200-byte payloads, measured on each broker in turn for `rounds` rounds (the summary has the medians,
- * so a change in the machine's load hits both alike), QoS 0 latency at a steady rate, then as many authenticated
+ * so a change in the machine's load hits both alike; each with the broker's CPU microseconds per message), QoS 0
+ * latency at a steady rate, then as many authenticated
  * device connections as asked, with the gateway's memory. Prints JSON lines; the last one is the summary. `--profile` adds the gateway's hottest
  * functions (a V8 CPU profile of the whole run).
  */
 import { loadavg } from 'node:os';
 import { createDevices, generateToken, openDb } from '@ioc/core';
 import { findBinary, freePort, tempDir } from '@ioc/core/testing';
-import { line, option } from './common.ts';
+import { line, option, processCpuSeconds } from './common.ts';
 import { startMosquitto } from './e2e/mosquitto.ts';
 import { rssMb, startGatewayProcess, startStockAedes, topFunctions } from './gateway/process.ts';
 import { connectMany, latency, throughput, type Route } from './gateway/load.ts';
@@ -22,16 +23,32 @@ const LATENCY_SECONDS = 5;
 
 type Phase = 'qos0' | 'qos1';
 
-/** One throughput measurement of each broker, alternating, so both see the same machine load; `rounds` times. */
-async function throughputRounds(brokers: Array<{ name: string; route: Route }>, rounds: number, messages: number) {
-  const results = new Map<string, Record<Phase, number[]>>(brokers.map(({ name }) => [name, { qos0: [], qos1: [] }]));
+interface Measured {
+  msgsPerS: number[];
+  /** The broker process's CPU (user + system) per delivered message, in µs: what a message costs it, whatever the load. */
+  cpuUsPerMsg: number[];
+}
+
+/**
+ * One throughput measurement of each broker, alternating, so both see the same machine load; `rounds` times. Each
+ * also reads the broker process's CPU time, so the cost per message is known even when something else (the load
+ * client, the other core's jobs) limits the rate.
+ */
+async function throughputRounds(brokers: Array<{ name: string; route: Route; pid: number }>, rounds: number, messages: number) {
+  const results = new Map<string, Record<Phase, Measured>>(
+    brokers.map(({ name }) => [name, { qos0: { msgsPerS: [], cpuUsPerMsg: [] }, qos1: { msgsPerS: [], cpuUsPerMsg: [] } }]),
+  );
   let lost = 0;
   for (let round = 1; round <= rounds; round++) {
     for (const qos of [0, 1] as const) {
-      for (const { name, route } of brokers) {
+      for (const { name, route, pid } of brokers) {
+        const cpuBefore = processCpuSeconds(pid);
         const result = await throughput(route, qos, qos === 0 ? messages : Math.round(messages / 2), PAYLOAD_BYTES);
-        line({ phase: `qos${qos}`, round, broker: name, ...result });
-        results.get(name)?.[`qos${qos}`].push(result.msgs_per_s);
+        const cpuUsPerMsg = Math.round(((processCpuSeconds(pid) - cpuBefore) * 1e7) / Math.max(1, result.received)) / 10;
+        line({ phase: `qos${qos}`, round, broker: name, ...result, cpu_us_per_msg: cpuUsPerMsg });
+        const measured = results.get(name)?.[`qos${qos}`];
+        measured?.msgsPerS.push(result.msgs_per_s);
+        measured?.cpuUsPerMsg.push(cpuUsPerMsg);
         if (name === 'gateway') lost += result.lost;
       }
     }
@@ -96,9 +113,9 @@ async function main(): Promise<void> {
     try {
       measured = await throughputRounds(
         [
-          { name: 'gateway', route: ours },
-          { name: 'mosquitto', route: peer },
-          { name: 'aedes', route: stock },
+          { name: 'gateway', route: ours, pid: gateway.pid },
+          { name: 'mosquitto', route: peer, pid: mosquitto.pid },
+          { name: 'aedes', route: stock, pid: aedes.pid },
         ],
         rounds,
         messages,
@@ -126,7 +143,8 @@ async function main(): Promise<void> {
       profileDir.remove();
     }
 
-    const rate = (broker: string, phase: Phase) => median(measured.results.get(broker)?.[phase] ?? []);
+    const rate = (broker: string, phase: Phase) => median(measured.results.get(broker)?.[phase].msgsPerS ?? []);
+    const cost = (broker: string, phase: Phase) => median(measured.results.get(broker)?.[phase].cpuUsPerMsg ?? []);
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     line({
       summary: 'gateway',
@@ -143,6 +161,12 @@ async function main(): Promise<void> {
       aedes_qos1_msgs_per_s: rate('aedes', 'qos1'),
       ratio_qos0_vs_aedes: ratio(rate('gateway', 'qos0'), rate('aedes', 'qos0')),
       ratio_qos1_vs_aedes: ratio(rate('gateway', 'qos1'), rate('aedes', 'qos1')),
+      cpu_us_per_msg_qos0: cost('gateway', 'qos0'),
+      cpu_us_per_msg_qos1: cost('gateway', 'qos1'),
+      peer_cpu_us_per_msg_qos0: cost('mosquitto', 'qos0'),
+      peer_cpu_us_per_msg_qos1: cost('mosquitto', 'qos1'),
+      aedes_cpu_us_per_msg_qos0: cost('aedes', 'qos0'),
+      aedes_cpu_us_per_msg_qos1: cost('aedes', 'qos1'),
       p99_ms: latencies.gateway.p99,
       peer_p99_ms: latencies.mosquitto.p99,
       lost: measured.lost,

@@ -19,11 +19,11 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createDevices, openDb, type Db } from '@ioc/core';
 import { findBinary, startInflux, startPostgres, tempDir } from '@ioc/core/testing';
 import { topFunctions } from './gateway/process.ts';
-import { line } from './common.ts';
+import { line, processCpuSeconds } from './common.ts';
 import { startIocSystem } from './ingest/ioc.ts';
 import { startPeer } from './ingest/peer.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
-import { deviceIds, processCpuSeconds, PROBE_DEVICE, type System } from './ingest/system.ts';
+import { deviceIds, PROBE_DEVICE, type System } from './ingest/system.ts';
 
 const METRICS_PER_MESSAGE = 5;
 const TARGETS = { msgs_per_s: 20_000, ratio: 3, lost: 0 };

@@ -21,9 +21,10 @@ export interface Route {
 
 /**
  * One publisher to one subscriber: `count` messages of `payloadBytes` at `qos`, written in batches with at most
- * WINDOW in flight. Returns messages per second from the first publish to the last delivery, and how many never came.
+ * WINDOW in flight. Returns messages per second from the first publish to the last delivery, how many came and how
+ * many never came.
  */
-export async function throughput(route: Route, qos: 0 | 1, count: number, payloadBytes: number): Promise<{ msgs_per_s: number; lost: number }> {
+export async function throughput(route: Route, qos: 0 | 1, count: number, payloadBytes: number): Promise<{ msgs_per_s: number; received: number; lost: number }> {
   const subscriber = await rawClient(route.port, `bench-sub-${qos}`, route.subscriber);
   await subscriber.subscribe(route.topic, qos);
   const publisher = await rawClient(route.port, `bench-pub-${qos}`, route.publisher);
@@ -58,7 +59,7 @@ export async function throughput(route: Route, qos: 0 | 1, count: number, payloa
   }
   const seconds = (performance.now() - start) / 1000;
   await Promise.all([publisher.close(), subscriber.close()]);
-  return { msgs_per_s: Math.round(received / seconds), lost: count - received };
+  return { msgs_per_s: Math.round(received / seconds), received, lost: count - received };
 }
 
 /** QoS 0 latency at a steady `rate` (messages per second) for `seconds`; the payload carries its send time. */

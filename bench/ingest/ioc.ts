@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { generateToken, loadConfig, openTelemetryStore, type Db } from '@ioc/core';
 import { freePort, tempDir, type InfluxServer } from '@ioc/core/testing';
+import { processCpuSeconds } from '../common.ts';
 import { rssMb, startGatewayProcess } from '../gateway/process.ts';
 import { airPayload } from './protocol.ts';
-import { influxql, PROBE_DEVICE, processCpuSeconds, type System } from './system.ts';
+import { influxql, PROBE_DEVICE, type System } from './system.ts';
 
 const IOC = fileURLToPath(new URL('../../cli/bin/ioc.js', import.meta.url));
 const INFLUX_DB = 'ioc_bench';

@@ -1,8 +1,9 @@
 import { freePort, tempDir, type InfluxServer } from '@ioc/core/testing';
+import { processCpuSeconds } from '../common.ts';
 import { rssMb } from '../gateway/process.ts';
 import { startMosquitto } from '../e2e/mosquitto.ts';
 import { peerFlow, startNodeRed } from './node-red.ts';
-import { deviceIds, influxql, PROBE_DEVICE, processCpuSeconds, type System } from './system.ts';
+import { deviceIds, influxql, PROBE_DEVICE, type System } from './system.ts';
 
 const PEER_DB = 'peer_bench';
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { InfluxServer } from '@ioc/core/testing';
 
 /** How a system under test is reached and observed by `ioc bench ingest`. */
@@ -22,16 +21,6 @@ export const PROBE_DEVICE = 'probe-1';
 
 export function deviceIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
-}
-
-/** CPU seconds of a process from /proc (utime + stime); 0 once it has gone. */
-export function processCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 /** The rows of the first statement of an InfluxQL query. */
