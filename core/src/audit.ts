@@ -2,8 +2,9 @@ import type { Queryable } from './db/types.ts';
 
 /**
  * Security-relevant events. Actions in use: `mqtt.connect`, `mqtt.disconnect`, `mqtt.auth_failure`,
- * `mqtt.login_blocked`, `mqtt.kicked`, `device.create`, `device.update`, `device.rotate`, `device.revoke`,
- * `account.create`, `account.rotate`, `account.enable`, `account.disable`.
+ * `mqtt.login_blocked`, `mqtt.kicked`, `user.login`, `user.login_failure`, `user.login_blocked`, `device.create`,
+ * `device.update`, `device.rotate`, `device.revoke`, `account.create`, `account.rotate`, `account.enable`,
+ * `account.disable`.
  */
 export interface AuditEvent {
   id: number;

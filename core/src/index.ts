@@ -3,6 +3,7 @@ export * from './logger.ts';
 export * from './service.ts';
 export * from './clock.ts';
 export * from './secrets.ts';
+export * from './login-backoff.ts';
 export * from './topics.ts';
 export * from './catalogue.ts';
 export * from './aqi.ts';

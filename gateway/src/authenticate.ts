@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
-import { SERVICE_USER_PREFIX, type Clock, type Logger } from '@ioc/core';
+import { createBackoff, ipOf, IP_BACKOFF, SERVICE_USER_PREFIX, USERNAME_BACKOFF, type BackoffPolicy, type Clock, type Logger } from '@ioc/core';
 import type { AuditLog } from './audit-log.ts';
-import { createBackoff, ipOf, IP_BACKOFF, USERNAME_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import type { Credentials } from './credentials.ts';
 import { remoteAddressOf, setCredentialStamp, setIdentity, type Identity } from './identity.ts';
 import type { GatewayStats } from './stats.ts';
@@ -32,7 +31,7 @@ export interface AuthenticateDeps {
 /**
  * Logs in services (`svc:<name>` + IOC_SERVICE_TOKEN; none at all without a configured token), devices
  * (username = device id, password = its token) and accounts (`int:<name>`, `admin:<name>` + their token).
- * Failed logins back off per username and per IP (backoff.ts): while a key waits, its logins are refused
+ * Failed logins back off per username and per IP (core's login-backoff.ts): while a key waits, its logins are refused
  * with "not authorized" without being checked. Every refusal is logged and audited; so is each block.
  */
 export function createAuthenticate(deps: AuthenticateDeps): AuthenticateHandler {

@@ -1,9 +1,8 @@
 import type { Aedes, Client } from 'aedes';
-import type { Clock, Logger, Queryable } from '@ioc/core';
+import type { BackoffPolicy, Clock, Logger, Queryable } from '@ioc/core';
 import { createAuditLog } from './audit-log.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { withCertificateLogin } from './certificate-login.ts';
-import type { BackoffPolicy } from './backoff.ts';
 import { createConnections } from './connections.ts';
 import { createCredentials } from './credentials.ts';
 import { identityOf } from './identity.ts';
@@ -16,7 +15,7 @@ export interface SecurityOptions {
   auditIntervalMs?: number;
   /** How often last-seen times are written (default 5 s); going online/offline is written at once. */
   presenceIntervalMs?: number;
-  /** Login backoff per username and per IP (defaults in backoff.ts). */
+  /** Login backoff per username and per IP (defaults in core's login-backoff.ts). */
   backoff?: { username: BackoffPolicy; ip: BackoffPolicy };
 }
 

@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock, CredentialChange, Db, Device, Health, Logger, TelemetryStore } from '@ioc/core';
+import type { BackoffPolicy, Clock, CredentialChange, Db, Device, Health, Logger, TelemetryStore } from '@ioc/core';
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -30,6 +30,8 @@ export interface DashboardAppDeps {
   announceCredentialChange?: (change: CredentialChange) => Promise<boolean>;
   /** The built web app (default ioc-dashboard/web/dist). */
   webDir: string;
+  /** HTTP login backoff policies (default: as MQTT logins); tests shorten them. */
+  loginBackoff?: { username: BackoffPolicy; ip: BackoffPolicy };
 }
 
 /** The dashboard's Fastify app: one plugin per API area under /api, OpenAPI at /api/docs, the web app elsewhere. */
@@ -60,7 +62,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { check: deps.health });
-      await api.register(authRoutes, { prefix: '/auth', db, sessions, guard });
+      await api.register(authRoutes, { prefix: '/auth', db, sessions, guard, clock, backoff: deps.loginBackoff });
       await api.register(deviceRoutes, { db, telemetry, guard, clock, onCreated: deps.onDeviceCreated, announce: deps.announceCredentialChange });
       await api.register(auditRoutes, { db, guard });
       await api.register(accountRoutes, { db, guard, clock, announce: deps.announceCredentialChange });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '@ioc/core';
+import { hashToken, listAuditEvents } from '@ioc/core';
 import { SESSION_TTL_MS } from '../server/index.ts';
 import { openTestApp, PASSWORDS, signIn, type TestApp } from './helpers.ts';
 
@@ -84,5 +84,44 @@ describe('auth API', () => {
     t.clock.advance(2000);
     const expired = await t.app.inject({ url: '/api/auth/me', headers: { cookie } });
     expect(expired.statusCode).toBe(401);
+  });
+
+  describe('login backoff', () => {
+    let b: TestApp;
+    beforeAll(async () => {
+      b = await openTestApp({
+        loginBackoff: { username: { freeFailures: 2, baseMs: 1000, maxMs: 60_000 }, ip: { freeFailures: 6, baseMs: 5000, maxMs: 60_000 } },
+      });
+    });
+    afterAll(() => b.close());
+    const login = (username: string, password: string) => b.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+
+    it('blocks a username after repeated failures, even with the right password, until the wait is over; all audited', async () => {
+      for (let i = 0; i < 3; i++) expect((await login('admin', 'wrong-password')).statusCode).toBe(401);
+      const blocked = await login('admin', PASSWORDS.admin);
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['retry-after']).toBe('1');
+      expect(blocked.json().error.code).toBe('too_many_failures');
+      expect((await login('operator', PASSWORDS.operator)).statusCode).toBe(200);
+
+      b.clock.advance(1000);
+      expect((await login('admin', PASSWORDS.admin)).statusCode).toBe(200);
+      const events = await listAuditEvents(b.db, { limit: 50 });
+      const actions = events.filter((e) => e.action.startsWith('user.')).map((e) => `${e.action} ${e.actor}`);
+      expect(actions.filter((a) => a === 'user.login_failure user:admin')).toHaveLength(3);
+      expect(actions).toContain('user.login_blocked user:admin');
+      expect(actions.filter((a) => a === 'user.login user:admin')).toHaveLength(1);
+      expect(events.find((e) => e.action === 'user.login_blocked')).toMatchObject({ target: 'admin', detail: { scope: 'username', waitMs: 1000 } });
+    });
+
+    it('blocks an address that guesses many usernames; a valid login from it does not reset its count', async () => {
+      b.clock.advance(60_001);
+      for (const name of ['a1', 'a2', 'a3']) expect((await login(name, 'guess-password')).statusCode).toBe(401);
+      expect((await login('viewer', PASSWORDS.viewer)).statusCode).toBe(200);
+      for (const name of ['a4', 'a5', 'a6', 'a7']) expect((await login(name, 'guess-password')).statusCode).toBe(401);
+      const blocked = await login('radio', PASSWORDS.radio);
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['retry-after']).toBe('5');
+    });
   });
 });

@@ -56,6 +56,7 @@ export async function openTestApp(
     health?: () => Promise<Record<string, Health>>;
     announceCredentialChange?: DashboardAppDeps['announceCredentialChange'];
     onDeviceCreated?: DashboardAppDeps['onDeviceCreated'];
+    loginBackoff?: DashboardAppDeps['loginBackoff'];
   } = {},
 ): Promise<TestApp> {
   const { db, telemetry } = await openStores();
@@ -71,6 +72,7 @@ export async function openTestApp(
     webDir: options.webDir ?? '/nonexistent/web/dist',
     announceCredentialChange: options.announceCredentialChange,
     onDeviceCreated: options.onDeviceCreated,
+    loginBackoff: options.loginBackoff,
   });
   await app.ready();
   return {

@@ -1,6 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { findUser, hashPassword, verifyPassword, type Db } from '@ioc/core';
+import {
+  createBackoff,
+  findUser,
+  hashPassword,
+  IP_BACKOFF,
+  recordAuditEvents,
+  USERNAME_BACKOFF,
+  verifyPassword,
+  type BackoffPolicy,
+  type Clock,
+  type Db,
+  type NewAuditEvent,
+} from '@ioc/core';
 import { ApiError, errorResponses } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../auth/sessions.ts';
@@ -21,25 +33,65 @@ export interface AuthRoutesOptions {
   db: Db;
   sessions: SessionStore;
   guard: Guard;
+  clock: Clock;
+  /** Login backoff per username and per IP (default: core's USERNAME_BACKOFF and IP_BACKOFF, as MQTT logins). */
+  backoff?: { username: BackoffPolicy; ip: BackoffPolicy };
 }
 
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, sessions, guard }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, sessions, guard, clock, backoff }) => {
   // Compared against when the user is unknown, so both failures cost one scrypt.
   const dummyHash = await hashPassword('not a password');
+  const byUsername = createBackoff(backoff?.username ?? USERNAME_BACKOFF, clock);
+  const byIp = createBackoff(backoff?.ip ?? IP_BACKOFF, clock);
+
+  /** Audited, never fatal to the answer: a login works even while the audit log cannot be written. */
+  const audit = (events: NewAuditEvent[]) =>
+    recordAuditEvents(db, events).catch((error: unknown) => app.log.error({ err: error }, 'login audit events could not be recorded'));
+
+  /** Counts a failure against the username and the IP; the events of any block it starts. */
+  function failed(username: string, ip: string): NewAuditEvent[] {
+    const blocks: NewAuditEvent[] = [];
+    for (const [scope, counter, key] of [['username', byUsername, username], ['ip', byIp, ip]] as const) {
+      const waitMs = counter.failed(key);
+      if (waitMs > 0) blocks.push({ ts: clock.now(), actor: `user:${username}`, action: 'user.login_blocked', target: key, remoteAddress: ip, detail: { scope, waitMs } });
+    }
+    return blocks;
+  }
 
   app.post(
     '/login',
-    { schema: { summary: 'Sign in; sets the session cookie', body: LoginBody, response: { 200: UserResponse, ...errorResponses(400, 401) } } },
+    {
+      schema: {
+        summary: 'Sign in; sets the session cookie. Repeated failures block further tries for the username and the IP for a while (429).',
+        body: LoginBody,
+        response: { 200: UserResponse, ...errorResponses(400, 401, 429) },
+      },
+    },
     async (request, reply) => {
       const started = performance.now();
       const { username, password } = request.body;
+      const ip = request.ip;
+      const waitMs = Math.max(byUsername.waitFor(username), byIp.waitFor(ip));
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        request.log.warn({ username, ip, waitMs }, 'login refused unchecked: too many failures');
+        reply.header('retry-after', String(seconds));
+        throw new ApiError(429, 'too_many_failures', `too many failed logins for this username or address: try again in ${seconds} s`);
+      }
       const user = await findUser(db, username);
       const valid = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !valid) {
-        request.log.warn({ username, ip: request.ip }, 'login refused: wrong username or password');
+        request.log.warn({ username, ip }, 'login refused: wrong username or password');
+        await audit([
+          { ts: clock.now(), actor: `user:${username}`, action: 'user.login_failure', target: null, remoteAddress: ip, detail: { reason: user ? 'wrong password' : 'unknown user' } },
+          ...failed(username, ip),
+        ]);
         await sleep(Math.max(0, LOGIN_FAILURE_DELAY_MS - (performance.now() - started)));
         throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
       }
+      // The IP's count is kept: one valid login must not reset the budget of a guesser at the same address.
+      byUsername.succeeded(username);
+      await audit([{ ts: clock.now(), actor: `user:${user.username}`, action: 'user.login', target: null, remoteAddress: ip }]);
       const session = await sessions.create(user.id);
       reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBackoff, ipOf } from '../src/backoff.ts';
+import { createBackoff, ipOf } from '../src/login-backoff.ts';
 
 function manualClock() {
   let now = 0;

@@ -1,4 +1,4 @@
-import type { Clock } from '@ioc/core';
+import type { Clock } from './clock.ts';
 
 export interface BackoffPolicy {
   /** Failures allowed before the first wait. */
@@ -8,9 +8,9 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-/** Per username: a device is rarely wrong more than a few times in a row. */
+/** Per username: a device or a person is rarely wrong more than a few times in a row. */
 export const USERNAME_BACKOFF: BackoffPolicy = { freeFailures: 5, baseMs: 1000, maxMs: 5 * 60_000 };
-/** Per IP: many devices may share one address (NAT, mobile carriers), so more slack. */
+/** Per IP: many devices or people may share one address (NAT, mobile carriers, an office), so more slack. */
 export const IP_BACKOFF: BackoffPolicy = { freeFailures: 20, baseMs: 1000, maxMs: 5 * 60_000 };
 
 /** Keys tracked at most; past this the oldest are forgotten first, so a flood of made-up usernames cannot exhaust memory. */
