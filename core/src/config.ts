@@ -31,6 +31,8 @@ export interface IocConfig {
   /** How long audit events are kept (ms; undefined = forever). */
   auditRetentionMs?: number;
   redisUrl?: string;
+  /** In cluster mode: how long a gateway node may stay silent before its devices count as offline (ms). */
+  clusterNodeTtlMs: number;
   adminPassword?: string;
   /** Shared secret of the IOC's service accounts on the gateway. */
   serviceToken?: string;
@@ -92,6 +94,12 @@ function port(env: Env, name: string, fallback?: number): number | undefined {
     throw new ConfigError(name, `must be a TCP port number 0-65535, got "${raw}"`);
   }
   return value;
+}
+
+function clusterNodeTtlMs(env: Env): number {
+  const seconds = count(env, 'IOC_CLUSTER_NODE_TTL_S', 30);
+  if (seconds < 1) throw new ConfigError('IOC_CLUSTER_NODE_TTL_S', 'must be at least 1 second');
+  return seconds * 1000;
 }
 
 function count(env: Env, name: string, fallback: number): number {
@@ -221,6 +229,7 @@ export function loadConfig(env: Env = process.env): IocConfig {
     retention: retention(env),
     auditRetentionMs: retentionMs(env, 'IOC_AUDIT_RETENTION', 90 * RETENTION_UNIT_MS.d),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    clusterNodeTtlMs: clusterNodeTtlMs(env),
     adminPassword,
     serviceToken,
     demo: flag(env, 'IOC_DEMO', false),

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       retention: { raw: 30 * 86_400_000, minute: 365 * 86_400_000 },
       auditRetentionMs: 90 * 86_400_000,
       redisUrl: undefined,
+      clusterNodeTtlMs: 30_000,
       adminPassword: undefined,
       serviceToken: undefined,
       demo: false,
@@ -42,6 +43,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ IOC_AUDIT_RETENTION: '12h' }).auditRetentionMs).toBe(12 * 3_600_000);
     expect(loadConfig({ IOC_AUDIT_RETENTION: 'inf' }).auditRetentionMs).toBeUndefined();
     expect(refusal({ IOC_AUDIT_RETENTION: '5m' })?.message).toMatch(/^IOC_AUDIT_RETENTION: must be a duration of at least 1h/);
+  });
+
+  it('takes the cluster node heartbeat TTL in seconds, at least 1', () => {
+    expect(loadConfig({ IOC_CLUSTER_NODE_TTL_S: '5' }).clusterNodeTtlMs).toBe(5000);
+    expect(refusal({ IOC_CLUSTER_NODE_TTL_S: '0' })?.message).toMatch(/^IOC_CLUSTER_NODE_TTL_S: must be at least 1 second/);
   });
 
   it('reads every variable', () => {

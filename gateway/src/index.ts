@@ -5,6 +5,7 @@ import { clearStalePresence, systemClock, type Clock, type Db, type Health, type
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
 import { createClusterBackend, type ClusterBackend } from './cluster.ts';
+import { createClusterPresence, type ClusterPresence } from './cluster-presence.ts';
 import { createCommandExpiry } from './commands.ts';
 import { identityOf } from './identity.ts';
 import { createConnectionLimits, createPublishThrottle, type ConnectionLimits } from './limits.ts';
@@ -66,6 +67,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics: ReturnType<typeof createLiveMetrics>;
         limits: ReturnType<typeof createConnectionLimits>;
         cluster: ClusterBackend | undefined;
+        clusterPresence: ClusterPresence | undefined;
         security: ReturnType<typeof createSecurity>;
         gate: PublishGate;
         backlog: () => number;
@@ -151,7 +153,16 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     // aedes' emitter (mqemitter, or mqemitter-redis in a cluster) counts the messages waiting for delivery.
     const backlog = () => (broker as unknown as { mq: { length: number } }).mq.length + (sessions?.queued ?? 0);
     const gate = createPublishGate({ backlog, limit: config.mqttLimits.maxBacklog, stats });
-    const status = createDeviceStatus({ broker, clock, logger, presence: security.presence });
+    const clusterPresence = config.redisUrl
+      ? createClusterPresence({
+          redisUrl: config.redisUrl,
+          node: broker.id,
+          ttlMs: config.clusterNodeTtlMs,
+          logger,
+          onStale: (deviceIds) => status.goneElsewhere(deviceIds),
+        })
+      : undefined;
+    const status = createDeviceStatus({ broker, clock, logger, presence: security.presence, membership: clusterPresence });
     broker.on('clientReady', (client) => {
       if (identityOf(client)?.type === 'service') services.add(client);
       status.ready(client);
@@ -167,6 +178,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'MQTT connection error'));
     const closeBroker = async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await clusterPresence?.close();
       await cluster?.close();
     };
     const limits = createConnectionLimits({ limits: config.mqttLimits, logger, stats, clock });
@@ -174,7 +186,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     try {
       await broker.listen();
       // Alone, this gateway holds every connection: devices still online in the database were left so by a crash.
-      if (!cluster) {
+      // In a cluster, the nodes sweep each other's devices in Redis instead (cluster-presence.ts).
+      if (clusterPresence) await clusterPresence.start();
+      else {
         const stale = await clearStalePresence(db);
         if (stale.length > 0) logger.warn({ devices: stale.length }, 'devices left online by an earlier run marked offline');
       }
@@ -185,7 +199,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       throw error;
     }
     const metrics = createLiveMetrics({ broker, stats, clock, logger, intervalMs: metricsIntervalMs, health });
-    running = { broker, listeners, status, metrics, limits, cluster, security, gate, backlog };
+    running = { broker, listeners, status, metrics, limits, cluster, clusterPresence, security, gate, backlog };
     logger.info(
       { ports: Object.fromEntries(listeners.map(({ name, port }) => [name, port])), node: broker.id, cluster: Boolean(cluster) },
       'MQTT gateway listening',
@@ -194,7 +208,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, listeners, metrics, cluster, security, limits, gate } = running;
+    const { broker, listeners, metrics, cluster, clusterPresence, security, limits, gate } = running;
     running = undefined;
     metrics.stop();
     gate.close();
@@ -202,6 +216,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await closed;
     await socketsClosed(limits);
+    await clusterPresence?.close();
     await cluster?.close();
     await Promise.all([writer.idle(), security.drain()]);
     logger.info('MQTT gateway stopped');

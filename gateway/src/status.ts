@@ -9,8 +9,15 @@ import type { PresenceWriter } from './presence.ts';
  * takeover, where the old connection closes after the new one has logged in) it is marked offline only when
  * the last one closes.
  */
-export function createDeviceStatus(deps: { broker: Aedes; clock: Clock; logger: Logger; presence: PresenceWriter }) {
-  const { broker, clock, logger, presence } = deps;
+export function createDeviceStatus(deps: {
+  broker: Aedes;
+  clock: Clock;
+  logger: Logger;
+  presence: PresenceWriter;
+  /** In a cluster: which devices this node holds (cluster-presence.ts). */
+  membership?: { online(deviceId: string): void; offline(deviceId: string): void };
+}) {
+  const { broker, clock, logger, presence, membership } = deps;
   const connections = new Map<string, Set<Client>>();
   const announcedOnline = new Set<string>();
 
@@ -30,6 +37,8 @@ export function createDeviceStatus(deps: { broker: Aedes; clock: Clock; logger: 
       },
     );
     presence.changed(deviceId, online, ts);
+    if (online) membership?.online(deviceId);
+    else membership?.offline(deviceId);
   }
 
   function forget(client: Client, deviceId: string): void {
@@ -59,6 +68,10 @@ export function createDeviceStatus(deps: { broker: Aedes; clock: Clock; logger: 
     disconnected(client: Client): void {
       const identity = identityOf(client);
       if (identity?.type === 'device') forget(client, identity.deviceId);
+    },
+    /** Devices another node held when it died: offline, unless they have reconnected here since. */
+    goneElsewhere(deviceIds: readonly string[]): void {
+      for (const deviceId of deviceIds) if (!connections.has(deviceId)) announce(deviceId, false);
     },
     /** Open device connections (a device may have more than one). */
     get deviceConnections(): number {

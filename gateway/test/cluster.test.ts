@@ -1,46 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { redisAvailable, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
+import { redisAvailable, startRedis, type RedisServer } from '@ioc/core/testing';
 import { collect, connect, SERVICE_TOKEN } from './fixture.ts';
-
-const IOC = fileURLToPath(new URL('../../cli/bin/ioc.js', import.meta.url));
-
-interface GatewayProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** `ioc start gateway` in its own process on an ephemeral port, in cluster mode on `redisUrl`. */
-async function startGatewayProcess(redisUrl: string): Promise<GatewayProcess> {
-  const dir = tempDir('ioc-gw-node-');
-  const child: ChildProcess = spawn(process.execPath, [IOC, 'start', 'gateway'], {
-    env: { ...process.env, IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, REDIS_URL: redisUrl, IOC_LOG_LEVEL: 'info', IOC_DEMO: 'off' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      const record = JSON.parse(line) as { msg?: string; ports?: { MQTT?: number }; cluster?: boolean };
-      if (record.msg === 'MQTT gateway listening' && record.ports?.MQTT) {
-        expect(record.cluster).toBe(true);
-        resolve(record.ports.MQTT);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`ioc start gateway exited with ${code} before listening`)));
-  });
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      dir.remove();
-    },
-  };
-}
+import { startGatewayProcess, type GatewayProcess } from './gateway-process.ts';
 
 const login = (url: string, name: string, extra: Record<string, unknown> = {}) =>
   connect(url, { username: `svc:${name}`, password: SERVICE_TOKEN, ...extra });
