@@ -7,10 +7,13 @@
  *   InfluxQL `GROUP BY time(1h)`, or SQL `GROUP BY date_bin('1 hour', …)`, over the raw points;
  * - `latest_all`: the latest reading of every device, 10,000 of them (`latest()`, what the device list asks);
  *   the peer is InfluxQL `last(*) … GROUP BY device`, or SQL `DISTINCT ON (device_id, metric)` over the raw points.
+ *   Both adapters keep the latest readings in the relational store (core/src/telemetry/latest.ts); the InfluxDB
+ *   adapter runs here as in production, with PostgreSQL as that store.
  *
  * The station reports 5 metrics every minute for the month; each device one 5-metric reading in the last hour. Each
  * query runs `--repeat` times after one untimed run (`first_ms`: on the SQL adapter, that run also rolls up what the
- * writes marked). Options: --devices N (10000), --days N (30), --repeat N (20). Target: p95 under 200 ms (issue 4).
+ * writes marked). Options: --devices N (10000), --days N (30), --repeat N (20), --only influx|postgres|pglite (all three).
+ * Target: p95 under 200 ms (issue 4).
  */
 import { loadavg } from 'node:os';
 import { createPgliteDb, createSqlTelemetryStore, migrate, openDb, openTelemetryStore, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
@@ -28,6 +31,18 @@ const STATION = 'station-0001';
 const METRICS = ['pm25', 'pm10', 'no2', 'temp_c', 'rh'] as const;
 const WRITE_BATCH = 5000;
 const INFLUX_DB = 'history_bench';
+const ADAPTERS = ['influx', 'postgres', 'pglite'] as const;
+type Adapter = (typeof ADAPTERS)[number];
+
+/** `--only influx|postgres|pglite`: the adapters to measure (all when absent). */
+function only(): readonly Adapter[] {
+  const index = process.argv.indexOf('--only');
+  if (index < 0) return ADAPTERS;
+  const name = process.argv[index + 1] as Adapter;
+  if (!ADAPTERS.includes(name)) throw new Error(`--only needs one of ${ADAPTERS.join(', ')}`);
+  return [name];
+}
+const ONLY = only();
 
 const now = Math.floor(Date.now() / HOUR) * HOUR;
 const month = { from: now - DAYS * 24 * HOUR, to: now };
@@ -140,30 +155,42 @@ async function measure(adapter: string, store: TelemetryStore, peer: Peer): Prom
   }
 }
 
-async function main(): Promise<void> {
-  line({ bench: 'history', devices: DEVICES, days: DAYS, repeat: REPEAT, load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
+/** InfluxDB as `INFLUX_URL` and `DATABASE_URL` open it in production: the latest readings live in PostgreSQL. */
+async function measureInflux(): Promise<void> {
   const influx = await startInflux();
   const postgres = await startPostgres();
   try {
-    // The registry is not read here; the InfluxDB adapter is opened as `INFLUX_URL` opens it.
     const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
-    const influxStore = await openTelemetryStore({ influx: { url: influx.url, db: INFLUX_DB } }, db);
-    await measure('influxdb', influxStore, influxPeer(influx));
-    await influxStore.close();
-    const store = createSqlTelemetryStore(db);
-    await measure('sql-postgresql', store, sqlPeer(db));
+    const store = await openTelemetryStore({ influx: { url: influx.url, db: INFLUX_DB } }, db);
+    await measure('influxdb', store, influxPeer(influx));
     await store.close();
     await db.close();
   } finally {
     await postgres.stop();
     await influx.stop();
   }
-  const db = await createPgliteDb();
+}
+
+async function measureSql(adapter: string, db: Db): Promise<void> {
   await migrate(db);
   const store = createSqlTelemetryStore(db);
-  await measure('sql-pglite', store, sqlPeer(db));
+  await measure(adapter, store, sqlPeer(db));
   await store.close();
   await db.close();
+}
+
+async function main(): Promise<void> {
+  line({ bench: 'history', devices: DEVICES, days: DAYS, repeat: REPEAT, adapters: ONLY, load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
+  if (ONLY.includes('influx')) await measureInflux();
+  if (ONLY.includes('postgres')) {
+    const postgres = await startPostgres();
+    try {
+      await measureSql('sql-postgresql', await openDb({ databaseUrl: postgres.url, dataDir: '' }));
+    } finally {
+      await postgres.stop();
+    }
+  }
+  if (ONLY.includes('pglite')) await measureSql('sql-pglite', await createPgliteDb());
   line({ summary: 'history', load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
 }
 

@@ -4,6 +4,7 @@ import {
   AGGREGATIONS,
   createPgliteDb,
   createSqlTelemetryStore,
+  listMigrations,
   migrate,
   openTelemetryStore,
   type Aggregation,
@@ -147,6 +148,19 @@ function telemetryStoreContract(kind: TelemetryStore['kind'], open: () => Promis
     expect(await store.range({ deviceId: d, metric: 'pm25', from: T0 + 2000, to: T0 + 2001 })).toEqual([{ ts: T0 + 2000, value: 3 }]);
   });
 
+  it('keeps a newer latest value when a late reading of the same metric comes after it', async () => {
+    const d = deviceId('air');
+    await store.write([point(d, 'pm25', T0 + 2000, 5)]);
+    // A device catching up, or a replayed spill: older than what latest holds for pm25, newer news for rh.
+    await store.write([point(d, 'pm25', T0 + 1000, 9), point(d, 'rh', T0 + 1000, 50)]);
+    expect((await store.latest([d])).get(d)).toEqual({ ts: T0 + 2000, metrics: { pm25: 5, rh: 50 } });
+    // History keeps the late point all the same.
+    expect(await store.range({ deviceId: d, metric: 'pm25', from: T0, to: T0 + 3000 })).toEqual([
+      { ts: T0 + 1000, value: 9 },
+      { ts: T0 + 2000, value: 5 },
+    ]);
+  });
+
   it('keeps devices and metrics apart and returns latest for a subset or for all', async () => {
     const [a, b, c] = [deviceId('water'), deviceId('noise'), deviceId('speaker')];
     await store.write([
@@ -253,6 +267,35 @@ describe('SQL TelemetryStore rollups', () => {
   });
 });
 
+describe('SQL latest readings', () => {
+  it('keeps the per-metric latest rows of before migration 008 as one row per device', async () => {
+    const db = await createPgliteDb();
+    try {
+      const migrations = listMigrations();
+      const before = migrations.findIndex((m) => m.version.startsWith('008_'));
+      await migrate(db, migrations.slice(0, before));
+      await db.query(
+        `INSERT INTO telemetry_latest (device_id, metric, ts, value) VALUES ('m-1', 'pm25', $1, 12.5), ('m-1', 'rh', $2, 70), ('m-2', 'laeq_db', $1, 61)`,
+        [new Date(T0).toISOString(), new Date(T0 + 1000).toISOString()],
+      );
+      await migrate(db);
+      const store = createSqlTelemetryStore(db);
+      expect(await store.latest()).toEqual(
+        new Map([
+          ['m-1', { ts: T0 + 1000, metrics: { pm25: 12.5, rh: 70 } }],
+          ['m-2', { ts: T0, metrics: { laeq_db: 61 } }],
+        ]),
+      );
+      // Each metric kept its own time: pm25 at T0 + 500 is newer news, rh at T0 + 500 is not.
+      await store.write([point('m-1', 'pm25', T0 + 500, 13), point('m-1', 'rh', T0 + 500, 1)]);
+      expect((await store.latest(['m-1'])).get('m-1')).toEqual({ ts: T0 + 1000, metrics: { pm25: 13, rh: 70 } });
+      await store.close();
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('SQL TelemetryStore retention', () => {
   it('deletes raw points past the raw retention and minute rollups past theirs, keeping hourly ones', async () => {
     const db = await createPgliteDb();
@@ -286,14 +329,23 @@ describe.skipIf(!postgresAvailable())('TelemetryStore contract: SQL on PostgreSQ
   });
 });
 
+/** The relational store the InfluxDB adapter keeps the latest readings in. */
+async function relationalDb(): Promise<Db> {
+  const db = await createPgliteDb();
+  await migrate(db);
+  return db;
+}
+
 describe.skipIf(!influxAvailable())('TelemetryStore contract: InfluxDB', () => {
   telemetryStoreContract('influxdb', async () => {
     const server = await startInflux();
-    const store = await createInfluxTelemetryStore({ url: server.url, db: server.db });
+    const db = await relationalDb();
+    const store = await createInfluxTelemetryStore({ url: server.url, db: server.db }, db);
     return {
       store,
       dispose: async () => {
         await store.close();
+        await db.close();
         await server.stop();
       },
     };
@@ -327,13 +379,21 @@ async function versionRewritingProxy(target: string, version: string): Promise<{
 }
 
 describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await relationalDb();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
   it('writes to /api/v2/write for a 2.x server and falls back to /write when that answers 404', async () => {
     const server = await startInflux();
     const proxy = await versionRewritingProxy(server.url, 'v2.7.11');
     try {
       // The database exists, as a 2.x bucket would.
-      await (await createInfluxTelemetryStore({ url: server.url, db: server.db })).health();
-      const store = await createInfluxTelemetryStore({ url: proxy.url, db: server.db });
+      await (await createInfluxTelemetryStore({ url: server.url, db: server.db }, db)).health();
+      const store = await createInfluxTelemetryStore({ url: proxy.url, db: server.db }, db);
       await store.write([point('dev-2', 'pm25', T0, 7)]);
       await store.write([point('dev-2', 'pm25', T0 + 1000, 8)]);
       expect(proxy.paths.filter((p) => p.includes('write'))).toEqual(['/api/v2/write', '/write', '/write']);
@@ -348,7 +408,7 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
   it('sets up retention policies and continuous queries on 1.x, and rolls late points up at once', async () => {
     const server = await startInflux();
     try {
-      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db }, { raw: 30 * DAY, minute: 365 * DAY });
+      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db }, db, { raw: 30 * DAY, minute: 365 * DAY });
       expect(await store.health()).toMatchObject({ status: 'ok', rollups: true });
       await store.write([point('dev-r', 'pm25', T0 + 1000, 4), point('dev-r', 'pm25', T0 + 2000, 6)]);
       const influxql = async (q: string) => {
@@ -366,7 +426,7 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
       const [hour] = await influxql(`SELECT pm25_count, pm25_min FROM rollup_1h.telemetry WHERE device = 'dev-r'`);
       expect(hour?.values).toEqual([[T0, 2, 4]]);
       // Opening it again (a restart) finds them in place.
-      expect(await (await createInfluxTelemetryStore({ url: server.url, db: server.db })).health()).toMatchObject({ status: 'ok', rollups: true });
+      expect(await (await createInfluxTelemetryStore({ url: server.url, db: server.db }, db)).health()).toMatchObject({ status: 'ok', rollups: true });
     } finally {
       await server.stop();
     }
@@ -375,11 +435,37 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
   it('detects InfluxDB 1.x, writes through /write and says so in health', async () => {
     const server = await startInflux();
     try {
-      const store = await createInfluxTelemetryStore({ url: server.url, db: 'health_probe' });
+      const store = await createInfluxTelemetryStore({ url: server.url, db: 'health_probe' }, db);
       const health = await store.health();
       expect(health).toMatchObject({ status: 'ok', adapter: 'influxdb', writeApi: '/write', db: 'health_probe' });
       expect(String(health.version)).toMatch(/^1\./);
     } finally {
+      await server.stop();
+    }
+  });
+
+  it('fills the latest readings from points written before they were kept, each metric with its own time', async () => {
+    const server = await startInflux();
+    const empty = await relationalDb();
+    try {
+      // The database and its retention policies as an earlier version left them, then raw points written as it wrote them.
+      await (await createInfluxTelemetryStore({ url: server.url, db: server.db }, empty)).health();
+      const lines = [`telemetry,device=old-1 pm25=7,rh=60 ${T0}`, `telemetry,device=old-1 pm25=8 ${T0 + 2000}`, `telemetry,device=old-2 laeq_db=55 ${T0}`];
+      const written = await fetch(`${server.url}/write?db=${server.db}&precision=ms`, { method: 'POST', body: lines.join('\n') });
+      expect(written.status).toBe(204);
+      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db }, empty);
+      expect((await store.health()).status).toBe('ok');
+      expect(await store.latest()).toEqual(
+        new Map([
+          ['old-1', { ts: T0 + 2000, metrics: { pm25: 8, rh: 60 } }],
+          ['old-2', { ts: T0, metrics: { laeq_db: 55 } }],
+        ]),
+      );
+      // rh keeps its own time (T0), so a reading of T0 + 1000 is newer for it, and older for pm25.
+      await store.write([point('old-1', 'rh', T0 + 1000, 61), point('old-1', 'pm25', T0 + 1000, 1)]);
+      expect((await store.latest(['old-1'])).get('old-1')).toEqual({ ts: T0 + 2000, metrics: { pm25: 8, rh: 61 } });
+    } finally {
+      await empty.close();
       await server.stop();
     }
   });
@@ -398,7 +484,7 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
   it('turns server errors into Errors carrying the server message', async () => {
     const server = await startInflux();
     try {
-      const store = await createInfluxTelemetryStore({ url: server.url, db: 'errors_probe' });
+      const store = await createInfluxTelemetryStore({ url: server.url, db: 'errors_probe' }, db);
       // 9e15 ms is beyond InfluxDB's int64 nanosecond time range: the server refuses the line.
       await expect(store.write([point('dev-1', 'pm25', 9e15, 1)])).rejects.toThrow(/^InfluxDB 400 on \/write: .*time outside range/);
     } finally {
@@ -407,7 +493,7 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
   });
 
   it('reports down and refuses writes when the server cannot be reached', async () => {
-    const store = await createInfluxTelemetryStore({ url: `http://127.0.0.1:${await freePort()}`, db: 'ioc' });
+    const store = await createInfluxTelemetryStore({ url: `http://127.0.0.1:${await freePort()}`, db: 'ioc' }, db);
     const health = await store.health();
     expect(health.status).toBe('down');
     expect(String(health.error)).toMatch(/InfluxDB at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
@@ -417,9 +503,11 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter', () => {
   it('keeps what was written across a crash and restart of the server', async () => {
     const server = await startInflux();
     try {
-      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db });
+      const store = await createInfluxTelemetryStore({ url: server.url, db: server.db }, db);
       await store.write([point('dev-1', 'pm25', T0, 42)]);
       await server.kill();
+      // The latest readings live in the relational store: the device list still has them while InfluxDB is down.
+      expect((await store.latest(['dev-1'])).get('dev-1')).toEqual({ ts: T0, metrics: { pm25: 42 } });
       await server.restart();
       expect((await store.latest(['dev-1'])).get('dev-1')).toEqual({ ts: T0, metrics: { pm25: 42 } });
     } finally {

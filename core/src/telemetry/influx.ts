@@ -1,9 +1,11 @@
 import { Point } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
+import type { Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
 import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
+import { pointColumns, readLatest, writeLatest } from './latest.ts';
 import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
-import type { Aggregation, LatestReading, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
+import type { Aggregation, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
 const MEASUREMENT = 'telemetry';
 const DEVICE_TAG = 'device';
@@ -101,10 +103,18 @@ function finish(agg: Aggregation, p: Partial): number {
  * TelemetryStore on InfluxDB: measurement `telemetry`, tag `device`, one field per metric, time in ms.
  * Line protocol written here (escaping as the InfluxDB docs specify) to `/write` (1.x) or `/api/v2/write` (2.x/3.x,
  * detected from /ping's version); read with InfluxQL over `/query`, which 1.x, 2.x (v1 compatibility) and 3.x serve.
- * The server is contacted lazily, so the store can be created before InfluxDB is up.
+ * The server is contacted lazily, so the store can be created before InfluxDB is up. The latest reading of each
+ * device is kept in the relational store `relational` (latest.ts), written after the points reach InfluxDB: InfluxQL
+ * over one series per device answers in seconds, not the 200 ms the device list needs (see `ioc bench history`).
  */
-export async function createInfluxTelemetryStore(config: InfluxConfig, retention: Retention = DEFAULT_RETENTION): Promise<TelemetryStore> {
+export async function createInfluxTelemetryStore(
+  config: InfluxConfig,
+  relational: Queryable,
+  retention: Retention = DEFAULT_RETENTION,
+): Promise<TelemetryStore> {
   const base = config.url.replace(/\/+$/, '');
+  const from = influxIdentifier(MEASUREMENT);
+  const deviceTag = influxIdentifier(DEVICE_TAG);
   const auth: Record<string, string> = {};
   if (config.token) auth.authorization = `Token ${config.token}`;
   else if (config.user) auth.authorization = `Basic ${Buffer.from(`${config.user}:${config.password ?? ''}`).toString('base64')}`;
@@ -180,7 +190,28 @@ export async function createInfluxTelemetryStore(config: InfluxConfig, retention
     // Idempotent in 1.x; 2.x and 3.x have no CREATE DATABASE (their buckets/databases exist or appear on first write).
     await query(`CREATE DATABASE ${influxIdentifier(config.db)}`);
     await setUpRollups();
+    await backfillLatest();
     return (writeApi = '/write');
+  }
+
+  /**
+   * Fills the latest readings from the raw points when there are none yet (a database written before they were
+   * kept, on 1.x): the last value of each field per device, with its own time. One query per field, each over
+   * every device's series, so this takes seconds, once.
+   */
+  async function backfillLatest(): Promise<void> {
+    if ((await relational.query('SELECT 1 FROM telemetry_latest LIMIT 1')).rows.length > 0) return;
+    const [keys = []] = await query(`SHOW FIELD KEYS FROM ${from}`);
+    for (const field of keys.flatMap((series) => series.values.map((row) => String(row[0])))) {
+      const [series = []] = await query(`SELECT last(${influxIdentifier(field)}) FROM ${from} GROUP BY ${deviceTag}`);
+      const points: TelemetryPoint[] = [];
+      for (const s of series) {
+        const [ts, value] = s.values[0] ?? [];
+        const deviceId = s.tags?.[DEVICE_TAG];
+        if (deviceId !== undefined && typeof ts === 'number' && typeof value === 'number') points.push({ deviceId, metric: field, ts, value });
+      }
+      await writeLatest(relational, pointColumns(points));
+    }
   }
 
   /**
@@ -248,9 +279,6 @@ export async function createInfluxTelemetryStore(config: InfluxConfig, retention
     }
   }
 
-  const from = influxIdentifier(MEASUREMENT);
-  const deviceTag = influxIdentifier(DEVICE_TAG);
-
   return {
     kind: 'influxdb',
 
@@ -260,33 +288,13 @@ export async function createInfluxTelemetryStore(config: InfluxConfig, retention
         await writeLines(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
       }
       await rollUpLate(points);
+      // After InfluxDB took them, so latest is never ahead of history; a failure here fails the write, and
+      // writing the batch again is harmless.
+      await writeLatest(relational, pointColumns(points));
     },
 
-    async latest(deviceIds?: readonly string[]): Promise<Map<string, LatestReading>> {
-      const result = new Map<string, LatestReading>();
-      if (deviceIds && deviceIds.length === 0) return result;
-      const where = deviceIds ? `WHERE ${deviceIds.map((id) => `${deviceTag} = ${influxString(id)}`).join(' OR ')}` : '';
-      // last(*) gives each field's last value but not its time; the newest row of each device gives the newest ts.
-      const [lastValues = [], newestRows = []] = await read(
-        `SELECT last(*) FROM ${from} ${where} GROUP BY ${deviceTag}`,
-        `SELECT * FROM ${from} ${where} GROUP BY ${deviceTag} ORDER BY time DESC LIMIT 1`,
-      );
-      for (const series of newestRows) {
-        const device = series.tags?.[DEVICE_TAG];
-        const ts = series.values[0]?.[0];
-        if (device !== undefined && typeof ts === 'number') result.set(device, { ts, metrics: {} });
-      }
-      for (const series of lastValues) {
-        const reading = result.get(series.tags?.[DEVICE_TAG] ?? '');
-        const row = series.values[0];
-        if (!reading || !row) continue;
-        series.columns.forEach((column, i) => {
-          const value = row[i];
-          if (column.startsWith('last_') && typeof value === 'number') reading.metrics[column.slice('last_'.length)] = value;
-        });
-      }
-      return result;
-    },
+    // The relational store answers, whether InfluxDB is up or not.
+    latest: (deviceIds?: readonly string[]) => readLatest(relational, deviceIds),
 
     async range(q: RangeQuery): Promise<SeriesPoint[]> {
       const field = influxIdentifier(q.metric);

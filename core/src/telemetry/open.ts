@@ -7,7 +7,7 @@ import type { TelemetryStore } from './types.ts';
 export async function openTelemetryStore(config: Pick<IocConfig, 'influx'> & Partial<Pick<IocConfig, 'retention'>>, db: Db): Promise<TelemetryStore> {
   if (config.influx) {
     const { createInfluxTelemetryStore } = await import('./influx.ts');
-    return createInfluxTelemetryStore(config.influx, config.retention);
+    return createInfluxTelemetryStore(config.influx, db, config.retention);
   }
   return createSqlTelemetryStore(db, config.retention);
 }

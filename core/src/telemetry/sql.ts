@@ -1,7 +1,8 @@
 import type { Db, Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
+import { pointColumns, readLatest, writeLatest } from './latest.ts';
 import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
-import type { LatestReading, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
+import type { RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
 const RAW_AGG = {
   mean: 'avg(value)',
@@ -21,16 +22,6 @@ const ROLLUP_AGG = {
 } as const;
 
 const ROLLUP_TABLE = { '1m': 'telemetry_1m', '1h': 'telemetry_1h' } as const;
-
-/**
- * One point per (device, metric, ts), the last one written winning, as InfluxDB does with a repeated point
- * (PostgreSQL also refuses to update one row twice in a single INSERT … ON CONFLICT).
- */
-function lastPerKey(points: readonly TelemetryPoint[]): TelemetryPoint[] {
-  const byKey = new Map<string, TelemetryPoint>();
-  for (const p of points) byKey.set(`${p.deviceId}\n${p.metric}\n${p.ts}`, p);
-  return byKey.size === points.length ? (points as TelemetryPoint[]) : [...byKey.values()];
-}
 
 /**
  * Recomputes the rollup buckets of `width` that the written points ($1 devices, $2 metrics, $3 times) fall in,
@@ -140,7 +131,7 @@ function createRollupRefresher(db: Db) {
 
 /**
  * TelemetryStore on the relational Db (PGlite or PostgreSQL): the embedded default. Keeps raw points, minute and
- * hourly rollups (refreshed a few seconds after a write, and before any rollup read) and the latest value of each metric; `applyRetention`
+ * hourly rollups (refreshed a few seconds after a write, and before any rollup read) and the latest reading of each device (latest.ts); `applyRetention`
  * deletes what is older than each tier keeps.
  */
 export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_RETENTION): TelemetryStore {
@@ -150,13 +141,7 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
 
     async write(batch: readonly TelemetryPoint[]): Promise<void> {
       if (batch.length === 0) return;
-      const points = lastPerKey(batch);
-      const params = [
-        points.map((p) => p.deviceId),
-        points.map((p) => p.metric),
-        points.map((p) => new Date(p.ts).toISOString()),
-        points.map((p) => p.value),
-      ];
+      const params = pointColumns(batch);
       await db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO telemetry (device_id, metric, ts, value)
@@ -164,15 +149,7 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
            ON CONFLICT (device_id, metric, ts) DO UPDATE SET value = excluded.value`,
           params,
         );
-        await tx.query(
-          `INSERT INTO telemetry_latest (device_id, metric, ts, value)
-           SELECT DISTINCT ON (d, m) d, m, t, v
-             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[]) AS u(d, m, t, v)
-            ORDER BY d, m, t DESC
-           ON CONFLICT (device_id, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value
-            WHERE excluded.ts >= telemetry_latest.ts`,
-          params,
-        );
+        await writeLatest(tx, params);
         await tx.query(
           `INSERT INTO telemetry_rollup_pending (device_id, metric, bucket)
            SELECT DISTINCT d, m, date_bin(interval '1 minute', t, 'epoch'::timestamptz)
@@ -184,16 +161,7 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
       rollups.schedule();
     },
 
-    async latest(deviceIds?: readonly string[]): Promise<Map<string, LatestReading>> {
-      // One row per device, its metrics gathered by the database and its newest ts as epoch ms: a fifth of the rows
-      // of one per metric, and no timestamp to parse per metric (see `ioc bench history`).
-      const select = `SELECT device_id, (extract(epoch FROM max(ts)) * 1000)::float8 AS ts, json_object_agg(metric, value) AS metrics
-                        FROM telemetry_latest`;
-      const { rows } = deviceIds
-        ? await db.query<{ device_id: string; ts: number; metrics: Record<string, number> }>(`${select} WHERE device_id = ANY($1::text[]) GROUP BY device_id`, [deviceIds])
-        : await db.query<{ device_id: string; ts: number; metrics: Record<string, number> }>(`${select} GROUP BY device_id`);
-      return new Map(rows.map((row) => [row.device_id, { ts: row.ts, metrics: row.metrics }]));
-    },
+    latest: (deviceIds?: readonly string[]) => readLatest(db, deviceIds),
 
     async range(query: RangeQuery): Promise<SeriesPoint[]> {
       const bounds = [query.deviceId, query.metric, new Date(query.from).toISOString(), new Date(query.to).toISOString()];
