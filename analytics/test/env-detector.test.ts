@@ -29,6 +29,23 @@ function referenceNovelty(values: number[]): number {
   return Math.sqrt(best);
 }
 
+const SMOOTHING = 20;
+const TRIM = 0.05;
+
+/**
+ * The model's likelihood written out plainly: the mean of the last SMOOTHING scores (the new one included) against the
+ * mean and standard deviation of the past scores without their largest ⌊TRIM·m⌋, read as a Laplace tail.
+ */
+function referenceLikelihood(pastScores: number[], novelty: number): number {
+  const cutoff = [...pastScores].sort((a, b) => b - a)[Math.floor(TRIM * pastScores.length)]!;
+  const kept = pastScores.filter((s) => s <= cutoff);
+  const mu = kept.reduce((sum, s) => sum + s, 0) / kept.length;
+  const sd = Math.sqrt(Math.max(kept.reduce((sum, s) => sum + s * s, 0) / kept.length - mu * mu, 0)) + 1e-9;
+  const recent = [...pastScores, novelty].slice(-SMOOTHING);
+  const z = (recent.reduce((sum, s) => sum + s, 0) / recent.length - mu) / sd;
+  return 0.5 + Math.sign(z) * (0.5 - 0.5 * Math.exp(-Math.SQRT2 * Math.abs(z)));
+}
+
 /** A deterministic daily-looking series with noise (no Math.random, so failures reproduce). */
 function seasonal(length: number, seed = 1): number[] {
   let state = seed;
@@ -57,11 +74,22 @@ describe('environment novelty model (ONNX)', () => {
       expect(result!.novelty).toBeCloseTo(referenceNovelty(Array.from(Float32Array.from(values))), 3);
     }
     expect(rb!.novelty).toBeGreaterThan(5 * ra!.novelty);
-    const mean = past.reduce((s, v) => s + v, 0) / past.length;
-    expect(ra!.likelihood).toBeGreaterThan(0);
+    expect(ra!.likelihood).toBeCloseTo(referenceLikelihood(Array.from(past), ra!.novelty), 4);
+    expect(rb!.likelihood).toBeCloseTo(referenceLikelihood(Array.from(past), rb!.novelty), 4);
+    expect(rc!.likelihood).toBeCloseTo(referenceLikelihood([0], rc!.novelty), 4);
     expect(rb!.likelihood).toBeGreaterThan(ra!.likelihood);
     expect(rb!.likelihood).toBeLessThanOrEqual(1);
-    expect(ra!.novelty < mean).toBe(ra!.likelihood < 0.5);
+  });
+
+  it('does not let one earlier episode hide the next: the largest past scores are left out', async () => {
+    // A stream whose novelty is usually ~0.5, with one earlier episode scoring 30 and a new, smaller one (3) now.
+    const usual = Array.from({ length: 1000 }, (_, i) => 0.5 + ((i * 7) % 10) / 50);
+    const withEpisode = usual.map((s, i) => (i >= 500 && i < 515 ? 30 : s));
+    const now = [...withEpisode.slice(0, -SMOOTHING + 1), ...Array.from({ length: SMOOTHING - 1 }, () => 3)];
+    const values = Float32Array.from(seasonal(300, 4));
+    const [result] = await model.score([{ values, pastScores: Float32Array.from(now) }]);
+    expect(result!.likelihood).toBeCloseTo(referenceLikelihood(now, result!.novelty), 4);
+    expect(result!.likelihood).toBeGreaterThanOrEqual(0.9995);
   });
 });
 

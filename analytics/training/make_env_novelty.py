@@ -1,7 +1,8 @@
 """Builds models/env-novelty.onnx: the streaming environment detector's scoring graph.
 
 No weights are learned: the graph is a fixed computation whose few constants (embedding length, resolution, smoothing
-length) were chosen by scoring with `npx ioc eval nab` (see models/env-novelty.md). Run with Debian's python3-onnx:
+length, trimmed share) were chosen by scoring with `npx ioc eval nab` (see models/env-novelty.md). Run with Debian's
+python3-onnx:
     /usr/bin/python3 analytics/training/make_env_novelty.py
 """
 import os
@@ -12,7 +13,8 @@ from onnx import TensorProto, helper
 
 EMBEDDING = int(os.environ.get('EMBEDDING', 8))  # block means per context vector
 BLOCK = int(os.environ.get('BLOCK', 2))  # values averaged into one block mean (the novelty's resolution)
-SMOOTHING = int(os.environ.get('SMOOTHING', 10))  # novelty scores averaged into the likelihood
+SMOOTHING = int(os.environ.get('SMOOTHING', 20))  # novelty scores averaged into the likelihood
+TRIM = float(os.environ.get('TRIM', 0.05))  # share of the largest past scores left out of the likelihood's Gaussian
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'env-novelty.onnx')
 
 nodes = []
@@ -77,15 +79,27 @@ mean_sq = node('Div', [total, scalar('embedding', float(EMBEDDING))], 'mean_sq')
 novelty_col = node('Sqrt', [node('ReduceMin', [mean_sq], 'min_sq', axes=[1], keepdims=1)], 'novelty_col')
 node('Squeeze', [novelty_col, axis1], 'novelty')
 
-# Likelihood: the latest SMOOTHING novelty scores' mean against the Gaussian of the earlier ones.
+# Likelihood: the latest SMOOTHING novelty scores' mean against the mean and standard deviation of the earlier ones,
+# leaving out their largest TRIM share (earlier episodes must not hide the next one), read as a Laplace tail: novelty
+# scores are distances, whose tail is exponential rather than Gaussian.
 past_scores = 'past_scores'
-mu = node('ReduceMean', [past_scores], 'mu', axes=[1], keepdims=1)
-var = node('Sub', [node('ReduceMean', [node('Mul', [past_scores, past_scores], 'ps_sq')], 'ms', axes=[1], keepdims=1), node('Mul', [mu, mu], 'mu_sq')], 'var')
+m = node('Gather', [node('Shape', [past_scores], 'ps_shape'), const('ps_one', [1])], 'ps_n')
+dropped = node('Cast', [node('Floor', [node('Mul', [node('Cast', [m], 'ps_n_f', to=TensorProto.FLOAT), scalar('trim', TRIM)], 'ps_trim_f')], 'ps_trim_floor')], 'ps_trim', to=TensorProto.INT64)
+largest = helper.make_node('TopK', [past_scores, node('Add', [dropped, const('ps_plus_one', [1])], 'ps_k')], ['ps_top', 'ps_top_idx'], axis=1, largest=1, sorted=1)
+nodes.append(largest)
+cutoff = node('Slice', ['ps_top', const('cut_s', [-1]), const('cut_e', [2**62]), axis1], 'cutoff')
+kept_mask = node('Cast', [node('LessOrEqual', [past_scores, cutoff], 'ps_kept_bool')], 'ps_kept', to=TensorProto.FLOAT)
+count = node('ReduceSum', [kept_mask, axis1], 'ps_count', keepdims=1)
+kept_scores = node('Mul', [past_scores, kept_mask], 'ps_kept_scores')
+mu = node('Div', [node('ReduceSum', [kept_scores, axis1], 'ps_sum', keepdims=1), count], 'mu')
+mean_sq_scores = node('Div', [node('ReduceSum', [node('Mul', [kept_scores, past_scores], 'ps_sq'), axis1], 'ps_sum_sq', keepdims=1), count], 'ms')
+var = node('Sub', [mean_sq_scores, node('Mul', [mu, mu], 'mu_sq')], 'var')
 sd = node('Add', [node('Sqrt', [node('Relu', [var], 'var_pos')], 'sd0'), scalar('sd_floor', 1e-9)], 'sd')
 recent = node('Slice', [node('Concat', [past_scores, novelty_col], 'all_scores', axis=1), const('rs', [-SMOOTHING]), const('re', [2**62]), axis1], 'recent')
 short = node('ReduceMean', [recent], 'short', axes=[1], keepdims=1)
-zscore = node('Div', [node('Sub', [short, mu], 'excess'), node('Mul', [sd, scalar('sqrt2', 2**0.5)], 'sd_sqrt2')], 'zs')
-likelihood_col = node('Mul', [node('Add', [node('Erf', [zscore], 'erf'), scalar('one', 1.0)], 'erf1'), scalar('half', 0.5)], 'likelihood_col')
+zscore = node('Div', [node('Sub', [short, mu], 'excess'), sd], 'zs')
+tail = node('Mul', [node('Exp', [node('Mul', [node('Abs', [zscore], 'zs_abs'), scalar('minus_sqrt2', -(2**0.5))], 'zs_scaled')], 'tail_exp'), scalar('half', 0.5)], 'tail')
+likelihood_col = node('Add', [scalar('centre', 0.5), node('Mul', [node('Sign', [zscore], 'zs_sign'), node('Sub', [scalar('half_b', 0.5), tail], 'half_minus_tail')], 'signed')], 'likelihood_col')
 node('Squeeze', [likelihood_col, axis1], 'likelihood')
 
 graph = helper.make_graph(
@@ -102,7 +116,7 @@ graph = helper.make_graph(
     inits,
 )
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='ioc-analytics')
-model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING} means of {BLOCK} values) and its Gaussian likelihood (smoothing {SMOOTHING}).'
+model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING} means of {BLOCK} values) and its likelihood (smoothing {SMOOTHING}, Laplace tail over the past scores without their largest {TRIM:.0%}).'
 onnx.checker.check_model(model)
 onnx.save(model, OUT)
 print(f'wrote {os.path.normpath(OUT)} ({os.path.getsize(OUT)} bytes)', file=sys.stderr)
