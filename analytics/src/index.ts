@@ -17,6 +17,7 @@ export { createConsensus, DEFAULT_CONSENSUS, type ConsensusOptions, type Departu
 export { judgeStation, DEFAULT_JUDGEMENT, type JudgementOptions, type StreamEvidence, type Judgement } from './env/station-judgement.ts';
 export { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './env/silence-watch.ts';
 export { createStuckWatch, DEFAULT_STUCK } from './env/stuck-watch.ts';
+export { createStreamSteps, DEFAULT_STEP_MS, type StepValue } from './env/stream-steps.ts';
 export { evaluateScenario, STORM_SCENARIO_FILE, type ScenarioEvaluationOptions } from './scenario/evaluate.ts';
 export { createFrigateAdapter, FRIGATE_MODEL_NAME } from './frigate/adapter.ts';
 export { grabFrames, FRAME_WIDTH, FRAME_HEIGHT, FRAME_PIXELS, type Grab, type GrabOptions } from './camera/frame-grabber.ts';

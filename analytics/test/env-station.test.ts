@@ -42,15 +42,17 @@ describe('station normaliser and stuck watch', () => {
     expect(normaliser.push('a/pm25', 'pm25', 500 * 60_000, 200)).toBeGreaterThan(5);
     expect(normaliser.latest('a/pm25')).toBeGreaterThan(5);
 
-    const stuck = createStuckWatch({ minReadings: 100, minRun: 5, factor: 2 });
+    const stuck = createStuckWatch({ warmupMs: 100 * 60_000, minRunMs: 5 * 60_000, factor: 2 });
+    const minute = (i: number) => i * 60_000;
     const level = (i: number) => Math.round((100 + 10 * Math.sin(i / 9) + (((i * 7919) % 13) / 13) * 2) * 10) / 10;
     const rain = (i: number) => (i % 40 < 30 ? 0 : i % 7);
     for (let i = 0; i < 200; i++) {
-      expect(stuck.push('w/level_cm', level(i))).toBe(false);
-      expect(stuck.push('w/rain_mm', rain(i))).toBe(false);
+      expect(stuck.push('w/level_cm', minute(i), level(i))).toBe(false);
+      expect(stuck.push('w/rain_mm', minute(i), rain(i))).toBe(false);
     }
-    const runs = Array.from({ length: 8 }, () => stuck.push('w/level_cm', level(199)));
-    expect(runs.indexOf(true)).toBe(4);
-    for (let i = 200; i < 230; i++) expect(stuck.push('w/rain_mm', 0)).toBe(false);
+    const runs = Array.from({ length: 8 }, (_, k) => stuck.push('w/level_cm', minute(200 + k), level(199)));
+    // The level has held a value for 3 minutes at most (two repeats): stuck once it holds one for over 6 (7 minutes).
+    expect(runs.indexOf(true)).toBe(6);
+    for (let i = 200; i < 230; i++) expect(stuck.push('w/rain_mm', minute(i), 0)).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ const wobble = (i: number, id: string) => (((i * 7919 + id.charCodeAt(7) * 31) %
 
 describe('spatial consensus', () => {
   it('tells a station alone (rz) from a local episode (dz) from a change the whole city shares', () => {
-    const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 600_000, faultAt: 6, episodeAt: 3, minReadings: 50, memoryMs: 24 * 3600_000 });
+    const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 600_000, faultAt: 6, episodeAt: 3, warmupMs: 50 * 60_000, memoryMs: 24 * 3600_000 });
     for (const [id, [lat, lon]] of Object.entries(STATIONS)) consensus.place(id, 'air', { lat, lon });
     expect(distanceKm({ lat: 16.46, lon: 107.59 }, { lat: 16.47, lon: 107.6 })).toBeCloseTo(1.52, 1);
     expect(consensus.neighboursOf('air-sp-a').slice(0, 2).sort()).toEqual(['air-sp-b', 'air-sp-c']);
@@ -44,7 +44,7 @@ describe('spatial consensus', () => {
     // the third evening begins, yesterday's evening is still part of what is usual for it (a 2-hour memory forgets it).
     const departure = (ts: number) => (ts % (24 * HOUR) >= 18 * HOUR && ts % (24 * HOUR) < 21 * HOUR ? 0.3 : 0.05);
     const rzAtRush = (intervalMs: number) => {
-      const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 50, memoryMs: 24 * HOUR });
+      const consensus = createConsensus({ neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, warmupMs: HOUR, memoryMs: 24 * HOUR });
       for (const id of ['air-sp-a', 'air-sp-b', 'air-sp-c']) consensus.place(id, 'air', { lat: STATIONS[id]![0], lon: STATIONS[id]![1] });
       let rz = 0;
       for (let ts = 0; ts <= 2 * 24 * HOUR + 18 * HOUR; ts += intervalMs) {
@@ -106,7 +106,7 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
   let events: AnalyticsStack['events'];
 
   beforeAll(async () => {
-    stack = await startAnalyticsStack({ hysteresis: { clearBelow: 0.9, clearAfter: 30 }, env: { consensus: { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 100, memoryMs: 24 * 3600_000 } } });
+    stack = await startAnalyticsStack({ hysteresis: { clearBelow: 0.9, clearAfter: 30 }, env: { stepMs: 60_000, consensus: { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, warmupMs: 100 * 60_000, memoryMs: 24 * 3600_000 } } });
     ({ analytics, events } = stack);
   });
 
@@ -127,7 +127,7 @@ describe('analytics service: episodes and sensor faults on a real gateway', () =
         await client.publishAsync(deviceTopic(id, 'telemetry'), JSON.stringify({ ts: start + i * 60_000, metrics: { pm25: value } }), { qos: 1 });
       }
     }
-    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ scored: 7 * (360 - 39) }), { timeout: 90_000 });
+    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ scored: 7 * (359 - 39) }), { timeout: 90_000 });
     const raised = events.filter((e) => e.state === 'raised');
     expect(raised.map((e) => [e.deviceId, e.label]).sort()).toEqual([
       ['air-sp-a', 'episode'],

@@ -53,6 +53,8 @@ export async function startAnalyticsStack(options: Partial<AnalyticsDeps> = {}):
     mqttConnect: createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }),
     detector: { minValues: 40, minScores: 20 },
     hysteresis: { clearBelow: 0.9, clearAfter: 10 },
+    // The suites publish a reading a minute: one novelty step each (a reading closes the minute before it).
+    env: { stepMs: 60_000 },
     flushMs: 20,
     ...options,
   });

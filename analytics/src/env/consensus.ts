@@ -16,8 +16,8 @@ export interface ConsensusOptions {
   /** Departures beyond these (rz, dz) are not learned as usual. */
   faultAt: number;
   episodeAt: number;
-  /** Readings a stream needs before its departures are scored. */
-  minReadings: number;
+  /** How long a stream's usual departure is learned before its departures are scored, ms (time, not readings). */
+  warmupMs: number;
   /**
    * Time constant of a stream's usual departure, ms: it is learned over this much time however often the station
    * reports (a day spans the daily cycle and two tides; a count of readings would be two hours at 10-s reports).
@@ -25,7 +25,7 @@ export interface ConsensusOptions {
   memoryMs: number;
 }
 
-export const DEFAULT_CONSENSUS: ConsensusOptions = { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, minReadings: 200, memoryMs: 24 * 3600_000 };
+export const DEFAULT_CONSENSUS: ConsensusOptions = { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, warmupMs: 6 * 3600_000, memoryMs: 24 * 3600_000 };
 
 export interface Departure {
   rz: number;
@@ -43,7 +43,8 @@ const CITY_BUCKET_MS = 30_000;
 interface Scale {
   n: number;
   meanAbs: number;
-  /** The stream's previous reading, ms. */
+  /** The stream's first and previous readings, ms. */
+  since: number;
   ts: number;
 }
 
@@ -97,11 +98,13 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
     return value;
   }
 
+  const learned = (scale: Scale, ts: number) => ts - scale.since >= options.warmupMs;
+
   function scaled(scale: Scale, departure: number, limit: number, ts: number): number {
-    const z = scale.n >= options.minReadings ? departure / (1.25 * scale.meanAbs + 0.02) : 0;
+    const z = learned(scale, ts) ? departure / (1.25 * scale.meanAbs + 0.02) : 0;
     const elapsed = Math.max(0, ts - scale.ts);
     scale.ts = ts;
-    if (scale.n < options.minReadings || Math.abs(z) < limit) {
+    if (!learned(scale, ts) || Math.abs(z) < limit) {
       scale.meanAbs += Math.max(1 / (scale.n + 1), -Math.expm1(-elapsed / options.memoryMs)) * (Math.abs(departure) - scale.meanAbs);
       scale.n++;
     }
@@ -134,7 +137,7 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
       if (own === undefined || around.length === 0 || whole === undefined) return undefined;
       const key = `${deviceId}/${metric}`;
       let scale = scales.get(key);
-      if (!scale) scales.set(key, (scale = { residual: { n: 0, meanAbs: 0, ts }, regional: { n: 0, meanAbs: 0, ts } }));
+      if (!scale) scales.set(key, (scale = { residual: { n: 0, meanAbs: 0, since: ts, ts }, regional: { n: 0, meanAbs: 0, since: ts, ts } }));
       return {
         rz: scaled(scale.residual, own - median(around), options.faultAt, ts),
         dz: scaled(scale.regional, own - whole, options.episodeAt, ts),
@@ -147,7 +150,7 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
       return neighboursOf(deviceId).some((id) => {
         const value = asOf(recent.get(metric)?.get(id), ts);
         const scale = scales.get(`${id}/${metric}`)?.regional;
-        if (value === undefined || !scale || scale.n < options.minReadings) return false;
+        if (value === undefined || !scale || !learned(scale, ts)) return false;
         return (sign * (value - whole)) / (1.25 * scale.meanAbs + 0.02) >= options.episodeAt / 2;
       });
     },

@@ -8,6 +8,7 @@ import type { StationModel } from './station-model.ts';
 import { judgeStation, DEFAULT_JUDGEMENT, type Judgement, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
 import { createStationNormaliser } from './station-normaliser.ts';
 import { WEATHER_METRICS } from './scored-metrics.ts';
+import { createStreamSteps } from './stream-steps.ts';
 import { createStuckWatch } from './stuck-watch.ts';
 
 /** Names the detector in anomaly events: per-stream novelty, multivariate station models, space and silence. */
@@ -48,6 +49,8 @@ export interface EnvDetectorOptions {
    * skips them (a quarter of its readings, the model being most of its cost).
    */
   weatherNovelty?: boolean;
+  /** Each stream is judged as one mean value per this much time, ms (stream-steps.ts; default 2 minutes). */
+  stepMs?: number;
 }
 
 /**
@@ -67,6 +70,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
   const judgementOptions = options.judgement ?? DEFAULT_JUDGEMENT;
   const unusualForMs = options.unusualForMs ?? 30 * 60_000;
   const novel = options.weatherNovelty === false ? (r: EnvReading) => !WEATHER_METRICS.includes(r.metric) : () => true;
+  const steps = createStreamSteps(options.stepMs);
   const places = new Map<string, Place>();
   const lastDetection = new Map<string, number>();
   /** Per station: its latest reading time, streams and multivariate result, waiting to be judged. */
@@ -86,7 +90,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       unusual: station.ts - (lastDetection.get(`${deviceId}/${s.metric}`) ?? Number.NEGATIVE_INFINITY) <= unusualForMs,
     }));
     const judgement = judgeStation(streams, station.multivariate, (metric, sign) => consensus.sharedBy(deviceId, metric, sign, station.ts), judgementOptions);
-    const change = hysteresis.update(deviceId, judgement !== undefined, judgement ? 1 : 0);
+    const change = hysteresis.update(deviceId, judgement !== undefined, judgement ? 1 : 0, station.ts);
     if (change === 'raised') {
       const event = alarm(deviceId, station.kind, station.ts, 'raised', judgement!);
       raised.set(deviceId, event);
@@ -107,13 +111,24 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       places.set(deviceId, place);
       consensus.place(deviceId, kind, place);
     },
-    /** Scores one round; `likelihoods` has one entry per reading the novelty model scored (see `weatherNovelty`). */
+    /**
+     * Scores one round of readings. Each stream is judged per step of time (`stepMs`): a reading that begins a new
+     * step of its stream hands over the previous one, whose mean goes through the detector as of the step's end.
+     * `likelihoods` has one entry per step scored by the novelty model (none for weather with `weatherNovelty: false`).
+     */
     async score(readings: EnvReading[]) {
-      const novelReadings = readings.filter(novel);
-      const results = await series.push(novelReadings.map((r) => ({ key: `${r.deviceId}/${r.metric}`, value: r.value })));
       const alarms: EnvAlarm[] = [];
-      let scored = 0;
+      const stepped: EnvReading[] = [];
       for (const reading of readings) {
+        const back = silence.report(reading.deviceId, reading.kind, reading.ts, places.get(reading.deviceId));
+        if (back) alarms.push(alarm(reading.deviceId, reading.kind, reading.ts, 'cleared', { label: 'sensor_fault', metric: DROPOUT_METRIC, score: 1, threshold: 1 }));
+        const step = steps.add(`${reading.deviceId}/${reading.metric}`, reading.ts, reading.value);
+        if (step) stepped.push({ ...reading, ...step });
+      }
+      const novelSteps = stepped.filter(novel);
+      const results = await series.push(novelSteps.map((r) => ({ key: `${r.deviceId}/${r.metric}`, value: r.value })));
+      let scored = 0;
+      for (const reading of stepped) {
         const key = `${reading.deviceId}/${reading.metric}`;
         const detected = novel(reading) && results[scored++]!.detection;
         if (detected) lastDetection.set(key, reading.ts);
@@ -121,12 +136,10 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
         let station = stations.get(reading.deviceId);
         if (!station) stations.set(reading.deviceId, (station = { kind: reading.kind, ts: reading.ts, streams: new Map() }));
         station.ts = Math.max(station.ts, reading.ts);
-        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.value), detected });
+        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.ts, reading.value), detected });
         undecided.add(reading.deviceId);
-        const back = silence.report(reading.deviceId, reading.kind, reading.ts, places.get(reading.deviceId));
-        if (back) alarms.push(alarm(reading.deviceId, reading.kind, reading.ts, 'cleared', { label: 'sensor_fault', metric: DROPOUT_METRIC, score: 1, threshold: 1 }));
       }
-      await scoreMultivariate(readings);
+      await scoreMultivariate(stepped);
       for (const deviceId of undecided) {
         if (consensus.waitingFor(deviceId, stations.get(deviceId)!.ts)) continue;
         undecided.delete(deviceId);
@@ -134,7 +147,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
         if (change) alarms.push(change);
       }
       return {
-        likelihoods: novelReadings.map((r, i) => ({ ...r, likelihood: results[i]!.likelihood, warmingUp: results[i]!.warmingUp })),
+        likelihoods: novelSteps.map((r, i) => ({ ...r, likelihood: results[i]!.likelihood, warmingUp: results[i]!.warmingUp })),
         alarms,
       };
     },
