@@ -14,13 +14,19 @@ interface QueuedPacket {
 /** aedes-packet's constructor: copies a packet for the queue (its types declare it a plain function). */
 const copyPacket = (packet: QueuedPacket): QueuedPacket => new (Packet as unknown as new (original: QueuedPacket) => QueuedPacket)(packet);
 
-/** One client's QoS 1/2 messages not yet acknowledged, in delivery order, found by delivery or by packet id. */
+/**
+ * One client's QoS 1/2 messages not yet acknowledged, in delivery order, found by delivery or by packet id. The
+ * indexes allocate nothing per message in the usual case (one broker, one slot per packet id): this runs for every
+ * message to a persistent session (ingest), three times.
+ */
 class OutgoingQueue {
   private next = 0;
   /** Slot → packet; a Map iterates in insertion order, and overwriting a slot keeps its place. */
   readonly entries = new Map<number, QueuedPacket>();
-  private readonly byDelivery = new Map<string, number>();
-  private readonly byMessageId = new Map<number, number[]>();
+  /** Broker id → broker counter → slot. */
+  private readonly byDelivery = new Map<string, Map<number | undefined, number>>();
+  /** Packet id → its slot, or its slots in queue order once ids have wrapped (after 65535) onto a queued one. */
+  private readonly byMessageId = new Map<number, number | number[]>();
 
   add(packet: QueuedPacket): void {
     const slot = this.next++;
@@ -28,14 +34,17 @@ class OutgoingQueue {
     this.index(slot, packet);
   }
 
-  /** The first queued packet holding `messageId`, in queue order (ids wrap after 65535, so several may). */
+  /** The first queued packet holding `messageId`, in queue order, skipping those of broker `skipBrokerId`. */
   withMessageId(messageId: number | undefined, skipBrokerId?: string): number | undefined {
     if (messageId === undefined) return undefined;
-    return this.byMessageId.get(messageId)?.find((slot) => skipBrokerId === undefined || this.entries.get(slot)?.brokerId !== skipBrokerId);
+    const slots = this.byMessageId.get(messageId);
+    const eligible = (slot: number) => skipBrokerId === undefined || this.entries.get(slot)?.brokerId !== skipBrokerId;
+    if (typeof slots === 'number') return eligible(slots) ? slots : undefined;
+    return slots?.find(eligible);
   }
 
   delivery(packet: QueuedPacket): number | undefined {
-    return this.byDelivery.get(deliveryKey(packet));
+    return packet.brokerId === undefined ? undefined : this.byDelivery.get(packet.brokerId)?.get(packet.brokerCounter);
   }
 
   setMessageId(slot: number, messageId: number | undefined): void {
@@ -60,10 +69,15 @@ class OutgoingQueue {
   }
 
   private index(slot: number, packet: QueuedPacket): void {
-    if (packet.brokerId !== undefined) this.byDelivery.set(deliveryKey(packet), slot);
+    if (packet.brokerId !== undefined) {
+      let counters = this.byDelivery.get(packet.brokerId);
+      if (!counters) this.byDelivery.set(packet.brokerId, (counters = new Map()));
+      counters.set(packet.brokerCounter, slot);
+    }
     if (packet.messageId === undefined) return;
     const slots = this.byMessageId.get(packet.messageId);
-    if (!slots) this.byMessageId.set(packet.messageId, [slot]);
+    if (slots === undefined) this.byMessageId.set(packet.messageId, slot);
+    else if (typeof slots === 'number') this.byMessageId.set(packet.messageId, slots < slot ? [slots, slot] : [slot, slots]);
     else {
       slots.push(slot);
       slots.sort((a, b) => a - b);
@@ -71,16 +85,18 @@ class OutgoingQueue {
   }
 
   private unindex(slot: number, packet: QueuedPacket): void {
-    if (packet.brokerId !== undefined && this.byDelivery.get(deliveryKey(packet)) === slot) this.byDelivery.delete(deliveryKey(packet));
+    // A broker's map stays when empty: there are few brokers, and the next message would create it again.
+    const counters = packet.brokerId === undefined ? undefined : this.byDelivery.get(packet.brokerId);
+    if (counters?.get(packet.brokerCounter) === slot) counters.delete(packet.brokerCounter);
     if (packet.messageId === undefined) return;
-    const slots = this.byMessageId.get(packet.messageId)?.filter((other) => other !== slot) ?? [];
-    if (slots.length > 0) this.byMessageId.set(packet.messageId, slots);
-    else this.byMessageId.delete(packet.messageId);
+    const slots = this.byMessageId.get(packet.messageId);
+    if (slots === slot) this.byMessageId.delete(packet.messageId);
+    else if (Array.isArray(slots)) {
+      const rest = slots.filter((other) => other !== slot);
+      if (rest.length === 0) this.byMessageId.delete(packet.messageId);
+      else this.byMessageId.set(packet.messageId, rest.length === 1 ? (rest[0] as number) : rest);
+    }
   }
-}
-
-function deliveryKey(packet: QueuedPacket): string {
-  return `${packet.brokerId}\u0000${packet.brokerCounter}`;
 }
 
 /**
@@ -113,7 +129,7 @@ class IndexedMemoryPersistence extends MemoryPersistence {
 
   override async outgoingUpdate(client: { id: string }, packet: QueuedPacket): Promise<void> {
     const queue = this.queue(client.id);
-    const delivered = packet.brokerId === undefined ? undefined : queue.delivery(packet);
+    const delivered = queue.delivery(packet);
     if (delivered !== undefined) return queue.setMessageId(delivered, packet.messageId);
     const slot = queue.withMessageId(packet.messageId, packet.brokerId);
     if (slot === undefined) throw new Error('no such packet');
