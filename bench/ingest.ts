@@ -95,13 +95,14 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
   };
 }
 
+const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
+
 /** CPU seconds of the store the system writes to (influxd), when it is one process we can read. */
 type StoreCpu = (() => number) | undefined;
 
 async function measure(system: System, durationS: number, storeCpu: StoreCpu) {
   const memory = { maxRssMb: 0 };
-  const total = (rss: Record<string, number>) => Object.values(rss).reduce((a, b) => a + b, 0);
-  const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, total(system.rssMb()))), 500);
+  const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, sum(system.rssMb()))), 500);
   const cpuStart = system.cpuSeconds();
   const storeCpuStart = storeCpu?.();
   const probe = startProbe(system);
@@ -118,6 +119,8 @@ async function measure(system: System, durationS: number, storeCpu: StoreCpu) {
   }
   const latencies = await probe.stop();
   clearInterval(sampler);
+  const cpuEnd = system.cpuSeconds();
+  const cpuUsed = Object.fromEntries(Object.entries(cpuEnd).map(([name, used]) => [name, used - (cpuStart[name] ?? 0)]));
   const seconds = (doneAt - load.firstPublishAt) / 1000;
   const result = {
     system: system.name,
@@ -130,7 +133,9 @@ async function measure(system: System, durationS: number, storeCpu: StoreCpu) {
     points_per_s: Math.round((stored * METRICS_PER_MESSAGE) / seconds),
     p99_ms: p99(latencies),
     probes: latencies.length,
-    cpu_percent: Math.round(((system.cpuSeconds() - cpuStart) / seconds) * 100),
+    cpu_percent: Math.round((sum(cpuUsed) / seconds) * 100),
+    // CPU per stored message of each process: what a message costs, whatever else the machine is doing.
+    cpu_us_per_msg: Object.fromEntries(Object.entries(cpuUsed).map(([name, used]) => [name, Math.round((used * 1e6) / Math.max(1, stored))])),
     load_cpu_percent: load.load_cpu_percent,
     influx_cpu_percent: storeCpu && storeCpuStart !== undefined ? Math.round(((storeCpu() - storeCpuStart) / seconds) * 100) : null,
     max_rss_mb: Math.round(memory.maxRssMb),
@@ -195,6 +200,8 @@ async function main(): Promise<void> {
       sql_lost: sql?.lost ?? null,
       ioc_cpu_percent: ours.cpu_percent,
       peer_cpu_percent: peer.cpu_percent,
+      ioc_cpu_us_per_msg: ours.cpu_us_per_msg,
+      peer_cpu_us_per_msg: peer.cpu_us_per_msg,
       load_cpu_percent: ours.load_cpu_percent,
       influx_cpu_percent: ours.influx_cpu_percent,
       max_rss_mb: ours.max_rss_mb,

@@ -83,7 +83,7 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
       return rows[0]?.n ?? 0;
     },
     visible,
-    cpuSeconds: () => processCpuSeconds(gateway.pid) + processCpuSeconds(ingest.pid),
+    cpuSeconds: () => ({ gateway: processCpuSeconds(gateway.pid), ingest: processCpuSeconds(ingest.pid) }),
     rssMb: () => ({ gateway: rssMb(gateway.pid), ingest: rssMb(ingest.pid) }),
     async stop() {
       await ingest.stop();

@@ -20,7 +20,7 @@ export async function startPeer(influx: InfluxServer, mosquittoBinary: string, d
     probe: { id: PROBE_DEVICE },
     stored: async () => Number((await influxql(influx, PEER_DB, `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0),
     visible: async (ts) => (await influxql(influx, PEER_DB, `SELECT count(pm25) FROM telemetry WHERE device = '${PROBE_DEVICE}' AND time = ${ts}ms`)).length > 0,
-    cpuSeconds: () => processCpuSeconds(nodeRed.pid) + processCpuSeconds(mosquitto.pid),
+    cpuSeconds: () => ({ 'node-red': processCpuSeconds(nodeRed.pid), mosquitto: processCpuSeconds(mosquitto.pid) }),
     rssMb: () => ({ 'node-red': rssMb(nodeRed.pid), mosquitto: rssMb(mosquitto.pid) }),
     async stop() {
       await nodeRed.stop();

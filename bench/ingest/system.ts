@@ -10,8 +10,8 @@ export interface System {
   stored(): Promise<number>;
   /** Whether the probe reading at `ts` is queryable. */
   visible(ts: number): Promise<boolean>;
-  /** CPU seconds used so far by the system's processes (ours, or the peer's broker and Node-RED). */
-  cpuSeconds(): number;
+  /** CPU seconds used so far by each of the system's processes (ours, or the peer's broker and Node-RED), by name. */
+  cpuSeconds(): Record<string, number>;
   /** Resident memory of each of the system's processes now, in MB, by name. */
   rssMb(): Record<string, number>;
   stop(): Promise<void>;
