@@ -8,7 +8,9 @@
  * - `latest_all`: the latest reading of every device, 10,000 of them (`latest()`, what the device list asks);
  *   the peer is InfluxQL `last(*) … GROUP BY device`, or SQL `DISTINCT ON (device_id, metric)` over the raw points.
  *   Both adapters keep the latest readings in the relational store (core/src/telemetry/latest.ts); the InfluxDB
- *   adapter runs here as in production, with PostgreSQL as that store.
+ *   adapter runs here as in production, with PostgreSQL as that store;
+ * - `devices_api`: the whole `GET /api/devices` (Fastify inject: session check, registry, `latest()`, raised
+ *   anomalies, JSON of every device) with the same devices registered; no peer.
  *
  * The station reports 5 metrics every minute for the month; each device one 5-metric reading in the last hour. Each
  * query runs `--repeat` times after one untimed run (`first_ms`: on the SQL adapter, that run also rolls up what the
@@ -16,7 +18,21 @@
  * Target: p95 under 200 ms (issue 4).
  */
 import { loadavg } from 'node:os';
-import { createPgliteDb, createSqlTelemetryStore, migrate, openDb, openTelemetryStore, type Db, type TelemetryPoint, type TelemetryStore } from '@ioc/core';
+import {
+  createDevices,
+  createLogger,
+  createPgliteDb,
+  createSqlTelemetryStore,
+  migrate,
+  openDb,
+  openTelemetryStore,
+  systemClock,
+  upsertUser,
+  type Db,
+  type TelemetryPoint,
+  type TelemetryStore,
+} from '@ioc/core';
+import { buildDashboardApp, createSessionStore } from '@ioc/dashboard';
 import { startInflux, startPostgres, type InfluxServer } from '@ioc/core/testing';
 import { line, option } from './common.ts';
 import { influxql } from './ingest/system.ts';
@@ -47,6 +63,8 @@ const ONLY = only();
 const now = Math.floor(Date.now() / HOUR) * HOUR;
 const month = { from: now - DAYS * 24 * HOUR, to: now };
 
+const deviceName = (d: number) => `dev-${String(d).padStart(5, '0')}`;
+
 function reading(deviceId: string, ts: number, n: number): TelemetryPoint[] {
   return METRICS.map((metric, i) => ({ deviceId, metric, ts, value: 10 + ((n * 7 + i * 13) % 50) }));
 }
@@ -64,7 +82,7 @@ async function load(store: TelemetryStore): Promise<number> {
   };
   let n = 0;
   for (let ts = month.from; ts < month.to; ts += MINUTE) await add(reading(STATION, ts, n++));
-  for (let d = 0; d < DEVICES; d++) await add(reading(`dev-${String(d).padStart(5, '0')}`, now - ((d * 997) % HOUR), d));
+  for (let d = 0; d < DEVICES; d++) await add(reading(deviceName(d), now - ((d * 997) % HOUR), d));
   await store.write(batch);
   return Math.round(performance.now() - started);
 }
@@ -127,7 +145,32 @@ function influxPeer(influx: InfluxServer): Peer {
   };
 }
 
-async function measure(adapter: string, store: TelemetryStore, peer: Peer): Promise<void> {
+/** The dashboard's GET /api/devices over `db` and `store`, the bench's devices registered and a viewer signed in. */
+async function devicesApi(db: Db, store: TelemetryStore): Promise<() => Promise<number>> {
+  const registered = await createDevices(db, [STATION, ...Array.from({ length: DEVICES }, (_, d) => deviceName(d))].map((id) => ({ id, kind: 'air' })));
+  if (!registered.ok) throw new Error(`registering the bench devices failed: ${registered.errors[0]?.message}`);
+  const password = 'history-bench-viewer';
+  await upsertUser(db, 'bench-viewer', password, 'viewer');
+  const app = await buildDashboardApp({
+    logger: createLogger({ level: 'silent' }),
+    db,
+    telemetry: store,
+    clock: systemClock,
+    sessions: createSessionStore(db, systemClock),
+    health: async () => ({}),
+    webDir: '/nonexistent',
+  });
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'bench-viewer', password } });
+  const session = login.cookies.find((c) => c.name === 'ioc_session');
+  if (!session) throw new Error(`bench sign-in failed: ${login.statusCode} ${login.body}`);
+  return async () => {
+    const response = await app.inject({ url: '/api/devices', headers: { cookie: `ioc_session=${session.value}` } });
+    if (response.statusCode !== 200) throw new Error(`GET /api/devices: ${response.statusCode}`);
+    return response.rawPayload.length;
+  };
+}
+
+async function measure(adapter: string, store: TelemetryStore, peer: Peer, db: Db): Promise<void> {
   const loadMs = await load(store);
   line({ adapter, phase: 'loaded', points: ((month.to - month.from) / MINUTE + DEVICES) * METRICS.length, load_ms: loadMs });
   const chart = await store.range({ deviceId: STATION, metric: 'pm25', from: month.from, to: month.to, every: HOUR, agg: 'mean' });
@@ -137,6 +180,8 @@ async function measure(adapter: string, store: TelemetryStore, peer: Peer): Prom
     { query: 'month_chart', answer: chart.length, peer_answer: peerAnswers.chart, ours: () => store.range({ deviceId: STATION, metric: 'pm25', from: month.from, to: month.to, every: HOUR, agg: 'mean' }), peer: peer.monthChart },
     { query: 'latest_all', answer: latest.size, peer_answer: peerAnswers.latest, ours: () => store.latest(), peer: peer.latestAll },
   ];
+  const devices = await devicesApi(db, store);
+  const bytes = await devices();
   for (const q of queries) {
     const ours = await time(q.ours);
     const theirs = await time(q.peer);
@@ -153,6 +198,8 @@ async function measure(adapter: string, store: TelemetryStore, peer: Peer): Prom
       met: ours.p95_ms < TARGET_MS,
     });
   }
+  const api = await time(devices);
+  line({ adapter, query: 'devices_api', rows: DEVICES + 1, bytes, ...api, target_ms: TARGET_MS, met: api.p95_ms < TARGET_MS });
 }
 
 /** InfluxDB as `INFLUX_URL` and `DATABASE_URL` open it in production: the latest readings live in PostgreSQL. */
@@ -162,7 +209,7 @@ async function measureInflux(): Promise<void> {
   try {
     const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
     const store = await openTelemetryStore({ influx: { url: influx.url, db: INFLUX_DB } }, db);
-    await measure('influxdb', store, influxPeer(influx));
+    await measure('influxdb', store, influxPeer(influx), db);
     await store.close();
     await db.close();
   } finally {
@@ -174,7 +221,7 @@ async function measureInflux(): Promise<void> {
 async function measureSql(adapter: string, db: Db): Promise<void> {
   await migrate(db);
   const store = createSqlTelemetryStore(db);
-  await measure(adapter, store, sqlPeer(db));
+  await measure(adapter, store, sqlPeer(db), db);
   await store.close();
   await db.close();
 }

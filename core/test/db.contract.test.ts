@@ -10,6 +10,7 @@ import {
   getDeviceCredentials,
   listDeadLetters,
   listDevices,
+  revokeDeviceToken,
   loadHueAreas,
   migrate,
   openDb,
@@ -143,6 +144,12 @@ function dbContract(kind: Db['kind'], open: () => Promise<Subject>): void {
     const ids = (await listDevices(db)).map((d) => d.id);
     expect(ids).toEqual([...ids].sort());
     expect(ids).toContain('speaker-7');
+    // The list is the same devices one by one would give: times in whole ms (now() has microseconds), attributes, nulls.
+    await createDevice(db, { id: 'air-list', kind: 'air', lat: 16.46, lon: 107.59, attributes: { owner: 'sở TN&MT', floor: 3, indoor: false } });
+    await revokeDeviceToken(db, 'air-list');
+    const listed = await listDevices(db);
+    expect(listed).toEqual(await Promise.all(listed.map((d) => getDevice(db, d.id))));
+    expect(listed.find((d) => d.id === 'air-list')).toMatchObject({ attributes: { owner: 'sở TN&MT', floor: 3, indoor: false }, revokedAt: expect.any(Number) });
   });
 
   it('creates users with numeric ids and scrypt passwords, and updates them by username', async () => {
