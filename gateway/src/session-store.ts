@@ -99,6 +99,9 @@ class OutgoingQueue {
   }
 }
 
+/** Topics whose matching subscriptions are remembered at most (past it, the cache starts again). */
+const MAX_CACHED_TOPICS = 100_000;
+
 /**
  * aedes' in-memory persistence with indexed outgoing queues. The stock one keeps each client's unacknowledged
  * QoS 1/2 messages in an array that it searches from the front on every delivery and splices on every PUBACK,
@@ -110,6 +113,44 @@ class IndexedMemoryPersistence extends MemoryPersistence {
   private readonly queues = new Map<string, OutgoingQueue>();
   /** Messages queued for persistent sessions and not yet acknowledged, across all clients. */
   queued = 0;
+  /**
+   * Topic → the persistent subscriptions matching it, asked for every QoS 1/2 message: a device publishes on the
+   * same few topics again and again, while subscriptions change seldom (each change empties it).
+   */
+  private readonly matches = new Map<string, unknown[]>();
+
+  override async subscriptionsByTopic(topic: string): Promise<unknown[]> {
+    let subs = this.matches.get(topic);
+    if (!subs) {
+      subs = await super.subscriptionsByTopic(topic);
+      if (this.matches.size >= MAX_CACHED_TOPICS) this.matches.clear();
+      this.matches.set(topic, subs);
+    }
+    return subs;
+  }
+
+  // The stock methods change the subscription trie before their first await: emptied after that, and once done.
+  override async addSubscriptions(...args: Parameters<MemoryPersistence['addSubscriptions']>): Promise<void> {
+    const done = super.addSubscriptions(...args);
+    this.matches.clear();
+    await done;
+    this.matches.clear();
+  }
+
+  override async removeSubscriptions(...args: Parameters<MemoryPersistence['removeSubscriptions']>): Promise<void> {
+    const done = super.removeSubscriptions(...args);
+    this.matches.clear();
+    await done;
+    this.matches.clear();
+  }
+
+  override async cleanSubscriptions(...args: Parameters<MemoryPersistence['cleanSubscriptions']>): Promise<unknown> {
+    const done = super.cleanSubscriptions(...args);
+    this.matches.clear();
+    const result = await done;
+    this.matches.clear();
+    return result;
+  }
 
   private queue(clientId: string): OutgoingQueue {
     let queue = this.queues.get(clientId);

@@ -18,6 +18,10 @@ declare module 'aedes-persistence/asyncPersistence.js' {
     outgoingUpdate(client: { id: string }, packet: unknown): Promise<void>;
     outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
     outgoingStream(client: { id: string }): Readable;
+    subscriptionsByTopic(topic: string): Promise<unknown[]>;
+    addSubscriptions(client: { id: string }, subs: unknown[]): Promise<void>;
+    removeSubscriptions(client: { id: string }, subs: string[]): Promise<void>;
+    cleanSubscriptions(client: { id: string }): Promise<unknown>;
   }
 }
 declare module 'aedes-persistence/callBackPersistence.js' {

@@ -8,6 +8,13 @@ const require = createRequire(import.meta.url);
 const stockPersistence = require('aedes-persistence') as () => unknown;
 const Packet = require('aedes-packet') as new (original: object, broker?: object) => Record<string, unknown>;
 
+interface Subscriptions {
+  addSubscriptions(client: { id: string }, subs: object[]): Promise<void>;
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
+  cleanSubscriptions(client: { id: string }): Promise<unknown>;
+  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string }>>;
+}
+
 interface Outgoing {
   outgoingEnqueueCombi(subs: { clientId: string }[], packet: object): Promise<void>;
   outgoingUpdate(client: { id: string }, packet: object): Promise<void>;
@@ -91,5 +98,21 @@ describe('gateway session store', () => {
     expect(await store.outgoingClearMessageId(client, { messageId: 1 })).toEqual({ cmd: 'pubrel', messageId: 1 });
     expect((await queued(store, client.id)).map(({ messageId }) => messageId)).toEqual([2, 3]);
     await expect(store.outgoingUpdate(client, { cmd: 'pubrel', messageId: 9 })).rejects.toThrow('no such packet');
+  });
+
+  it('answers subscriptionsByTopic from its cache only until the subscriptions change', async () => {
+    const store = createSessionStore().persistence as unknown as Subscriptions;
+    const a = { id: 'client-a' };
+    const b = { id: 'client-b' };
+    const matching = async () => (await store.subscriptionsByTopic('ioc/v1/devices/x/telemetry')).map((sub) => sub.clientId).sort();
+    await store.addSubscriptions(a, [{ topic: 'ioc/v1/devices/+/telemetry', qos: 1 }]);
+    expect(await matching()).toEqual(['client-a']);
+    expect(await matching()).toEqual(['client-a']);
+    await store.addSubscriptions(b, [{ topic: 'ioc/v1/#', qos: 1 }]);
+    expect(await matching()).toEqual(['client-a', 'client-b']);
+    await store.removeSubscriptions(a, ['ioc/v1/devices/+/telemetry']);
+    expect(await matching()).toEqual(['client-b']);
+    await store.cleanSubscriptions(b);
+    expect(await matching()).toEqual([]);
   });
 });
