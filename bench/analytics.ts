@@ -3,11 +3,12 @@
  * thread) scoring full-length windows in batches, as the analytics service does in steady state, then the rest of the
  * environment detector (analytics/env-pipeline.ts: multivariate model, consensus, judgement), then camera health
  * (analytics/camera.ts). Prints JSON lines; the last one is the summary, with the share of one core that 1,000
- * stations × 7 metrics every 10 s and 100 cameras at one frame per second would use.
+ * stations × 7 metrics every 10 s (one novelty window per stream per 2-minute step) and 100 cameras at one frame per
+ * second would use.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DETECTOR_OPTIONS, loadNoveltyModel, type NoveltyInput } from '@ioc/analytics';
+import { DEFAULT_DETECTOR_OPTIONS, DEFAULT_STEP_MS, loadNoveltyModel, type NoveltyInput } from '@ioc/analytics';
 import { line } from './common.ts';
 import { measureCamera } from './analytics/camera.ts';
 import { measureEnvPipeline } from './analytics/env-pipeline.ts';
@@ -59,8 +60,10 @@ await model.close();
 const cpuS = (cpu.user + cpu.system) / 1e6;
 const windowsPerCpuS = windows / cpuS;
 const neededPerS = (stations * metrics) / intervalS;
+// A stream is scored once per 2-minute step (its readings' mean), however often it reports.
+const windowsNeededPerS = (stations * metrics) / Math.max(intervalS, DEFAULT_STEP_MS / 1000);
 const pipeline = await measureEnvPipeline({ stations: 200, durationS: Math.min(durationS, 5) });
-const envCoreFraction = neededPerS / windowsPerCpuS + neededPerS / pipeline.pipeline_readings_per_cpu_s;
+const envCoreFraction = windowsNeededPerS / windowsPerCpuS + neededPerS / pipeline.pipeline_readings_per_cpu_s;
 const camera = await measureCamera({ cameras: Number(flags.cameras), fps: Number(flags['camera-fps']), durationS: Math.min(durationS, 5) });
 line({
   summary: 'analytics',
