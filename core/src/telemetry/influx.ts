@@ -3,7 +3,7 @@ import type { InfluxConfig } from '../config.ts';
 import type { Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
 import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
-import { pointColumns, readLatest, writeLatest } from './latest.ts';
+import { readLatest, writeLatest } from './latest.ts';
 import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
 import type { Aggregation, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
@@ -210,7 +210,7 @@ export async function createInfluxTelemetryStore(
         const deviceId = s.tags?.[DEVICE_TAG];
         if (deviceId !== undefined && typeof ts === 'number' && typeof value === 'number') points.push({ deviceId, metric: field, ts, value });
       }
-      await writeLatest(relational, pointColumns(points));
+      await writeLatest(relational, points);
     }
   }
 
@@ -290,7 +290,7 @@ export async function createInfluxTelemetryStore(
       await rollUpLate(points);
       // After InfluxDB took them, so latest is never ahead of history; a failure here fails the write, and
       // writing the batch again is harmless.
-      await writeLatest(relational, pointColumns(points));
+      await writeLatest(relational, points);
     },
 
     // The relational store answers, whether InfluxDB is up or not.

@@ -7,18 +7,29 @@ import type { LatestReading, TelemetryPoint } from './types.ts';
  * JSON value. InfluxDB cannot answer this fast: `last(*) GROUP BY device` takes seconds over 10,000 series.
  */
 
-/** Points as the column arrays the SQL adapter's statements unnest: devices, metrics, ISO times, values. */
-export type PointColumns = [string[], string[], string[], number[]];
-
 /**
- * One point per (device, metric, ts), the last one written winning, as InfluxDB does with a repeated point
- * (PostgreSQL also refuses to update one row twice in a single INSERT … ON CONFLICT), as columns.
+ * Per device and metric the newest point of a batch (the one written last among equal times), as the columns
+ * `writeLatest` unnests: devices, metrics, epoch ms, values. A batch of thousands of points from a few hundred
+ * devices becomes a few hundred rows before anything is sent to the database.
  */
-export function pointColumns(batch: readonly TelemetryPoint[]): PointColumns {
-  const byKey = new Map<string, TelemetryPoint>();
-  for (const p of batch) byKey.set(`${p.deviceId}\n${p.metric}\n${p.ts}`, p);
-  const points = byKey.size === batch.length ? batch : [...byKey.values()];
-  return [points.map((p) => p.deviceId), points.map((p) => p.metric), points.map((p) => new Date(p.ts).toISOString()), points.map((p) => p.value)];
+function newestColumns(batch: readonly TelemetryPoint[]): [string[], string[], number[], number[]] {
+  const newest = new Map<string, Map<string, TelemetryPoint>>();
+  for (const point of batch) {
+    let metrics = newest.get(point.deviceId);
+    if (!metrics) newest.set(point.deviceId, (metrics = new Map()));
+    const kept = metrics.get(point.metric);
+    if (!kept || point.ts >= kept.ts) metrics.set(point.metric, point);
+  }
+  const columns: [string[], string[], number[], number[]] = [[], [], [], []];
+  for (const metrics of newest.values()) {
+    for (const point of metrics.values()) {
+      columns[0].push(point.deviceId);
+      columns[1].push(point.metric);
+      columns[2].push(point.ts);
+      columns[3].push(point.value);
+    }
+  }
+  return columns;
 }
 
 /**
@@ -26,13 +37,10 @@ export function pointColumns(batch: readonly TelemetryPoint[]): PointColumns {
  * kept (a late reading or a replayed spill never replaces it; the same time again replaces it, as the value
  * written last).
  */
-export async function writeLatest(q: Queryable, columns: PointColumns): Promise<void> {
-  if (columns[0].length === 0) return;
+export async function writeLatest(q: Queryable, points: readonly TelemetryPoint[]): Promise<void> {
+  if (points.length === 0) return;
   await q.query(
-    `WITH batch AS (
-       SELECT DISTINCT ON (d, m) d, m, (extract(epoch FROM t) * 1000)::bigint AS ms, v
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[]) AS u(d, m, t, v)
-        ORDER BY d, m, t DESC)
+    `WITH batch AS (SELECT d, m, ms::bigint AS ms, v FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS u(d, m, ms, v))
      INSERT INTO telemetry_latest (device_id, ts, metrics, times)
      SELECT d, max(ms), json_object_agg(m, v), jsonb_object_agg(m, ms) FROM batch GROUP BY d
      ON CONFLICT (device_id) DO UPDATE SET
@@ -42,7 +50,7 @@ export async function writeLatest(q: Queryable, columns: PointColumns): Promise<
                 telemetry_latest.times || coalesce(jsonb_object_agg(n.metric, n.ms), '{}')
            FROM jsonb_each(excluded.times) AS n(metric, ms)
           WHERE NOT telemetry_latest.times ? n.metric OR n.ms >= telemetry_latest.times -> n.metric)`,
-    columns,
+    newestColumns(points),
   );
 }
 

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
-import { pointColumns, readLatest, writeLatest } from './latest.ts';
+import { readLatest, writeLatest } from './latest.ts';
 import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
 import type { RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
@@ -129,6 +129,20 @@ function createRollupRefresher(db: Db) {
   return { refresh, schedule, close, lastError: () => lastError };
 }
 
+/** Points as the column arrays the SQL adapter's statements unnest: devices, metrics, ISO times, values. */
+type PointColumns = [string[], string[], string[], number[]];
+
+/**
+ * One point per (device, metric, ts), the last one written winning, as InfluxDB does with a repeated point
+ * (PostgreSQL also refuses to update one row twice in a single INSERT … ON CONFLICT), as columns.
+ */
+function pointColumns(batch: readonly TelemetryPoint[]): PointColumns {
+  const byKey = new Map<string, TelemetryPoint>();
+  for (const p of batch) byKey.set(`${p.deviceId}\n${p.metric}\n${p.ts}`, p);
+  const points = byKey.size === batch.length ? batch : [...byKey.values()];
+  return [points.map((p) => p.deviceId), points.map((p) => p.metric), points.map((p) => new Date(p.ts).toISOString()), points.map((p) => p.value)];
+}
+
 /**
  * TelemetryStore on the relational Db (PGlite or PostgreSQL): the embedded default. Keeps raw points, minute and
  * hourly rollups (refreshed a few seconds after a write, and before any rollup read) and the latest reading of each device (latest.ts); `applyRetention`
@@ -149,7 +163,7 @@ export function createSqlTelemetryStore(db: Db, retention: Retention = DEFAULT_R
            ON CONFLICT (device_id, metric, ts) DO UPDATE SET value = excluded.value`,
           params,
         );
-        await writeLatest(tx, params);
+        await writeLatest(tx, batch);
         await tx.query(
           `INSERT INTO telemetry_rollup_pending (device_id, metric, bucket)
            SELECT DISTINCT d, m, date_bin(interval '1 minute', t, 'epoch'::timestamptz)
