@@ -63,7 +63,10 @@ describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes 
     // Listening before the CONNACK: the queued message follows it at once.
     const again = mqtt.connect(b.url, { username: 'svc:sessions', password: SERVICE_TOKEN, reconnectPeriod: 0, ...session });
     const received = collect(again);
-    await vi.waitFor(() => expect(received.map((m) => m.text)).toEqual(['while-away']));
+    // QoS 1 is at least once: should the message still be crossing to the other node through Redis pub/sub when the
+    // session resumes there, that node delivers it live as well as from the queue (seen once under heavy load).
+    await vi.waitFor(() => expect(received.length).toBeGreaterThan(0));
+    expect(new Set(received.map((m) => m.text))).toEqual(new Set(['while-away']));
     await again.endAsync();
   });
 
