@@ -329,6 +329,34 @@ describe.skipIf(!postgresAvailable())('TelemetryStore contract: SQL on PostgreSQ
   });
 });
 
+describe.skipIf(!postgresAvailable())('latest readings on PostgreSQL under concurrent writes', () => {
+  it('takes batches of the same devices in any order at once without a deadlock', async () => {
+    const server = await startPostgres();
+    const db = await createPostgresDb(server.url);
+    try {
+      await migrate(db);
+      const store = createSqlTelemetryStore(db);
+      const devices = Array.from({ length: 200 }, (_, i) => `dev-${String(i).padStart(3, '0')}`);
+      // Ingest writes up to 4 batches at once; each batch holds the same devices in the order they reported.
+      const reordered = (k: number) => {
+        const rotated = [...devices.slice(k * 37 % 200), ...devices.slice(0, k * 37 % 200)];
+        return k % 2 ? rotated.reverse() : rotated;
+      };
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((seed) =>
+            store.write(reordered(seed + round).map((deviceId, i) => point(deviceId, 'pm25', T0 + round * MINUTE + seed, i))),
+          ),
+        );
+      }
+      expect((await store.latest()).size).toBe(200);
+    } finally {
+      await db.close();
+      await server.stop();
+    }
+  }, 60_000);
+});
+
 /** The relational store the InfluxDB adapter keeps the latest readings in. */
 async function relationalDb(): Promise<Db> {
   const db = await createPgliteDb();

@@ -35,14 +35,15 @@ function newestColumns(batch: readonly TelemetryPoint[]): [string[], string[], n
 /**
  * Folds points into the latest readings: per device and metric the newest point, unless a newer one is already
  * kept (a late reading or a replayed spill never replaces it; the same time again replaces it, as the value
- * written last).
+ * written last). Rows are upserted in device order, so concurrent writes (ingest runs several at once) lock the
+ * same rows in the same order: in arrival order, two batches of the same devices deadlocked on PostgreSQL.
  */
 export async function writeLatest(q: Queryable, points: readonly TelemetryPoint[]): Promise<void> {
   if (points.length === 0) return;
   await q.query(
     `WITH batch AS (SELECT d, m, ms::bigint AS ms, v FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS u(d, m, ms, v))
      INSERT INTO telemetry_latest (device_id, ts, metrics, times)
-     SELECT d, max(ms), json_object_agg(m, v), jsonb_object_agg(m, ms) FROM batch GROUP BY d
+     SELECT d, max(ms), json_object_agg(m, v), jsonb_object_agg(m, ms) FROM batch GROUP BY d ORDER BY d
      ON CONFLICT (device_id) DO UPDATE SET
        ts = greatest(telemetry_latest.ts, excluded.ts),
        (metrics, times) = (
