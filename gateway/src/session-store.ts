@@ -129,25 +129,23 @@ class IndexedMemoryPersistence extends MemoryPersistence {
     return subs;
   }
 
-  // The stock methods change the subscription trie before their first await: emptied after that, and once done.
-  override async addSubscriptions(...args: Parameters<MemoryPersistence['addSubscriptions']>): Promise<void> {
-    const done = super.addSubscriptions(...args);
-    this.matches.clear();
-    await done;
-    this.matches.clear();
+  // The stock methods change the subscription trie before their first await: the cache is emptied then, and once
+  // they are done.
+  override addSubscriptions(...args: Parameters<MemoryPersistence['addSubscriptions']>): Promise<void> {
+    return this.changingSubscriptions(super.addSubscriptions(...args));
   }
 
-  override async removeSubscriptions(...args: Parameters<MemoryPersistence['removeSubscriptions']>): Promise<void> {
-    const done = super.removeSubscriptions(...args);
-    this.matches.clear();
-    await done;
-    this.matches.clear();
+  override removeSubscriptions(...args: Parameters<MemoryPersistence['removeSubscriptions']>): Promise<void> {
+    return this.changingSubscriptions(super.removeSubscriptions(...args));
   }
 
-  override async cleanSubscriptions(...args: Parameters<MemoryPersistence['cleanSubscriptions']>): Promise<unknown> {
-    const done = super.cleanSubscriptions(...args);
+  override cleanSubscriptions(...args: Parameters<MemoryPersistence['cleanSubscriptions']>): Promise<unknown> {
+    return this.changingSubscriptions(super.cleanSubscriptions(...args));
+  }
+
+  private async changingSubscriptions<T>(change: Promise<T>): Promise<T> {
     this.matches.clear();
-    const result = await done;
+    const result = await change;
     this.matches.clear();
     return result;
   }
