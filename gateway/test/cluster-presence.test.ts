@@ -1,37 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDevice, createLogger, loadConfig, openDb, type Db } from '@ioc/core';
-import { postgresAvailable, redisAvailable, startPostgres, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
+import { createDevice, createLogger, type Db } from '@ioc/core';
+import { postgresAvailable, redisAvailable } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { collect, connect, SERVICE_TOKEN } from './fixture.ts';
+import { collect, connect, SERVICE_TOKEN, startClusterStores, type ClusterStores } from './fixture.ts';
 import { startGatewayProcess } from './gateway-process.ts';
 
 describe.skipIf(!redisAvailable() || !postgresAvailable())('device presence when a cluster node crashes (Redis, shared PostgreSQL)', () => {
-  const dir = tempDir();
-  let redis: RedisServer;
-  let postgres: Awaited<ReturnType<typeof startPostgres>>;
+  let stores: ClusterStores;
   let db: Db;
   let survivor: GatewayService;
   const TTL = { IOC_CLUSTER_NODE_TTL_S: '1' };
 
   beforeAll(async () => {
-    [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-    const config = loadConfig({
-      IOC_MQTT_PORT: '0',
-      IOC_SERVICE_TOKEN: SERVICE_TOKEN,
-      IOC_DATA_DIR: dir.path,
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      ...TTL,
-    });
-    db = await openDb(config);
-    survivor = createGatewayService({ config, logger: createLogger({ level: 'silent' }), db });
+    stores = await startClusterStores(TTL);
+    ({ db } = stores);
+    survivor = createGatewayService({ config: stores.config, logger: createLogger({ level: 'silent' }), db });
     await survivor.start();
   }, 90_000);
   afterAll(async () => {
     await survivor?.stop();
-    await db?.close();
-    await Promise.all([redis?.stop(), postgres?.stop()]);
-    dir.remove();
+    await stores?.close();
   });
 
   const online = async (id: string) => (await db.query<{ online: boolean }>('SELECT online FROM devices WHERE id = $1', [id])).rows[0]?.online;
@@ -39,7 +27,7 @@ describe.skipIf(!redisAvailable() || !postgresAvailable())('device presence when
   it('marks the devices of a killed node offline (database and retained status), except one that reconnected to another node', async () => {
     const tokens = new Map<string, string>();
     for (const id of ['air-stranded', 'air-moved']) tokens.set(id, (await createDevice(db, { id, kind: 'air' })).token);
-    const crashing = await startGatewayProcess(redis.url, { DATABASE_URL: postgres.url, ...TTL });
+    const crashing = await startGatewayProcess(stores.redis.url, { DATABASE_URL: stores.postgres.url, ...TTL });
     const devices = await Promise.all(
       [...tokens].map(([id, token]) => connect(crashing.url, { username: id, password: token, clientId: id, reconnectPeriod: 0 })),
     );
@@ -47,7 +35,7 @@ describe.skipIf(!redisAvailable() || !postgresAvailable())('device presence when
 
     // A third node that never sweeps during the test (its heartbeat is long): the device that moves there is kept
     // online by the survivor's sweep only because Redis says a live node holds it.
-    const third = await startGatewayProcess(redis.url, { DATABASE_URL: postgres.url, IOC_CLUSTER_NODE_TTL_S: '600' });
+    const third = await startGatewayProcess(stores.redis.url, { DATABASE_URL: stores.postgres.url, IOC_CLUSTER_NODE_TTL_S: '600' });
     await crashing.kill();
     for (const device of devices) device.end(true);
     const moved = await connect(third.url, { username: 'air-moved', password: tokens.get('air-moved'), clientId: 'air-moved' });

@@ -1,44 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  announceCredentialChange,
-  createDevice,
-  createLogger,
-  createMqttConnect,
-  loadConfig,
-  openDb,
-  revokeDeviceToken,
-  type Db,
-} from '@ioc/core';
-import { postgresAvailable, redisAvailable, startPostgres, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
+import { announceCredentialChange, createDevice, createLogger, createMqttConnect, revokeDeviceToken, type Db } from '@ioc/core';
+import { postgresAvailable, redisAvailable } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { connect, SERVICE_TOKEN } from './fixture.ts';
+import { connect, SERVICE_TOKEN, startClusterStores, type ClusterStores } from './fixture.ts';
 
 describe.skipIf(!redisAvailable() || !postgresAvailable())('revocation across a gateway cluster (Redis, shared PostgreSQL)', () => {
-  const dir = tempDir();
-  let redis: RedisServer;
-  let postgres: Awaited<ReturnType<typeof startPostgres>>;
+  let stores: ClusterStores;
   let db: Db;
   let nodes: GatewayService[] = [];
 
   beforeAll(async () => {
-    [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-    const config = loadConfig({
-      IOC_MQTT_PORT: '0',
-      IOC_SERVICE_TOKEN: SERVICE_TOKEN,
-      IOC_DATA_DIR: dir.path,
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-    });
-    db = await openDb(config);
+    stores = await startClusterStores();
+    ({ db } = stores);
     const logger = createLogger({ level: 'silent' });
-    nodes = [createGatewayService({ config, logger, db }), createGatewayService({ config, logger, db })];
+    nodes = [createGatewayService({ config: stores.config, logger, db }), createGatewayService({ config: stores.config, logger, db })];
     for (const node of nodes) await node.start();
   }, 90_000);
   afterAll(async () => {
     for (const node of nodes) await node.stop();
-    await db?.close();
-    await Promise.all([redis?.stop(), postgres?.stop()]);
-    dir.remove();
+    await stores?.close();
   });
 
   it('disconnects a device on one node when its revocation is announced on the other', async () => {

@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, type Clock, type Db, type IocConfig } from '@ioc/core';
-import { tempDir } from '@ioc/core/testing';
+import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, openDb, type Clock, type Db, type IocConfig } from '@ioc/core';
+import { startPostgres, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -43,6 +43,41 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
     async close() {
       await gateway.stop();
       await db.close();
+      dir.remove();
+    },
+  };
+}
+
+/** What cluster tests share: a real Redis and PostgreSQL, the configuration that joins them, and the registry on it. */
+export interface ClusterStores {
+  redis: RedisServer;
+  postgres: Awaited<ReturnType<typeof startPostgres>>;
+  /** For gateway services in this process (ephemeral MQTT port); `env` added to it. */
+  config: IocConfig;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function startClusterStores(env: Record<string, string> = {}): Promise<ClusterStores> {
+  const dir = tempDir();
+  const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  const config = loadConfig({
+    IOC_MQTT_PORT: '0',
+    IOC_SERVICE_TOKEN: SERVICE_TOKEN,
+    IOC_DATA_DIR: dir.path,
+    DATABASE_URL: postgres.url,
+    REDIS_URL: redis.url,
+    ...env,
+  });
+  const db = await openDb(config);
+  return {
+    redis,
+    postgres,
+    config,
+    db,
+    async close() {
+      await db.close();
+      await Promise.all([redis.stop(), postgres.stop()]);
       dir.remove();
     },
   };
