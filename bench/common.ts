@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 
-/** `--name N` from the command line: a positive whole number, or `fallback` when absent. */
-export function option(name: string, fallback: number): number {
+/** `--name N` from the command line: a whole number of at least `min` (default 1), or `fallback` when absent. */
+export function option(name: string, fallback: number, min = 1): number {
   const index = process.argv.indexOf(`--${name}`);
   if (index < 0) return fallback;
   const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} needs a whole number of at least ${min}`);
   return value;
 }
 

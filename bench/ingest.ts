@@ -19,7 +19,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createDevices, openDb, type Db } from '@ioc/core';
 import { findBinary, startInflux, startPostgres, tempDir } from '@ioc/core/testing';
 import { topFunctions } from './gateway/process.ts';
-import { line, processCpuSeconds } from './common.ts';
+import { line, option, processCpuSeconds } from './common.ts';
 import { startIocSystem } from './ingest/ioc.ts';
 import { startPeer } from './ingest/peer.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
@@ -29,13 +29,6 @@ const METRICS_PER_MESSAGE = 5;
 const TARGETS = { msgs_per_s: 20_000, ratio: 3, lost: 0 };
 const DRAIN_STALL_MS = 30_000;
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${process.argv[i + 1]}`);
-  return value;
-}
-
 const PROFILE = process.argv.includes('--profile');
 const DURATION_S = option('duration', 20);
 const OPTIONS = {
@@ -43,7 +36,7 @@ const OPTIONS = {
   durationS: DURATION_S,
   peerDurationS: option('peer-duration', DURATION_S),
   window: option('window', 2000),
-  sqlDurationS: option('sql-duration', 10),
+  sqlDurationS: option('sql-duration', 10, 0),
 };
 
 function p99(values: number[]): number | null {
