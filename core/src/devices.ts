@@ -266,18 +266,31 @@ export async function getDevice(db: Queryable, id: string): Promise<Device | und
 /** Epoch ms of a timestamptz column in SQL, as toDevice gives it (whole ms), or null. */
 const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)`;
 
+/** The registry as of one snapshot, and its revision (migration 009: bumped by every change but presence). */
+export interface Registry {
+  revision: number;
+  /** Every device, ordered by id. */
+  devices: Device[];
+}
+
 /**
- * Every device, ordered by id: the registry as one JSON value, since PGlite hands back 10,000 rows of 12 columns
- * several times slower than one value (the device list of GET /api/devices).
+ * Every device and the registry's revision, read in one statement (one snapshot): the registry as one JSON value,
+ * since PGlite hands back 10,000 rows of 12 columns several times slower than one value.
  */
-export async function listDevices(db: Queryable): Promise<Device[]> {
-  const { rows } = await db.query<{ devices: Device[] | null }>(
-    `SELECT json_agg(json_build_object('id', id, 'kind', kind, 'areaId', area_id, 'lat', lat, 'lon', lon, 'attributes', attributes,
+export async function readRegistry(db: Queryable): Promise<Registry> {
+  const { rows } = await db.query<{ revision: number; devices: Device[] | null }>(
+    `SELECT (SELECT revision FROM registry_revision) AS revision,
+            json_agg(json_build_object('id', id, 'kind', kind, 'areaId', area_id, 'lat', lat, 'lon', lon, 'attributes', attributes,
               'enabled', enabled, 'revokedAt', ${epochMs('revoked_at')}, 'online', online, 'lastSeen', ${epochMs('last_seen')},
               'createdAt', ${epochMs('created_at')}, 'updatedAt', ${epochMs('updated_at')}) ORDER BY id) AS devices
        FROM devices`,
   );
-  return rows[0]?.devices ?? [];
+  return { revision: Number(rows[0]?.revision), devices: rows[0]?.devices ?? [] };
+}
+
+/** Every device, ordered by id. */
+export async function listDevices(db: Queryable): Promise<Device[]> {
+  return (await readRegistry(db)).devices;
 }
 
 /** The stored token hash and state the gateway needs to authenticate a device. */

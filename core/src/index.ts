@@ -11,6 +11,7 @@ export * from './telemetry-payload.ts';
 export * from './mqtt.ts';
 export * from './areas.ts';
 export * from './devices.ts';
+export * from './device-states.ts';
 export * from './device-stream-urls.ts';
 export * from './cork-per-turn.ts';
 export * from './dead-letters.ts';

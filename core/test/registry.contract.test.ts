@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MqttAccountError,
+  clearStalePresence,
   createDevice,
   createDevices,
   createMqttAccount,
   createPgliteDb,
+  createSqlTelemetryStore,
   deleteDevice,
   getDevice,
   getDeviceCredentials,
@@ -14,6 +16,8 @@ import {
   loadHueAreas,
   migrate,
   parseAccountUsername,
+  readDeviceStates,
+  readRegistry,
   pruneAuditEvents,
   recordAuditEvents,
   recordDevicePresence,
@@ -115,6 +119,53 @@ function registryContract(open: () => Promise<{ db: Db; dispose(): Promise<void>
     await recordDevicePresence(db, [{ id: 'seen-1', lastSeen: t - 1000 }]);
     expect(await getDevice(db, 'seen-1')).toMatchObject({ online: true, lastSeen: t });
     await recordDevicePresence(db, []);
+  });
+
+  it('counts registry changes in a revision that presence does not move, read with every state in one snapshot', async () => {
+    const revision = async () => (await readDeviceStates(db)).revision;
+    const before = await revision();
+    expect((await readRegistry(db)).revision).toBe(before);
+    await createDevice(db, { id: 'rev-1', kind: 'air', lat: 16.4, lon: 107.6 });
+    const created = await revision();
+    expect(created).toBeGreaterThan(before);
+    await recordDevicePresence(db, [{ id: 'rev-1', online: true, lastSeen: Date.UTC(2026, 0, 2, 3, 4, 5, 678) }]);
+    await clearStalePresence(db);
+    await db.query('UPDATE devices SET online = true, last_seen = $2 WHERE id = $1', ['rev-1', new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)).toISOString()]);
+    expect(await revision()).toBe(created);
+    const changes: Array<() => Promise<unknown>> = [
+      () => updateDevice(db, 'rev-1', { attributes: { model: 'x' } }),
+      () => rotateDeviceToken(db, 'rev-1'),
+      () => revokeDeviceToken(db, 'rev-1'),
+      () => db.query("UPDATE devices SET kind = 'noise' WHERE id = 'rev-1'"),
+      () => deleteDevice(db, 'rev-1'),
+    ];
+    let last = created;
+    for (const change of changes) {
+      await change();
+      const now = await revision();
+      expect(now).toBeGreaterThan(last);
+      last = now;
+    }
+    await expect(db.query("INSERT INTO devices (id, kind, token_hash) VALUES (E'tab\\there', 'air', 'x')")).rejects.toThrow(/devices_id_pattern/);
+  });
+
+  it('reads every device\'s presence and latest reading as stored, metrics unparsed', async () => {
+    await createDevice(db, { id: 'state-1', kind: 'air' });
+    await createDevice(db, { id: 'state-2', kind: 'air' });
+    const seen = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    await recordDevicePresence(db, [{ id: 'state-1', online: true, lastSeen: seen }]);
+    const telemetry = createSqlTelemetryStore(db);
+    await telemetry.write([
+      { deviceId: 'state-1', metric: 'pm25', ts: seen + 1, value: 35.5 },
+      { deviceId: 'state-1', metric: 'rh', ts: seen, value: 80 },
+    ]);
+    const { states } = await readDeviceStates(db);
+    const one = states.get('state-1');
+    expect(one).toMatchObject({ online: true, lastSeen: seen, latest: { ts: seen + 1 } });
+    expect(JSON.parse(one?.latest?.metricsJson ?? '')).toEqual({ pm25: 35.5, rh: 80 });
+    expect(states.get('state-2')).toEqual({ online: false, lastSeen: null, latest: null });
+    expect(states.size).toBe((await readRegistry(db)).devices.length);
+    await telemetry.close();
   });
 
   it('keeps integration and admin accounts with hashed tokens, validated topic roots', async () => {

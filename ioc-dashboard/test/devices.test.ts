@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, getDeviceCredentials, loadHueAreas, recordAnomalyEvent, setDeviceOnline, verifyToken, type AnomalyEvent } from '@ioc/core';
+import {
+  createDevice,
+  deleteDevice,
+  getDeviceCredentials,
+  loadHueAreas,
+  recordAnomalyEvent,
+  revokeDeviceToken,
+  setDeviceOnline,
+  updateDevice,
+  verifyToken,
+  type AnomalyEvent,
+} from '@ioc/core';
 import { openTestApp, signIn, type TestApp } from './helpers.ts';
 
 describe('devices API', () => {
@@ -123,6 +134,57 @@ describe('devices API', () => {
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json().error.code).toBe(code);
       expect(response.json().error.message).toContain(mention);
+    }
+  });
+
+  it('lists only what the wall map draws with view=map, and refuses other views', async () => {
+    const response = await t.app.inject({ url: '/api/devices?view=map', headers: { cookie: viewer } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    const { items } = response.json();
+    expect(items.find((d: { id: string }) => d.id === 'air-1')).toEqual({
+      id: 'air-1',
+      kind: 'air',
+      areaId: null,
+      lat: 16.46,
+      lon: 107.59,
+      online: false,
+      latest: { ts: t.clock.now() - 4000, metrics: { pm25: 35.5, rh: 80 } },
+    });
+    expect(items.find((d: { id: string }) => d.id === 'noise-1')).toEqual({ id: 'noise-1', kind: 'noise', areaId: null, lat: null, lon: null, online: true, latest: null });
+    const full = (await t.app.inject({ url: '/api/devices?view=full', headers: { cookie: viewer } })).json();
+    expect(items.map((d: { id: string }) => d.id)).toEqual(full.items.map((d: { id: string }) => d.id));
+    const bad = await t.app.inject({ url: '/api/devices?view=everything', headers: { cookie: viewer } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_request');
+    expect((await t.app.inject({ url: '/api/devices?view=map' })).statusCode).toBe(401);
+  });
+
+  it('shows changes made outside this server (CLI, another process, plain SQL) and the latest presence and readings on the next request', async () => {
+    const list = async (view = 'full') => (await t.app.inject({ url: `/api/devices?view=${view}`, headers: { cookie: viewer } })).json().items as Array<Record<string, unknown>>;
+    const item = async (id: string, view = 'full') => (await list(view)).find((d) => d.id === id);
+    await list();
+    await createDevice(t.db, { id: 'speaker-9', kind: 'speaker', attributes: { owner: 'phường' } });
+    expect(await item('speaker-9')).toMatchObject({ kind: 'speaker', attributes: { owner: 'phường' }, online: false, latest: null });
+    await t.db.query("UPDATE devices SET lat = 16.5, lon = 107.6, area_id = NULL WHERE id = 'speaker-9'");
+    expect(await item('speaker-9', 'map')).toMatchObject({ lat: 16.5, lon: 107.6 });
+    await setDeviceOnline(t.db, 'speaker-9', true, t.clock.now());
+    await t.telemetry.write([{ deviceId: 'speaker-9', metric: 'volume', ts: t.clock.now(), value: 40 }]);
+    expect(await item('speaker-9', 'map')).toMatchObject({ online: true, latest: { ts: t.clock.now(), metrics: { volume: 40 } } });
+    await revokeDeviceToken(t.db, 'speaker-9');
+    expect((await item('speaker-9'))?.revokedAt).toEqual(expect.any(Number));
+    await deleteDevice(t.db, 'speaker-9');
+    expect(await item('speaker-9')).toBeUndefined();
+  });
+
+  it('lists each device exactly as GET /api/devices/:id answers it', async () => {
+    await updateDevice(t.db, 'noise-1', { attributes: { model: 'NL-42', indoor: false, height_m: 3.5, note: 'quote " and \\ and \u00e9' } });
+    await revokeDeviceToken(t.db, 'air-geo');
+    const { items } = (await t.app.inject({ url: '/api/devices', headers: { cookie: viewer } })).json();
+    expect(items.length).toBeGreaterThan(3);
+    for (const listed of items) {
+      const one = await t.app.inject({ url: `/api/devices/${listed.id}`, headers: { cookie: viewer } });
+      expect(listed).toEqual(one.json());
     }
   });
 });

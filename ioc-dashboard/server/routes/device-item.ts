@@ -34,6 +34,17 @@ export const DeviceItem = Type.Object({
   anomalies: Type.Array(ActiveAnomaly, { description: 'alarms still raised on the device, newest first' }),
 });
 
+/** A device as the wall map draws it (GET /api/devices?view=map): where it is, whether it is online, its latest reading. */
+export const MapDeviceItem = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  areaId: Nullable(Type.String()),
+  lat: Nullable(Type.Number()),
+  lon: Nullable(Type.Number()),
+  online: Type.Boolean(),
+  latest: Nullable(Latest),
+});
+
 type Item = Static<typeof DeviceItem>;
 
 function deviceItem(device: Device, latest: LatestReading | undefined, anomalies: readonly StoredAnomalyEvent[]): Item {
@@ -56,18 +67,8 @@ function deviceItem(device: Device, latest: LatestReading | undefined, anomalies
   };
 }
 
-/** The API items of devices: each with its latest reading and the alarms still raised on it. */
-export async function deviceItems(db: Db, telemetry: TelemetryStore, devices: readonly Device[]): Promise<Item[]> {
-  const only = devices.length === 1 ? devices[0]?.id : undefined;
-  const [latest, active] = await Promise.all([
-    telemetry.latest(only === undefined ? undefined : [only]),
-    listAnomalyEvents(db, { active: true, deviceId: only, limit: 100_000 }),
-  ]);
-  const byDevice = new Map<string, StoredAnomalyEvent[]>();
-  for (const anomaly of active) byDevice.set(anomaly.deviceId, [...(byDevice.get(anomaly.deviceId) ?? []), anomaly]);
-  return devices.map((d) => deviceItem(d, latest.get(d.id), byDevice.get(d.id) ?? []));
-}
-
+/** The API item of one device: with its latest reading and the alarms still raised on it (the list: device-list.ts). */
 export async function deviceItemOf(db: Db, telemetry: TelemetryStore, device: Device): Promise<Item> {
-  return (await deviceItems(db, telemetry, [device]))[0] as Item;
+  const [latest, active] = await Promise.all([telemetry.latest([device.id]), listAnomalyEvents(db, { active: true, deviceId: device.id, limit: 1000 })]);
+  return deviceItem(device, latest.get(device.id), active);
 }

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   createDevice,
   createDevices,
@@ -7,7 +7,6 @@ import {
   DeviceError,
   findArea,
   getDevice,
-  listDevices,
   parseDevicesCsv,
   recordAuditEvents,
   revokeDeviceToken,
@@ -22,9 +21,15 @@ import {
 } from '@ioc/core';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
-import { DeviceItem, deviceItemOf, deviceItems } from './device-item.ts';
+import { createDeviceList } from './device-list.ts';
+import { DeviceItem, deviceItemOf, MapDeviceItem } from './device-item.ts';
 
 export const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const DeviceListQuery = Type.Object(
+  { view: Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('map')], { description: 'full (default): every field; map: id, kind, areaId, lat, lon, online, latest' })) },
+  { additionalProperties: false },
+);
 
 const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union([Type.String({ maxLength: 512 }), Type.Number(), Type.Boolean()]), {
   maxProperties: 50,
@@ -116,11 +121,20 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
     return announce ? announce({ username, change, ts: clock.now() }) : false;
   }
 
+  const list = createDeviceList(db);
   app.get(
     '/devices',
-    { schema: { summary: 'All devices with their latest reading and raised anomalies', response: { 200: Type.Object({ items: Type.Array(DeviceItem) }), ...errorResponses(401) } } },
-    async () => {
-      return { items: await deviceItems(db, telemetry, await listDevices(db)) };
+    {
+      schema: {
+        summary: 'All devices with their latest reading: every field and the raised anomalies, or with view=map only what the wall map draws',
+        querystring: DeviceListQuery,
+        response: { 200: Type.Object({ items: Type.Union([Type.Array(DeviceItem), Type.Array(MapDeviceItem)]) }), ...errorResponses(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const json = await list.json(request.query.view ?? 'full');
+      // JSON text already (device-list.ts): Fastify sends a string of type application/json as it is, unserialised.
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(json);
     },
   );
 
