@@ -8,6 +8,12 @@ export type { MqttClient };
 export type MqttConnect = (serviceName: string, options?: Partial<IClientOptions>) => Promise<MqttClient>;
 
 /**
+ * mqtt.js calls its `debug` logger a dozen times per message even when nothing is enabled; services skip those
+ * calls unless DEBUG is set (then mqtt.js logs as usual, e.g. `DEBUG=mqttjs*`).
+ */
+const quietUnlessDebugging = (env: NodeJS.ProcessEnv): Partial<IClientOptions> => (env.DEBUG ? {} : { log: () => {} });
+
+/**
  * Connection factory for services: they log in as `svc:<name>` with IOC_SERVICE_TOKEN. Resolves once connected;
  * mqtt.js reconnects by itself afterwards.
  */
@@ -24,6 +30,7 @@ export function createMqttConnect(config: Pick<IocConfig, 'mqttUrl' | 'serviceTo
         password: config.serviceToken,
         reconnectPeriod: 1000,
         connectTimeout: 10_000,
+        ...quietUnlessDebugging(process.env),
         ...options,
       });
       const onError = (error: Error) => {
