@@ -4,9 +4,8 @@
  * client of the gateway bench (a generic client library costs more CPU per message than the pipeline measured, and
  * the load shares the pipeline's two cores); what one device writes in one turn leaves in one system call.
  */
-import mqttPacket from 'mqtt-packet';
 import { corkPerTurn } from '@ioc/core';
-import { rawClient, type RawClient } from '../gateway/raw.ts';
+import { publishPacket, rawClient, type RawClient } from '../gateway/raw.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan } from './protocol.ts';
 
 const CONNECT_BATCH = 50;
@@ -32,6 +31,7 @@ async function run(plan: IngestLoadPlan): Promise<void> {
   }
   const holds = clients.map((client) => corkPerTurn(() => client.socket));
   const packetIds = clients.map(() => 0);
+  const topics = plan.devices.map((device) => Buffer.from(`ioc/v1/devices/${device.id}/telemetry`));
   const lastTs = plan.devices.map(() => 0);
 
   let sent = 0;
@@ -50,17 +50,7 @@ async function run(plan: IngestLoadPlan): Promise<void> {
     const messageId = (packetIds[index] = (packetIds[index]! % 65535) + 1);
     sent++;
     holds[index]!();
-    clients[index]!.send(
-      mqttPacket.generate({
-        cmd: 'publish',
-        topic: `ioc/v1/devices/${plan.devices[index]!.id}/telemetry`,
-        payload: airPayload(ts, sent),
-        qos: 1,
-        messageId,
-        retain: false,
-        dup: false,
-      }),
-    );
+    clients[index]!.send(publishPacket(topics[index]!, 1, messageId, airPayload(ts, sent)));
   };
   for (const client of clients) {
     client.onAck = () => {
