@@ -168,6 +168,8 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     expect(await page.getByText('CC BY-SA 4.0', { exact: false }).first().isVisible()).toBe(true);
 
     await expect.poll(() => page.locator('.kpi[data-kpi="total"] .kpi-value').textContent()).toBe('4');
+    // The slim list, not every registry field of every device.
+    expect(requested.filter((url) => new URL(url).pathname === '/api/devices').map((url) => new URL(url).search)).toEqual(['?view=map']);
   });
 
   it('applies telemetry published during the test', async () => {

@@ -63,8 +63,9 @@ export function fetchAreas(): Promise<AreaCollection> {
   return request('GET', '/api/areas');
 }
 
+/** Every device as the map draws it (`view=map`: no attributes, registry times or alarms, which the wall does not show). */
 export async function fetchDevices(): Promise<DeviceItem[]> {
-  return (await request<{ items: DeviceItem[] }>('GET', '/api/devices')).items;
+  return (await request<{ items: DeviceItem[] }>('GET', '/api/devices?view=map')).items;
 }
 
 /** The alarms still raised, newest first. */

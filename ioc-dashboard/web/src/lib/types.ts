@@ -5,6 +5,7 @@ export type Metrics = Record<string, number>;
 /** A timestamp as the server sends it: epoch milliseconds or an ISO 8601 string. */
 export type Timestamp = number | string;
 
+/** An item of GET /api/devices?view=map. */
 export interface DeviceItem {
   id: string;
   kind: string;
@@ -12,7 +13,6 @@ export interface DeviceItem {
   lat: number | null;
   lon: number | null;
   online: boolean;
-  lastSeen: Timestamp | null;
   latest: { ts: Timestamp; metrics: Metrics } | null;
 }
 
