@@ -14,6 +14,7 @@ export { createEnvDetector, ENV_MODEL_NAME, DROPOUT_METRIC, type EnvDetector, ty
 export { loadStationModel, loadStationModels, STATION_MODEL_METRICS, type StationModel, type StationModelOutput } from './env/station-model.ts';
 export { createStationNormaliser, transformValue, DEFAULT_NORMALISER } from './env/station-normaliser.ts';
 export { createConsensus, DEFAULT_CONSENSUS, type ConsensusOptions, type Departure } from './env/consensus.ts';
+export { createDailyRange, DEFAULT_DAILY_RANGE, type DailyRangeOptions } from './env/daily-range.ts';
 export { judgeStation, DEFAULT_JUDGEMENT, type JudgementOptions, type StreamEvidence, type Judgement } from './env/station-judgement.ts';
 export { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './env/silence-watch.ts';
 export { createStuckWatch, DEFAULT_STUCK } from './env/stuck-watch.ts';

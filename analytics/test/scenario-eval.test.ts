@@ -10,7 +10,8 @@ describe('scenario evaluation', () => {
 
   it('scores a small fleet through a pollution episode and a sensor spike against the ground truth', async () => {
     const fleet = join(dir.path, 'fleet.yaml');
-    writeFileSync(fleet, 'name: small\nseed: 5\nareas: ["19753", "19789", "19815"]\nper_area: { air: 1 }\ninterval: { air: 1m }\n');
+    // Five stations, two of them polluted: the city's median stays clean (with three, it would be a polluted one).
+    writeFileSync(fleet, 'name: small\nseed: 5\nareas: ["19753", "19789", "19815", "19777", "19804"]\nper_area: { air: 1 }\ninterval: { air: 1m }\n');
     const scenario = join(dir.path, 'scenario.yaml');
     writeFileSync(
       scenario,
@@ -24,7 +25,7 @@ describe('scenario evaluation', () => {
       ].join('\n'),
     );
     const result = await evaluateScenario({ fleetFile: fleet, scenarioFile: scenario, seed: 3 });
-    expect(result).toMatchObject({ scenario: 'small-storm', devices: 3, events: 3, report_interval_s: { air: 60 } });
+    expect(result).toMatchObject({ scenario: 'small-storm', devices: 5, events: 3, report_interval_s: { air: 60 } });
     expect(result.missed).toEqual([]);
     expect(result.recall_by_type).toEqual({ spike: 1, pollution: 1 });
     expect(result.recall).toBe(1);

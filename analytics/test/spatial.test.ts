@@ -62,7 +62,7 @@ describe('spatial consensus', () => {
 });
 
 describe('station judgement', () => {
-  const stream = (metric: string, rz: number, dz: number, unusual = true): StreamEvidence => ({ metric, departure: { rz, dz }, unusual, detected: false, stuck: false });
+  const stream = (metric: string, rz: number, dz: number, unusual = true, more: Partial<StreamEvidence> = {}): StreamEvidence => ({ metric, departure: { rz, dz }, unusual, detected: false, stuck: false, aboveDay: 1, ...more });
   const nobody = () => false;
 
   it('calls one departing stream a sensor fault, a shared hazard rise an episode, and lets weather and city-wide changes pass', () => {
@@ -81,6 +81,31 @@ describe('station judgement', () => {
     const alone = { departure: undefined, unusual: true, detected: true, stuck: false };
     expect(judgeStation([{ metric: 'pm25', ...alone }], undefined, nobody)).toMatchObject({ label: 'anomaly', metric: 'pm25' });
     expect(judgeStation([{ metric: 'rh', ...alone }], undefined, nobody)).toBeUndefined();
+  });
+
+  it('calls a stream jumping far from its neighbours within one step a sensor fault, even before its own detector fires', () => {
+    // A one-minute spike of a noise meter: 50 usual departures from its neighbours, close to them a step before.
+    expect(judgeStation([stream('laeq_db', 50, 60, false, { previousRz: 0.4 })], undefined, nobody)).toMatchObject({ label: 'sensor_fault', metric: 'laeq_db' });
+    // Not a jump: it was already far a step before (a pollution episode ramps up over many steps), or no step before.
+    expect(judgeStation([stream('co', 21, 25, false, { previousRz: 19 })], undefined, nobody)).toBeUndefined();
+    expect(judgeStation([stream('laeq_db', 50, 60, false)], undefined, nobody)).toBeUndefined();
+    // Not far enough for a fault without the detector, nor when a neighbour shares it.
+    expect(judgeStation([stream('laeq_db', 10, 12, false, { previousRz: 0 })], undefined, nobody)).toBeUndefined();
+    expect(judgeStation([stream('laeq_db', 50, 60, false, { previousRz: 0 })], undefined, () => true)).toBeUndefined();
+  });
+
+  it('calls a hazard metric an episode only above the highest it reached over the last day, with or without its detector', () => {
+    const upShared = (metric: string, sign: number) => metric === 'level_cm' && sign > 0;
+    // A slow flood: far above the city and 0.6 of its daily range above its last-day highest; its detector never fired.
+    expect(judgeStation([stream('level_cm', 2, 8, false, { aboveDay: 0.6 })], undefined, upShared)).toMatchObject({ label: 'episode', metric: 'level_cm' });
+    // A shower's few centimetres on a gauge with a small tide: above the city, within its daily range — even when its
+    // novelty detector happens to fire.
+    expect(judgeStation([stream('level_cm', 1.5, 4.4, true, { aboveDay: 0.1 })], undefined, upShared)).toBeUndefined();
+    // A range not learned yet (less than its minimum history) is no episode either.
+    expect(judgeStation([stream('level_cm', 2, 8, true, { aboveDay: undefined })], undefined, upShared)).toBeUndefined();
+    // A flood on a gauge with a big tide: still inside its daily range, but far above the city (dz ≥ 12), shared.
+    expect(judgeStation([stream('level_cm', 5, 25, false, { aboveDay: 0.1 })], undefined, upShared)).toMatchObject({ label: 'episode', metric: 'level_cm' });
+    expect(judgeStation([stream('level_cm', 5, 25, false, { aboveDay: 0.1 })], undefined, nobody)).toBeUndefined();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   noiseReading,
   waterReading,
   airReading,
+  showerRain,
   type Environment,
   type SimDevice,
 } from '@ioc/device-sim';
@@ -65,6 +66,26 @@ describe('sensor models', () => {
     expect(level(8)).toBeGreaterThan(level(1) + 150);
     expect(level(30)).toBeLessThan(level(8) - 50);
     expect(waterReading(gauge, MIDNIGHT + 3 * HOUR, env).rain_mm).toBeGreaterThanOrEqual(40);
+  });
+
+  it('everyday rain follows Huế\'s seasons: light showers in January, heavy ones in October', () => {
+    const gauges = ofKind('water');
+    const monthMm = (month: number) => {
+      let total = 0;
+      for (let ts = Date.UTC(2026, month, 1); ts < Date.UTC(2026, month + 1, 1); ts += HOUR / 4) total += mean(gauges.map((g) => showerRain(g.lat, g.lon, ts))) / 4;
+      return total;
+    };
+    const january = monthMm(0);
+    const october = monthMm(9);
+    // About the monthly normals (≈ 160 mm in January, ≈ 800 mm in October).
+    expect(january).toBeGreaterThan(100);
+    expect(january).toBeLessThan(250);
+    expect(october).toBeGreaterThan(3 * january);
+    // A January shower peaks at a few mm/h: it lifts a river a few centimetres, not like a flood.
+    let peak = 0;
+    for (let ts = Date.UTC(2026, 0, 10); ts < Date.UTC(2026, 0, 20); ts += HOUR / 4) for (const g of gauges) peak = Math.max(peak, showerRain(g.lat, g.lon, ts));
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThan(6);
   });
 
   it('noise: busy days, quiet nights, louder wards', () => {

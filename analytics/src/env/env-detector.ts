@@ -1,4 +1,5 @@
 import { createConsensus, DEFAULT_CONSENSUS, type ConsensusOptions } from './consensus.ts';
+import { createDailyRange, DEFAULT_DAILY_RANGE, type DailyRangeOptions } from './daily-range.ts';
 import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './hysteresis.ts';
 import type { NoveltyModel } from './novelty-model.ts';
 import { createSeriesDetector, type DetectorOptions } from './series-detector.ts';
@@ -6,9 +7,9 @@ import { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './sile
 import type { Place } from './spatial.ts';
 import type { StationModel } from './station-model.ts';
 import { judgeStation, DEFAULT_JUDGEMENT, type Judgement, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
-import { createStationNormaliser } from './station-normaliser.ts';
+import { createStationNormaliser, transformValue } from './station-normaliser.ts';
 import { WEATHER_METRICS } from './scored-metrics.ts';
-import { createStreamSteps } from './stream-steps.ts';
+import { createStreamSteps, DEFAULT_STEP_MS } from './stream-steps.ts';
 import { createStuckWatch } from './stuck-watch.ts';
 
 /** Names the detector in anomaly events: per-stream novelty, multivariate station models, space and silence. */
@@ -38,6 +39,7 @@ export interface EnvAlarm {
 export interface EnvDetectorOptions {
   detector?: Partial<DetectorOptions>;
   consensus?: ConsensusOptions;
+  dailyRange?: DailyRangeOptions;
   judgement?: JudgementOptions;
   hysteresis?: HysteresisOptions;
   silence?: SilenceOptions;
@@ -65,16 +67,21 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
   const normaliser = createStationNormaliser();
   const consensus = createConsensus(options.consensus ?? DEFAULT_CONSENSUS);
   const stuck = createStuckWatch();
+  const dailyRange = createDailyRange(options.dailyRange ?? DEFAULT_DAILY_RANGE);
   const silence = createSilenceWatch(options.silence ?? DEFAULT_SILENCE);
   const hysteresis = createHysteresis(options.hysteresis ?? DEFAULT_HYSTERESIS);
   const judgementOptions = options.judgement ?? DEFAULT_JUDGEMENT;
   const unusualForMs = options.unusualForMs ?? 30 * 60_000;
   const novel = options.weatherNovelty === false ? (r: EnvReading) => !WEATHER_METRICS.includes(r.metric) : () => true;
   const steps = createStreamSteps(options.stepMs);
+  /** A stream's rz at its previous judgement counts for a jump if it is at most this old, ms. */
+  const jumpWithinMs = 3 * (options.stepMs ?? DEFAULT_STEP_MS);
+  /** Per stream: its latest judgement's time and rz, and the rz of the judgement before it (if recent). */
+  const judged = new Map<string, { ts: number; rz: number; previousRz?: number }>();
   const places = new Map<string, Place>();
   const lastDetection = new Map<string, number>();
   /** Per station: its latest reading time, streams and multivariate result, waiting to be judged. */
-  const stations = new Map<string, { kind: string; ts: number; streams: Map<string, Omit<StreamEvidence, 'departure' | 'unusual'>>; multivariate?: { score: number; metric: string } }>();
+  const stations = new Map<string, { kind: string; ts: number; streams: Map<string, Omit<StreamEvidence, 'departure' | 'unusual' | 'previousRz'>>; multivariate?: { score: number; metric: string } }>();
   const undecided = new Set<string>();
   const raised = new Map<string, EnvAlarm>();
 
@@ -84,11 +91,11 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
 
   function judge(deviceId: string): EnvAlarm | undefined {
     const station = stations.get(deviceId)!;
-    const streams = [...station.streams.values()].map((s) => ({
-      ...s,
-      departure: consensus.evaluate(deviceId, s.metric, station.ts),
-      unusual: station.ts - (lastDetection.get(`${deviceId}/${s.metric}`) ?? Number.NEGATIVE_INFINITY) <= unusualForMs,
-    }));
+    const streams = [...station.streams.values()].map((s) => {
+      const key = `${deviceId}/${s.metric}`;
+      const departure = consensus.evaluate(deviceId, s.metric, station.ts);
+      return { ...s, departure, unusual: station.ts - (lastDetection.get(key) ?? Number.NEGATIVE_INFINITY) <= unusualForMs, previousRz: previousRz(key, station.ts, departure?.rz) };
+    });
     const judgement = judgeStation(streams, station.multivariate, (metric, sign) => consensus.sharedBy(deviceId, metric, sign, station.ts), judgementOptions);
     const change = hysteresis.update(deviceId, judgement !== undefined, judgement ? 1 : 0, station.ts);
     if (change === 'raised') {
@@ -136,7 +143,8 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
         let station = stations.get(reading.deviceId);
         if (!station) stations.set(reading.deviceId, (station = { kind: reading.kind, ts: reading.ts, streams: new Map() }));
         station.ts = Math.max(station.ts, reading.ts);
-        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.ts, reading.value), detected });
+        const aboveDay = dailyRange.push(key, reading.ts, transformValue(reading.metric, reading.value));
+        station.streams.set(reading.metric, { metric: reading.metric, stuck: stuck.push(key, reading.ts, reading.value), detected, aboveDay });
         undecided.add(reading.deviceId);
       }
       await scoreMultivariate(stepped);
@@ -159,6 +167,16 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       return raised.size + silence.droppedOut;
     },
   };
+
+  /** Notes a stream's rz judged at `ts`; returns its rz at the judgement before, if recent (a spike jumps within one step). */
+  function previousRz(key: string, ts: number, rz: number | undefined): number | undefined {
+    const last = judged.get(key);
+    if (last && last.ts >= ts) return last.previousRz;
+    const previous = last && ts - last.ts <= jumpWithinMs ? last.rz : undefined;
+    if (rz === undefined) judged.delete(key);
+    else judged.set(key, { ts, rz, previousRz: previous });
+    return previous;
+  }
 
   /** Runs each station model over the stations of its kind that sent every metric it reads in this round. */
   async function scoreMultivariate(readings: EnvReading[]): Promise<void> {

@@ -36,11 +36,34 @@ export function regionalWeather(lat: number, lon: number, ts: number): { pmFacto
   return { pmFactor, tempAnomaly };
 }
 
-/** Passing showers: a few hours of light to moderate rain every few days, moving across the province. */
+/**
+ * Huế's usual rain per month, mm (approximate climate normals: about 2.9 m a year, most of it from September to
+ * December in the north-east monsoon; about 160 mm in January, under 120 mm a month from February to August).
+ */
+const MONTHLY_RAIN_MM = [161, 62, 47, 52, 82, 117, 95, 104, 473, 796, 581, 297];
+/** What the shower field below rains at a place per day on average at full strength (measured over a month), mm. */
+const SHOWER_FIELD_MM_PER_DAY = 16.5;
+
+/** The share of the shower field's strength the season gives at `ts`: the month's normal, interpolated between mid-months. */
+export function rainSeason(ts: number): number {
+  const date = new Date(ts);
+  const days = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const month = date.getUTCMonth();
+  const position = month + (date.getUTCDate() - 1 + (ts % DAY_MS) / DAY_MS) / days(date.getUTCFullYear(), month) - 0.5;
+  const first = Math.floor(position);
+  const perDay = (m: number) => MONTHLY_RAIN_MM[(m + 12) % 12]! / days(date.getUTCFullYear(), (m + 12) % 12);
+  const mmPerDay = perDay(first) + (position - first) * (perDay(first + 1) - perDay(first));
+  return mmPerDay / SHOWER_FIELD_MM_PER_DAY;
+}
+
+/**
+ * Passing showers every day or two at a place, moving across the province, as strong as the season: light in the
+ * dry months (peaks of 1–4 mm/h from January to August), heavy in October (up to 15 mm/h).
+ */
 export function showerRain(lat: number, lon: number, ts: number): number {
   const days = ts / DAY_MS;
   const field = Math.sin(2 * Math.PI * (days / 2.3) + lon * 20) * Math.cos(2 * Math.PI * (days / 0.9) + lat * 15);
-  return Math.max(0, field - 0.6) * 25;
+  return Math.max(0, field - 0.6) * 25 * rainSeason(ts);
 }
 
 /** The environment without incidents. */
