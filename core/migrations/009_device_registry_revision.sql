@@ -9,7 +9,8 @@ CREATE TABLE registry_revision (
 );
 INSERT INTO registry_revision (revision) VALUES (1);
 
-CREATE FUNCTION bump_registry_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE registry_revision SET revision = revision + 1; RETURN NULL; END $$;
+-- Once per transaction: a row it already updated carries its id in xmin (a bulk registration inserts row by row).
+CREATE FUNCTION bump_registry_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE registry_revision SET revision = revision + 1 WHERE xmin <> pg_current_xact_id()::xid; RETURN NULL; END $$;
 
 CREATE TRIGGER devices_registry_revision
   AFTER INSERT OR DELETE OR UPDATE OF id, kind, area_id, lat, lon, attributes, enabled, revoked_at, created_at, updated_at ON devices

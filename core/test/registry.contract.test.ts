@@ -146,6 +146,9 @@ function registryContract(open: () => Promise<{ db: Db; dispose(): Promise<void>
       expect(now).toBeGreaterThan(last);
       last = now;
     }
+    const bulk = await createDevices(db, [1, 2, 3].map((n) => ({ id: `rev-bulk-${n}`, kind: 'air' })));
+    expect(bulk.ok).toBe(true);
+    expect(await revision()).toBe(last + 1); // once per transaction, not per row
     await expect(db.query("INSERT INTO devices (id, kind, token_hash) VALUES (E'tab\\there', 'air', 'x')")).rejects.toThrow(/devices_id_pattern/);
   });
 
