@@ -3,7 +3,7 @@ import type { InfluxConfig } from '../config.ts';
 import type { Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
 import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
-import { readLatest, writeLatest } from './latest.ts';
+import { createLatestWriter, readLatest, writeLatest } from './latest.ts';
 import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
 import type { Aggregation, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
@@ -115,6 +115,7 @@ export async function createInfluxTelemetryStore(
   const base = config.url.replace(/\/+$/, '');
   const from = influxIdentifier(MEASUREMENT);
   const deviceTag = influxIdentifier(DEVICE_TAG);
+  const writeLatestCoalesced = createLatestWriter(relational);
   const auth: Record<string, string> = {};
   if (config.token) auth.authorization = `Token ${config.token}`;
   else if (config.user) auth.authorization = `Basic ${Buffer.from(`${config.user}:${config.password ?? ''}`).toString('base64')}`;
@@ -290,7 +291,7 @@ export async function createInfluxTelemetryStore(
       await rollUpLate(points);
       // After InfluxDB took them, so latest is never ahead of history; a failure here fails the write, and
       // writing the batch again is harmless.
-      await writeLatest(relational, points);
+      await writeLatestCoalesced(points);
     },
 
     // The relational store answers, whether InfluxDB is up or not.

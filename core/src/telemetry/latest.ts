@@ -7,19 +7,24 @@ import type { LatestReading, TelemetryPoint } from './types.ts';
  * JSON value. InfluxDB cannot answer this fast: `last(*) GROUP BY device` takes seconds over 10,000 series.
  */
 
-/**
- * Per device and metric the newest point of a batch (the one written last among equal times), as the columns
- * `writeLatest` unnests: devices, metrics, epoch ms, values. A batch of thousands of points from a few hundred
- * devices becomes a few hundred rows before anything is sent to the database.
- */
-function newestColumns(batch: readonly TelemetryPoint[]): [string[], string[], number[], number[]] {
-  const newest = new Map<string, Map<string, TelemetryPoint>>();
-  for (const point of batch) {
+/** Per device and metric the newest point seen (the one written last among equal times). */
+type Newest = Map<string, Map<string, TelemetryPoint>>;
+
+function foldNewest(newest: Newest, points: readonly TelemetryPoint[]): Newest {
+  for (const point of points) {
     let metrics = newest.get(point.deviceId);
     if (!metrics) newest.set(point.deviceId, (metrics = new Map()));
     const kept = metrics.get(point.metric);
     if (!kept || point.ts >= kept.ts) metrics.set(point.metric, point);
   }
+  return newest;
+}
+
+/**
+ * The newest points as the columns the upsert unnests: devices, metrics, epoch ms, values. A batch of thousands of
+ * points from a few hundred devices becomes a few hundred rows before anything is sent to the database.
+ */
+function columnsOf(newest: Newest): [string[], string[], number[], number[]] {
   const columns: [string[], string[], number[], number[]] = [[], [], [], []];
   for (const metrics of newest.values()) {
     for (const point of metrics.values()) {
@@ -40,6 +45,10 @@ function newestColumns(batch: readonly TelemetryPoint[]): [string[], string[], n
  */
 export async function writeLatest(q: Queryable, points: readonly TelemetryPoint[]): Promise<void> {
   if (points.length === 0) return;
+  await upsertLatest(q, foldNewest(new Map(), points));
+}
+
+async function upsertLatest(q: Queryable, newest: Newest): Promise<void> {
   await q.query(
     `WITH batch AS (SELECT d, m, ms::bigint AS ms, v FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS u(d, m, ms, v))
      INSERT INTO telemetry_latest (device_id, ts, metrics, times)
@@ -51,8 +60,44 @@ export async function writeLatest(q: Queryable, points: readonly TelemetryPoint[
                 telemetry_latest.times || coalesce(jsonb_object_agg(n.metric, n.ms), '{}')
            FROM jsonb_each(excluded.times) AS n(metric, ms)
           WHERE NOT telemetry_latest.times ? n.metric OR n.ms >= telemetry_latest.times -> n.metric)`,
-    newestColumns(points),
+    columnsOf(newest),
   );
+}
+
+/**
+ * `writeLatest` for writers that call it several times at once (the InfluxDB adapter, under ingest's concurrent
+ * writes): one upsert at a time, and the points that arrive meanwhile wait and go together in the next, as the
+ * newest per device and metric. A device reporting faster than upserts complete costs one row per upsert instead
+ * of one per batch. Each call resolves once an upsert holding its points has succeeded, or rejects with its error.
+ */
+export function createLatestWriter(q: Queryable): (points: readonly TelemetryPoint[]) => Promise<void> {
+  let pending: Newest = new Map();
+  let waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  let running = false;
+
+  function next(): void {
+    if (running || waiting.length === 0) return;
+    const newest = pending;
+    const settled = waiting;
+    pending = new Map();
+    waiting = [];
+    running = true;
+    upsertLatest(q, newest).then(
+      () => settled.forEach((call) => call.resolve()),
+      (error: unknown) => settled.forEach((call) => call.reject(error)),
+    ).finally(() => {
+      running = false;
+      next();
+    });
+  }
+
+  return (points) => {
+    if (points.length === 0) return Promise.resolve();
+    foldNewest(pending, points);
+    const upserted = new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+    next();
+    return upserted;
+  };
 }
 
 /** The latest reading of the given devices, or of all: one row, one JSON value of every device's reading. */
