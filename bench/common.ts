@@ -1,5 +1,5 @@
 /** Small pieces the benchmarks share: flags, a process's CPU time, JSON lines, and device connections with TCP_NODELAY. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -12,14 +12,35 @@ export function option(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+/** A process's /proc stat fields after its name (field 3 onwards), or undefined once it has gone. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds of a process from /proc (utime + stime); 0 once it has gone. */
 export function processCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : 0;
+}
+
+/**
+ * CPU seconds of a server that forks a process per connection (PostgreSQL): the parent's own, its children's that
+ * have ended (cutime + cstime), and those of its children still running.
+ */
+export function processTreeCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  if (!fields) return 0;
+  let ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = statFields(entry);
+    if (child && Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
   }
+  return ticks / 100;
 }
 
 /** One JSON line on stdout. */

@@ -19,7 +19,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createDevices, openDb, type Db } from '@ioc/core';
 import { findBinary, startInflux, startPostgres, tempDir } from '@ioc/core/testing';
 import { topFunctions } from './gateway/process.ts';
-import { line, option, processCpuSeconds } from './common.ts';
+import { line, option, processCpuSeconds, processTreeCpuSeconds } from './common.ts';
 import { startIocSystem } from './ingest/ioc.ts';
 import { startPeer } from './ingest/peer.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
@@ -90,14 +90,14 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
 
 const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
 
-/** CPU seconds of the store the system writes to (influxd), when it is one process we can read. */
-type StoreCpu = (() => number) | undefined;
+/** CPU seconds so far of the servers a run uses besides the pipeline's own processes (influxd, PostgreSQL). */
+type ServerCpu = { influx: () => number; postgres: () => number };
 
-async function measure(system: System, durationS: number, storeCpu: StoreCpu) {
+async function measure(system: System, durationS: number, serverCpu: ServerCpu) {
   const memory = { maxRssMb: 0 };
   const sampler = setInterval(() => (memory.maxRssMb = Math.max(memory.maxRssMb, sum(system.rssMb()))), 500);
   const cpuStart = system.cpuSeconds();
-  const storeCpuStart = storeCpu?.();
+  const serverCpuStart = { influx: serverCpu.influx(), postgres: serverCpu.postgres() };
   const probe = startProbe(system);
   const load = await runLoad({ mqttUrl: system.mqttUrl, devices: system.devices, durationS, window: OPTIONS.window }, system);
   // Drain: until every acknowledged message is stored, or nothing more arrives for a while.
@@ -130,7 +130,9 @@ async function measure(system: System, durationS: number, storeCpu: StoreCpu) {
     // CPU per stored message of each process: what a message costs, whatever else the machine is doing.
     cpu_us_per_msg: Object.fromEntries(Object.entries(cpuUsed).map(([name, used]) => [name, Math.round((used * 1e6) / Math.max(1, stored))])),
     load_cpu_percent: load.load_cpu_percent,
-    influx_cpu_percent: storeCpu && storeCpuStart !== undefined ? Math.round(((storeCpu() - storeCpuStart) / seconds) * 100) : null,
+    influx_cpu_percent: Math.round(((serverCpu.influx() - serverCpuStart.influx) / seconds) * 100),
+    // The registry and the latest readings (the SQL adapter's telemetry too): the peer does not use PostgreSQL.
+    postgres_cpu_percent: Math.round(((serverCpu.postgres() - serverCpuStart.postgres) / seconds) * 100),
     max_rss_mb: Math.round(memory.maxRssMb),
     errors: load.errors,
   };
@@ -168,12 +170,12 @@ async function main(): Promise<void> {
   const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
   try {
     const registry = await register(db);
-    const influxCpu = () => processCpuSeconds(influx.pid() ?? 0);
-    const run = async (system: System, durationS: number, storeCpu?: StoreCpu) => measure(system, durationS, storeCpu).finally(() => system.stop());
+    const serverCpu = { influx: () => processCpuSeconds(influx.pid() ?? 0), postgres: () => processTreeCpuSeconds(postgres.pid() ?? 0) };
+    const run = async (system: System, durationS: number) => measure(system, durationS, serverCpu).finally(() => system.stop());
     const ours = await profiled('ioc', async (profileDir) =>
-      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS, influxCpu),
+      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS),
     );
-    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.peerDurationS, influxCpu);
+    const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.peerDurationS);
     const sql =
       OPTIONS.sqlDurationS > 0
         ? await profiled('ioc-sql', async (profileDir) => run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, profileDir }), OPTIONS.sqlDurationS))
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
       peer_cpu_us_per_msg: peer.cpu_us_per_msg,
       load_cpu_percent: ours.load_cpu_percent,
       influx_cpu_percent: ours.influx_cpu_percent,
+      postgres_cpu_percent: ours.postgres_cpu_percent,
       max_rss_mb: ours.max_rss_mb,
       devices: OPTIONS.devices,
       duration_s: OPTIONS.durationS,

@@ -55,6 +55,8 @@ export function postgresAvailable(): boolean {
 export interface PostgresServer {
   /** postgres://postgres@127.0.0.1:PORT/ioc */
   url: string;
+  /** The postmaster's process id (its first line of postmaster.pid), while it runs. */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -102,7 +104,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     } finally {
       await admin.end();
     }
-    return { url: `postgres://postgres@127.0.0.1:${port}/ioc`, stop };
+    const pid = () => {
+      if (!started) return undefined;
+      try {
+        return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      } catch {
+        return undefined;
+      }
+    };
+    return { url: `postgres://postgres@127.0.0.1:${port}/ioc`, pid, stop };
   } catch (error) {
     await stop();
     throw error;
