@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { IocConfig } from './config.ts';
 import { SERVICE_USER_PREFIX } from './topics.ts';
@@ -38,6 +39,9 @@ export function createMqttConnect(config: Pick<IocConfig, 'mqttUrl' | 'serviceTo
         reject(new Error(`MQTT connection of ${serviceName} to ${config.mqttUrl} failed: ${error.message}`));
       };
       client.once('error', onError);
+      // Nagle's algorithm would hold a service's small packets (PUBACKs, commands) up to a delayed ACK (~40 ms);
+      // the gateway turns it off on its side of every connection too. Each reconnect has a new socket.
+      client.on('connect', () => (client.stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true));
       client.once('connect', () => {
         client.off('error', onError);
         resolve(client);
