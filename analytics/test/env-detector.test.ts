@@ -31,18 +31,35 @@ function referenceNovelty(values: number[]): number {
 
 const SMOOTHING = 20;
 const TRIM = 0.05;
+const REPEATS = 2;
+
+const mean = (list: number[]) => list.reduce((sum, s) => sum + s, 0) / list.length;
+
+/** Separate runs of the earlier SMOOTHING-score means (none overlapping the newest SMOOTHING scores) at or above level. */
+function excursionsTo(pastScores: number[], level: number): number {
+  let runs = 0;
+  let inside = false;
+  for (let end = SMOOTHING; end <= pastScores.length - SMOOTHING + 1; end++) {
+    const reached = mean(pastScores.slice(end - SMOOTHING, end)) >= level;
+    if (reached && !inside) runs++;
+    inside = reached;
+  }
+  return runs;
+}
 
 /**
  * The model's likelihood written out plainly: the mean of the last SMOOTHING scores (the new one included) against the
- * mean and standard deviation of the past scores without their largest ⌊TRIM·m⌋, read as a Laplace tail.
+ * mean and standard deviation of the past scores without their largest ⌊TRIM·m⌋, read as a Laplace tail; a mean the
+ * earlier scores reached in REPEATS or more separate excursions counts as z ≤ 0.
  */
 function referenceLikelihood(pastScores: number[], novelty: number): number {
   const cutoff = [...pastScores].sort((a, b) => b - a)[Math.floor(TRIM * pastScores.length)]!;
   const kept = pastScores.filter((s) => s <= cutoff);
-  const mu = kept.reduce((sum, s) => sum + s, 0) / kept.length;
-  const sd = Math.sqrt(Math.max(kept.reduce((sum, s) => sum + s * s, 0) / kept.length - mu * mu, 0)) + 1e-9;
-  const recent = [...pastScores, novelty].slice(-SMOOTHING);
-  const z = (recent.reduce((sum, s) => sum + s, 0) / recent.length - mu) / sd;
+  const mu = mean(kept);
+  const sd = Math.sqrt(Math.max(mean(kept.map((s) => s * s)) - mu * mu, 0)) + 1e-9;
+  const short = mean([...pastScores, novelty].slice(-SMOOTHING));
+  let z = (short - mu) / sd;
+  if (excursionsTo(pastScores, short) >= REPEATS) z = Math.min(z, 0);
   return 0.5 + Math.sign(z) * (0.5 - 0.5 * Math.exp(-Math.SQRT2 * Math.abs(z)));
 }
 
@@ -90,6 +107,27 @@ describe('environment novelty model (ONNX)', () => {
     const [result] = await model.score([{ values, pastScores: Float32Array.from(now) }]);
     expect(result!.likelihood).toBeCloseTo(referenceLikelihood(now, result!.novelty), 4);
     expect(result!.likelihood).toBeGreaterThanOrEqual(0.9995);
+  });
+
+  it('does not fire again on excursions the stream has made twice before', async () => {
+    // The same stream, but the earlier scores rose to 3 or more in two separate episodes: the current 3 is not new.
+    const usual = Array.from({ length: 1000 }, (_, i) => 0.5 + ((i * 7) % 10) / 50);
+    const values = Float32Array.from(seasonal(300, 4));
+    const withEpisodes = (starts: number[]) =>
+      usual.map((s, i) => (i >= SMOOTHING - 1 && i < 1000 - SMOOTHING + 1 && starts.some((start) => i >= start && i < start + 25) ? 4 : s));
+    const now = (past: number[]) => [...past.slice(0, -SMOOTHING + 1), ...Array.from({ length: SMOOTHING - 1 }, () => 3)];
+    const once = now(withEpisodes([400]));
+    const twice = now(withEpisodes([300, 600]));
+    expect(excursionsTo(once, 3)).toBe(1);
+    expect(excursionsTo(twice, 3)).toBe(2);
+    const [a, b] = await model.score([
+      { values, pastScores: Float32Array.from(once) },
+      { values, pastScores: Float32Array.from(twice) },
+    ]);
+    expect(a!.likelihood).toBeCloseTo(referenceLikelihood(once, a!.novelty), 4);
+    expect(a!.likelihood).toBeGreaterThanOrEqual(0.9995);
+    expect(b!.likelihood).toBeCloseTo(referenceLikelihood(twice, b!.novelty), 4);
+    expect(b!.likelihood).toBeLessThanOrEqual(0.5);
   });
 });
 

@@ -15,6 +15,7 @@ EMBEDDING = int(os.environ.get('EMBEDDING', 8))  # block means per context vecto
 BLOCK = int(os.environ.get('BLOCK', 2))  # values averaged into one block mean (the novelty's resolution)
 SMOOTHING = int(os.environ.get('SMOOTHING', 20))  # novelty scores averaged into the likelihood
 TRIM = float(os.environ.get('TRIM', 0.05))  # share of the largest past scores left out of the likelihood's Gaussian
+REPEATS = int(os.environ.get('REPEATS', 2))  # earlier separate excursions to the current level that make it not new
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'env-novelty.onnx')
 
 nodes = []
@@ -98,6 +99,26 @@ sd = node('Add', [node('Sqrt', [node('Relu', [var], 'var_pos')], 'sd0'), scalar(
 recent = node('Slice', [node('Concat', [past_scores, novelty_col], 'all_scores', axis=1), const('rs', [-SMOOTHING]), const('re', [2**62]), axis1], 'recent')
 short = node('ReduceMean', [recent], 'short', axes=[1], keepdims=1)
 zscore = node('Div', [node('Sub', [short, mu], 'excess'), sd], 'zs')
+
+# Recurring excursions are not new: when the stream's earlier SMOOTHING-score means (those ending at least SMOOTHING
+# scores ago, so not overlapping the current one) rose to the current mean in REPEATS or more separate excursions,
+# the z-score is capped at 0. One earlier, larger episode does not hide a second one; spikes that keep coming back
+# at varying heights do not fire again and again.
+box = helper.make_tensor('box', TensorProto.FLOAT, [1, 1, SMOOTHING], [1.0 / SMOOTHING] * SMOOTHING)
+inits.append(box)
+padded = node('Pad', [past_scores, const('ps_pads', [0, SMOOTHING - 1, 0, 0])], 'ps_padded')  # Conv needs >= SMOOTHING
+means = node('Squeeze', [node('Conv', [node('Unsqueeze', [padded, axis1], 'ps_3d'), 'box'], 'ps_means_3d'), axis1], 'ps_means')
+earlier = node('Slice', [means, const('em_s', [SMOOTHING - 1]), const('em_e', [-(SMOOTHING - 1)]), axis1], 'earlier_means')
+reached = node('Cast', [node('GreaterOrEqual', [earlier, short], 'reached_bool')], 'reached', to=TensorProto.FLOAT)
+never = node('Mul', [node('Slice', [past_scores, const('nv_s', [0]), const('nv_e', [1]), axis1], 'ps_first'), scalar('zero', 0.0)], 'never')
+reached = node('Concat', [never, reached], 'reached_from_zero', axis=1)  # an excursion starts where 0 turns to 1
+rises = node('Mul', [
+    node('Slice', [reached, const('ri_s', [1]), const('ri_e', [2**62]), axis1], 'reached_next'),
+    node('Sub', [scalar('one', 1.0), node('Slice', [reached, const('rp_s', [0]), const('rp_e', [-1]), axis1], 'reached_prev')], 'not_reached_prev'),
+], 'rises')
+excursions = node('ReduceSum', [rises, axis1], 'excursions', keepdims=1)
+repeated = node('Cast', [node('GreaterOrEqual', [excursions, scalar('repeats', float(REPEATS))], 'repeated_bool')], 'repeated', to=TensorProto.FLOAT)
+zscore = node('Sub', [zscore, node('Mul', [node('Relu', [zscore], 'zs_pos'), repeated], 'zs_cut')], 'zs_new')
 tail = node('Mul', [node('Exp', [node('Mul', [node('Abs', [zscore], 'zs_abs'), scalar('minus_sqrt2', -(2**0.5))], 'zs_scaled')], 'tail_exp'), scalar('half', 0.5)], 'tail')
 likelihood_col = node('Add', [scalar('centre', 0.5), node('Mul', [node('Sign', [zscore], 'zs_sign'), node('Sub', [scalar('half_b', 0.5), tail], 'half_minus_tail')], 'signed')], 'likelihood_col')
 node('Squeeze', [likelihood_col, axis1], 'likelihood')
