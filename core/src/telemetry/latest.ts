@@ -20,28 +20,39 @@ function foldNewest(newest: Newest, points: readonly TelemetryPoint[]): Newest {
   return newest;
 }
 
+/** Rows as the upsert unnests them: device ids, newest epoch ms, metrics JSON `{metric: value}`, times JSON `{metric: ms}`. */
+type Rows = [string[], number[], string[], string[]];
+
 /**
- * The newest points as the columns the upsert unnests: devices, metrics, epoch ms, values. A batch of thousands of
- * points from a few hundred devices becomes a few hundred rows before anything is sent to the database.
+ * A device's row folds in only the metrics newer than what it keeps (late readings go to history, never to latest).
+ * When the incoming row's readings are all from one moment at or after the kept row's newest, every metric is newer:
+ * the row is merged whole, without taking either apart (half the database's CPU of the metric-by-metric path).
  */
-function columnsOf(newest: Newest): [string[], string[], number[], number[]] {
-  const columns: [string[], string[], number[], number[]] = [[], [], [], []];
-  for (const metrics of newest.values()) {
-    for (const point of metrics.values()) {
-      columns[0].push(point.deviceId);
-      columns[1].push(point.metric);
-      columns[2].push(point.ts);
-      columns[3].push(point.value);
-    }
-  }
-  return columns;
+function upsertSql(allOfOneMoment: boolean): string {
+  const metricByMetric = (column: 'metrics' | 'times') =>
+    `(SELECT ${
+      column === 'metrics'
+        ? `(telemetry_latest.metrics::jsonb || coalesce(jsonb_object_agg(n.metric, excluded.metrics::jsonb -> n.metric), '{}'))::json`
+        : `telemetry_latest.times || coalesce(jsonb_object_agg(n.metric, n.ms), '{}')`
+    } FROM jsonb_each(excluded.times) AS n(metric, ms)
+       WHERE NOT telemetry_latest.times ? n.metric OR n.ms >= telemetry_latest.times -> n.metric)`;
+  const whole = allOfOneMoment ? 'excluded.ts >= telemetry_latest.ts' : 'false';
+  return `INSERT INTO telemetry_latest (device_id, ts, metrics, times)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::json[], $4::jsonb[]) ORDER BY 1
+     ON CONFLICT (device_id) DO UPDATE SET
+       ts = greatest(telemetry_latest.ts, excluded.ts),
+       metrics = CASE WHEN ${whole} THEN (telemetry_latest.metrics::jsonb || excluded.metrics::jsonb)::json ELSE ${metricByMetric('metrics')} END,
+       times = CASE WHEN ${whole} THEN telemetry_latest.times || excluded.times ELSE ${metricByMetric('times')} END`;
 }
+const UPSERT_ONE_MOMENT = upsertSql(true);
+const UPSERT_MIXED = upsertSql(false);
 
 /**
  * Folds points into the latest readings: per device and metric the newest point, unless a newer one is already
  * kept (a late reading or a replayed spill never replaces it; the same time again replaces it, as the value
- * written last). Rows are upserted in device order, so concurrent writes (ingest runs several at once) lock the
- * same rows in the same order: in arrival order, two batches of the same devices deadlocked on PostgreSQL.
+ * written last). A batch of thousands of points from a few hundred devices becomes a row per device before anything
+ * is sent. Rows are upserted in device order, so concurrent writes lock the same rows in the same order: in arrival
+ * order, two batches of the same devices deadlocked on PostgreSQL.
  */
 export async function writeLatest(q: Queryable, points: readonly TelemetryPoint[]): Promise<void> {
   if (points.length === 0) return;
@@ -49,19 +60,28 @@ export async function writeLatest(q: Queryable, points: readonly TelemetryPoint[
 }
 
 async function upsertLatest(q: Queryable, newest: Newest): Promise<void> {
-  await q.query(
-    `WITH batch AS (SELECT d, m, ms::bigint AS ms, v FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS u(d, m, ms, v))
-     INSERT INTO telemetry_latest (device_id, ts, metrics, times)
-     SELECT d, max(ms), json_object_agg(m, v), jsonb_object_agg(m, ms) FROM batch GROUP BY d ORDER BY d
-     ON CONFLICT (device_id) DO UPDATE SET
-       ts = greatest(telemetry_latest.ts, excluded.ts),
-       (metrics, times) = (
-         SELECT (telemetry_latest.metrics::jsonb || coalesce(jsonb_object_agg(n.metric, excluded.metrics -> n.metric), '{}'))::json,
-                telemetry_latest.times || coalesce(jsonb_object_agg(n.metric, n.ms), '{}')
-           FROM jsonb_each(excluded.times) AS n(metric, ms)
-          WHERE NOT telemetry_latest.times ? n.metric OR n.ms >= telemetry_latest.times -> n.metric)`,
-    columnsOf(newest),
-  );
+  const rows: Rows = [[], [], [], []];
+  let allOfOneMoment = true;
+  for (const [deviceId, metrics] of newest) {
+    const values: Record<string, number> = {};
+    const times: Record<string, number> = {};
+    let first: number | undefined;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const point of metrics.values()) {
+      values[point.metric] = point.value;
+      times[point.metric] = point.ts;
+      first ??= point.ts;
+      allOfOneMoment &&= point.ts === first;
+      last = Math.max(last, point.ts);
+    }
+    rows[0].push(deviceId);
+    rows[1].push(last);
+    rows[2].push(JSON.stringify(values));
+    rows[3].push(JSON.stringify(times));
+  }
+  // One statement, so its rows are locked in device order: a device whose readings come from different moments
+  // (rare) sends the whole batch metric by metric.
+  await q.query(allOfOneMoment ? UPSERT_ONE_MOMENT : UPSERT_MIXED, rows);
 }
 
 /**
