@@ -35,15 +35,7 @@ export const DeviceItem = Type.Object({
 });
 
 /** A device as the wall map draws it (GET /api/devices?view=map): where it is, whether it is online, its latest reading. */
-export const MapDeviceItem = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  areaId: Nullable(Type.String()),
-  lat: Nullable(Type.Number()),
-  lon: Nullable(Type.Number()),
-  online: Type.Boolean(),
-  latest: Nullable(Latest),
-});
+export const MapDeviceItem = Type.Pick(DeviceItem, ['id', 'kind', 'areaId', 'lat', 'lon', 'online', 'latest']);
 
 type Item = Static<typeof DeviceItem>;
 
