@@ -9,8 +9,9 @@
  * lines; the last is the summary.
  *
  * Options: --devices N (200), --duration S of publishing through ours (20), --peer-duration S (as --duration),
- * --window N unacknowledged messages (2000), --sql-duration S (10; 0 skips the SQL run), --profile (the hottest
- * functions of our gateway and ingest processes).
+ * --window N unacknowledged messages (2000), --sql-duration S (10; 0 skips the SQL run), --broker-duration S (0;
+ * our ingest behind stock aedes and behind Mosquitto instead of our gateway, S seconds each: what the broker costs),
+ * --profile (the hottest functions of our gateway and ingest processes).
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -37,6 +38,7 @@ const OPTIONS = {
   peerDurationS: option('peer-duration', DURATION_S),
   window: option('window', 2000),
   sqlDurationS: option('sql-duration', 10, 0),
+  brokerDurationS: option('broker-duration', 0, 0),
 };
 
 function p99(values: number[]): number | null {
@@ -180,6 +182,10 @@ async function main(): Promise<void> {
       OPTIONS.sqlDurationS > 0
         ? await profiled('ioc-sql', async (profileDir) => run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, profileDir }), OPTIONS.sqlDurationS))
         : undefined;
+    const behind = async (broker: 'aedes' | { mosquittoBinary: string }) =>
+      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, broker }), OPTIONS.brokerDurationS);
+    const behindAedes = OPTIONS.brokerDurationS > 0 ? await behind('aedes') : undefined;
+    const behindMosquitto = OPTIONS.brokerDurationS > 0 ? await behind({ mosquittoBinary }) : undefined;
     line({
       summary: 'ingest',
       msgs_per_s: ours.msgs_per_s,
@@ -193,6 +199,16 @@ async function main(): Promise<void> {
       peer_lost: peer.lost,
       sql_msgs_per_s: sql?.msgs_per_s ?? null,
       sql_lost: sql?.lost ?? null,
+      ...(behindAedes && behindMosquitto
+        ? {
+            behind_aedes_msgs_per_s: behindAedes.msgs_per_s,
+            behind_aedes_lost: behindAedes.lost,
+            behind_aedes_cpu_us_per_msg: behindAedes.cpu_us_per_msg,
+            behind_mosquitto_msgs_per_s: behindMosquitto.msgs_per_s,
+            behind_mosquitto_lost: behindMosquitto.lost,
+            behind_mosquitto_cpu_us_per_msg: behindMosquitto.cpu_us_per_msg,
+          }
+        : {}),
       ioc_cpu_percent: ours.cpu_percent,
       peer_cpu_percent: peer.cpu_percent,
       ioc_cpu_us_per_msg: ours.cpu_us_per_msg,

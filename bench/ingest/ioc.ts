@@ -5,7 +5,8 @@ import mqtt from 'mqtt';
 import { generateToken, loadConfig, openTelemetryStore, type Db } from '@ioc/core';
 import { freePort, tempDir, type InfluxServer } from '@ioc/core/testing';
 import { processCpuSeconds } from '../common.ts';
-import { rssMb, startGatewayProcess } from '../gateway/process.ts';
+import { startMosquitto } from '../e2e/mosquitto.ts';
+import { rssMb, startGatewayProcess, startStockAedes, type BrokerProcess } from '../gateway/process.ts';
 import { airPayload } from './protocol.ts';
 import { influxql, PROBE_DEVICE, type System } from './system.ts';
 
@@ -23,6 +24,24 @@ export interface IocSystemOptions {
   influx?: InfluxServer;
   /** Where the processes write their CPU profiles when they stop (`--profile`), in `gateway/` and `ingest/`. */
   profileDir?: string;
+  /**
+   * The broker ingest reads from: our gateway (the product), or, to see what the broker costs, stock aedes or
+   * Debian's Mosquitto (anonymous, unlimited queues) given as `{ mosquittoBinary }`.
+   */
+  broker?: 'gateway' | 'aedes' | { mosquittoBinary: string };
+}
+
+type Broker = Pick<BrokerProcess, 'url' | 'pid' | 'stop'>;
+
+function brokerName(broker: IocSystemOptions['broker']): string {
+  return broker === undefined || broker === 'gateway' ? 'gateway' : broker === 'aedes' ? 'aedes' : 'mosquitto';
+}
+
+async function startBroker(options: IocSystemOptions, env: Record<string, string>, dir: string): Promise<Broker> {
+  const { broker = 'gateway', profileDir } = options;
+  if (broker === 'gateway') return startGatewayProcess(await freePort(), env, profileDir && join(profileDir, 'gateway'));
+  if (broker === 'aedes') return startStockAedes(await freePort());
+  return startMosquitto(broker.mosquittoBinary, await freePort(), dir);
 }
 
 /** `ioc start ingest` in its own process; resolves once it has stopped after SIGTERM. */
@@ -45,11 +64,15 @@ function startIngestProcess(env: Record<string, string>, profileDir?: string) {
 
 /**
  * Our pipeline as production runs it (docker-compose.yml): `ioc start gateway` and `ioc start ingest`, each in its
- * own process with a core to itself, the registry on PostgreSQL, writing to InfluxDB or to the SQL adapter.
+ * own process with a core to itself, the registry on PostgreSQL, writing to InfluxDB or to the SQL adapter; or
+ * the same ingest behind another broker (`broker`).
  */
 export async function startIocSystem(options: IocSystemOptions): Promise<System> {
   const { db, influx, probe, profileDir } = options;
-  const name = influx ? 'ioc' : 'ioc-sql';
+  const broker = brokerName(options.broker);
+  const name = broker !== 'gateway' ? `ingest-behind-${broker}` : influx ? 'ioc' : 'ioc-sql';
+  // Each broker's run counts its own database's points.
+  const influxDb = broker === 'gateway' ? INFLUX_DB : `${INFLUX_DB}_behind_${broker}`;
   const dir = tempDir('ioc-bench-ingest-');
   const env = {
     IOC_DATA_DIR: dir.path,
@@ -59,35 +82,35 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
     IOC_MQTT_PUBLISH_RATE: '0',
     IOC_MQTT_MAX_QUEUE_BYTES: '0',
     IOC_MQTT_CONNECT_RATE: '0',
-    ...(influx ? { INFLUX_URL: influx.url, INFLUX_DB } : {}),
+    ...(influx ? { INFLUX_URL: influx.url, INFLUX_DB: influxDb } : {}),
   };
-  const gateway = await startGatewayProcess(await freePort(), env, profileDir && join(profileDir, 'gateway'));
-  const ingest = startIngestProcess({ ...env, MQTT_URL: gateway.url }, profileDir && join(profileDir, 'ingest'));
+  const brokerProcess = await startBroker(options, env, dir.path);
+  const ingest = startIngestProcess({ ...env, MQTT_URL: brokerProcess.url }, profileDir && join(profileDir, 'ingest'));
   const telemetry = await openTelemetryStore(loadConfig(env), db);
   const visible = async (ts: number) => (await telemetry.range({ deviceId: PROBE_DEVICE, metric: 'pm25', from: ts, to: ts + 1 })).length > 0;
   try {
-    await untilIngesting(gateway.url, probe, visible, () => ingest.exitCode());
+    await untilIngesting(brokerProcess.url, probe, visible, () => ingest.exitCode());
   } catch (error) {
     await ingest.stop();
-    await gateway.stop();
+    await brokerProcess.stop();
     throw error;
   }
   return {
     name,
-    mqttUrl: gateway.url,
+    mqttUrl: brokerProcess.url,
     devices: options.devices,
     probe,
     stored: async () => {
-      if (influx) return Number((await influxql(influx, INFLUX_DB, `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0);
+      if (influx) return Number((await influxql(influx, influxDb, `SELECT count(pm25) FROM telemetry WHERE device =~ /^bench-/`))[0]?.[1] ?? 0);
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE metric = 'pm25' AND device_id LIKE 'bench-%'`);
       return rows[0]?.n ?? 0;
     },
     visible,
-    cpuSeconds: () => ({ gateway: processCpuSeconds(gateway.pid), ingest: processCpuSeconds(ingest.pid) }),
-    rssMb: () => ({ gateway: rssMb(gateway.pid), ingest: rssMb(ingest.pid) }),
+    cpuSeconds: () => ({ [broker]: processCpuSeconds(brokerProcess.pid), ingest: processCpuSeconds(ingest.pid) }),
+    rssMb: () => ({ [broker]: rssMb(brokerProcess.pid), ingest: rssMb(ingest.pid) }),
     async stop() {
       await ingest.stop();
-      await gateway.stop();
+      await brokerProcess.stop();
       await telemetry.close();
       dir.remove();
     },
