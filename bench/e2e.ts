@@ -9,9 +9,8 @@ import { loadavg } from 'node:os';
 import { pino } from 'pino';
 import { startIoc } from '@ioc/cli';
 import { generateToken } from '@ioc/core';
-import { findBinary, freePort, tempDir } from '@ioc/core/testing';
+import { findBinary, freePort, startMosquitto, tempDir } from '@ioc/core/testing';
 import { line } from './common.ts';
-import { startMosquitto } from './e2e/mosquitto.ts';
 import { readOptions, type E2eOptions } from './e2e/options.ts';
 import type { LoadMessage, LoadResult, LoadRun } from './e2e/protocol.ts';
 

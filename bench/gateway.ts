@@ -11,9 +11,8 @@
  */
 import { loadavg } from 'node:os';
 import { createDevices, generateToken, openDb } from '@ioc/core';
-import { findBinary, freePort, tempDir } from '@ioc/core/testing';
+import { findBinary, freePort, startMosquitto, tempDir } from '@ioc/core/testing';
 import { line, option, processCpuSeconds } from './common.ts';
-import { startMosquitto } from './e2e/mosquitto.ts';
 import { rssMb, startGatewayProcess, startStockAedes, topFunctions } from './gateway/process.ts';
 import { connectMany, latency, throughput, type Route } from './gateway/load.ts';
 

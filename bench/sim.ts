@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger, generateToken, loadConfig, openDb, type Db } from '@ioc/core';
-import { findBinary, freePort, startPostgres, tempDir } from '@ioc/core/testing';
+import { accepts, findBinary, freePort, startMosquitto, startPostgres, tempDir } from '@ioc/core/testing';
 import { buildFleet, createDeviceSimService, credentialsFile, DEFAULT_INTERVALS_MS, provisionFleet, type SimDevice } from '@ioc/device-sim';
 import { line } from './common.ts';
-import { accepts, startMosquitto } from './e2e/mosquitto.ts';
 import { cpuMs, rssMb } from './sim/proc.ts';
 
 const TARGET_CONNECTIONS = 10_000;

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { accepts } from '@ioc/core/testing';
 
 const IOC = fileURLToPath(new URL('../../cli/bin/ioc.js', import.meta.url));
 
@@ -11,17 +11,6 @@ export interface BrokerProcess {
   port: number;
   pid: number;
   stop(): Promise<void>;
-}
-
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**

@@ -1,7 +1,6 @@
-import { freePort, tempDir, type InfluxServer } from '@ioc/core/testing';
+import { freePort, type InfluxServer, startMosquitto, tempDir } from '@ioc/core/testing';
 import { processCpuSeconds } from '../common.ts';
 import { rssMb } from '../gateway/process.ts';
-import { startMosquitto } from '../e2e/mosquitto.ts';
 import { peerFlow, startNodeRed } from './node-red.ts';
 import { deviceIds, influxql, PROBE_DEVICE, type System } from './system.ts';
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parsePartition, type Partition } from './partition.ts';
 import { DEFAULT_RETENTION, type Retention } from './telemetry/tiers.ts';
 
 /** Typed configuration of every IOC service, read from the environment (DESIGN.md §4). */
@@ -40,6 +41,8 @@ export interface IocConfig {
   logLevel: LogLevel;
   /** How the analytics service checks camera streams for tampering (camera health). */
   cameraChecks: CameraCheckConfig;
+  /** This ingest process's share of the devices when several split them (IOC_INGEST_PARTITION, `i/n`). */
+  ingestPartition?: Partition;
 }
 
 export interface CameraCheckConfig {
@@ -188,6 +191,14 @@ function cameraChecks(env: Env): CameraCheckConfig {
   return { intervalMs: intervalS * 1000, concurrency: count(env, 'IOC_CAMERA_CHECKS_AT_ONCE', 1), frames };
 }
 
+function partition(env: Env, name: string): Partition | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const parsed = parsePartition(raw);
+  if (!parsed) throw new ConfigError(name, `must be i/n with 1 <= i <= n <= 1024 (this worker of n), got "${raw}"`);
+  return parsed;
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env): IocConfig {
   const mqttPort = port(env, 'IOC_MQTT_PORT', 1883) as number;
@@ -235,5 +246,6 @@ export function loadConfig(env: Env = process.env): IocConfig {
     demo: flag(env, 'IOC_DEMO', false),
     logLevel,
     cameraChecks: cameraChecks(env),
+    ingestPartition: partition(env, 'IOC_INGEST_PARTITION'),
   };
 }

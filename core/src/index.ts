@@ -5,6 +5,7 @@ export * from './clock.ts';
 export * from './secrets.ts';
 export * from './login-backoff.ts';
 export * from './topics.ts';
+export * from './partition.ts';
 export * from './catalogue.ts';
 export * from './aqi.ts';
 export * from './telemetry-payload.ts';

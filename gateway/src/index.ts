@@ -11,6 +11,7 @@ import { identityOf } from './identity.ts';
 import { createConnectionLimits, createPublishThrottle, type ConnectionLimits } from './limits.ts';
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
+import { createPartitionFilter } from './partitions.ts';
 import { createPublishGate, type PublishGate } from './publish-gate.ts';
 import { createSecurity, type SecurityOptions } from './security.ts';
 import { createSessionStore } from './session-store.ts';
@@ -122,8 +123,11 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });
     const cluster = config.redisUrl ? createClusterBackend(config.redisUrl) : undefined;
     const sessions = cluster ? undefined : createSessionStore();
+    const partitions = createPartitionFilter();
+    const persistence = cluster ? cluster.options.persistence : sessions?.persistence;
+    partitions.splitQueues(persistence as unknown as Parameters<typeof partitions.splitQueues>[0]);
     const broker = new Aedes({
-      persistence: sessions?.persistence,
+      persistence,
       // Deliveries in flight at once; the rest wait in the emitter's queue, whose handling costs more as it grows.
       concurrency: DELIVERY_CONCURRENCY,
       ...cluster?.options,
@@ -144,8 +148,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           else setTimeout(() => authorizePublish(client, packet, callback), wait);
         }),
       authorizeSubscribe: createAuthorizeSubscribe({ logger, stats }),
-      authorizeForward: (_client, packet) => {
-        if (!stillValid(packet)) return null;
+      authorizeForward: (client, packet) => {
+        if (!stillValid(packet) || !partitions.forwards(client.id, packet.topic)) return null;
         stats.messagesOut++;
         return packet;
       },

@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ownsDevice } from '@ioc/core';
 import { redisAvailable, startRedis, type RedisServer } from '@ioc/core/testing';
 import { collect, connect, SERVICE_TOKEN } from './fixture.ts';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.ts';
@@ -68,6 +70,35 @@ describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes 
     await vi.waitFor(() => expect(received.length).toBeGreaterThan(0));
     expect(new Set(received.map((m) => m.text))).toEqual(new Set(['while-away']));
     await again.endAsync();
+  });
+
+  it('queues a device message only for the worker owning the device (client id …-p<i>of<n>), on any node', async () => {
+    const [a, b] = nodes as [GatewayProcess, GatewayProcess];
+    const devices = Array.from({ length: 8 }, (_, i) => `air-cluster-${i}`);
+    const workers = [1, 2].map((index) => ({ clientId: `svc-cluster-p${index}of2`, clean: false }));
+    for (const session of workers) {
+      const worker = await login(a.url, 'ingest', session);
+      await worker.subscribeAsync('ioc/v1/devices/+/telemetry', { qos: 1 });
+      await worker.endAsync();
+    }
+    const publisher = await login(a.url, 'splitter');
+    for (const id of devices) await publisher.publishAsync(`ioc/v1/devices/${id}/telemetry`, id, { qos: 1 });
+    await publisher.endAsync();
+    const again = workers.map((session) => mqtt.connect(b.url, { username: 'svc:ingest', password: SERVICE_TOKEN, reconnectPeriod: 0, ...session }));
+    const received = again.map(collect);
+    const owned = (index: number) => devices.filter((id) => ownsDevice({ index, count: 2 }, id));
+    // At least once across nodes (see above): compared as sets.
+    await vi.waitFor(() => expect(received.map((messages) => new Set(messages.map((m) => m.text)))).toEqual([new Set(owned(1)), new Set(owned(2))]));
+    // Both online: each gets its own again, and no session keeps the other's messages queued in Redis (aedes would
+    // hold them there, unacknowledged, until that worker's next login).
+    const live = await login(a.url, 'splitter');
+    for (const id of devices) await live.publishAsync(`ioc/v1/devices/${id}/telemetry`, `${id} again`, { qos: 1 });
+    await live.endAsync();
+    await vi.waitFor(() => expect(received.map((messages) => messages.filter((m) => m.text.endsWith(' again')).length)).toEqual([owned(1).length, owned(2).length]));
+    const redisClient = new Redis(redis.url);
+    await vi.waitFor(async () => expect(await Promise.all(workers.map(({ clientId }) => redisClient.llen(`outgoing:${clientId}`)))).toEqual([0, 0]));
+    redisClient.disconnect();
+    await Promise.all(again.map((client) => client.endAsync()));
   });
 
   it('closes the older connection when its client id connects to the other node', async () => {

@@ -9,22 +9,25 @@ const SETTLE_MS = 60_000;
 const POLLUTANTS: AqiPollutant[] = ['pm25', 'pm10', 'o3', 'no2', 'co'];
 
 export interface AqiJob {
-  /** Computes `vn_aqi_h` of every air station for the hour ending at `hourEnd` (stored at the hour's start). */
+  /** Computes `vn_aqi_h` of every air station (this worker owns) for the hour ending at `hourEnd` (stored at the hour's start). */
   runHour(hourEnd: number): Promise<number>;
-  /** Computes `vn_aqi_d` of every air station for the local day ending at `dayEnd` (stored at the day's start). */
+  /** Computes `vn_aqi_d` of every air station (this worker owns) for the local day ending at `dayEnd` (stored at the day's start). */
   runDay(dayEnd: number): Promise<number>;
   start(): void;
   stop(): void;
 }
 
-/** The VN_AQI job of ingest: hourly and daily index of every air station, written as metrics of the station. */
-export function createAqiJob(deps: { db: Queryable; telemetry: TelemetryStore; clock: Clock; logger: Logger }): AqiJob {
-  const { db, telemetry, clock, logger } = deps;
+/**
+ * The VN_AQI job of ingest: hourly and daily index of every air station, written as metrics of the station. With
+ * `owned`, only the stations this ingest worker owns (the others' workers compute theirs).
+ */
+export function createAqiJob(deps: { db: Queryable; telemetry: TelemetryStore; clock: Clock; logger: Logger; owned?: (deviceId: string) => boolean }): AqiJob {
+  const { db, telemetry, clock, logger, owned = () => true } = deps;
   let timer: NodeJS.Timeout | undefined;
 
   async function airStations(): Promise<string[]> {
     const { rows } = await db.query<{ id: string }>(`SELECT id FROM devices WHERE kind = 'air' ORDER BY id`);
-    return rows.map((r) => r.id);
+    return rows.map((r) => r.id).filter(owned);
   }
 
   /** Hourly means of each pollutant over [to - hours h, to), oldest first (undefined where an hour has none). */

@@ -2,6 +2,8 @@ import {
   allDevicesTopic,
   corkPerTurn,
   decodeTelemetry,
+  ownsDevice,
+  partitionedClientId,
   parseDeviceTopic,
   recordDeadLetters,
   systemClock,
@@ -40,7 +42,7 @@ export interface IngestDeps {
   maxPending?: number;
   /**
    * MQTT client id of the persistent session (default `ioc-ingest`): the broker keeps QoS 1 telemetry for it
-   * while ingest restarts. Several ingest processes on one broker need different ids.
+   * while ingest restarts. With `config.ingestPartition` it gets the partition's suffix (`ioc-ingest-p1of2`).
    */
   clientId?: string;
 }
@@ -62,8 +64,11 @@ const RETENTION_EVERY_MS = 3_600_000;
  */
 export function createIngestService(deps: IngestDeps): Service {
   const { config, db, telemetry, mqttConnect, clock = systemClock, batchSize = 5000, flushMs = 100 } = deps;
-  const { maxPending = MAX_PENDING, clientId = 'ioc-ingest' } = deps;
-  const logger = deps.logger.child({ service: 'ingest' });
+  const { maxPending = MAX_PENDING } = deps;
+  // Several ingest processes split the devices between them (core's partition.ts): each has its own session.
+  const partition = config.ingestPartition;
+  const clientId = partition ? partitionedClientId(deps.clientId ?? 'ioc-ingest', partition) : (deps.clientId ?? 'ioc-ingest');
+  const logger = deps.logger.child({ service: 'ingest', ...(partition ? { partition: `${partition.index}/${partition.count}` } : {}) });
   const kinds = createDeviceKinds(db);
   const points = createBatcher<TelemetryPoint>({
     what: 'telemetry points',
@@ -72,7 +77,7 @@ export function createIngestService(deps: IngestDeps): Service {
     flushMs,
     maxPending,
     logger,
-    spill: openSpill<TelemetryPoint>(join(config.dataDir, 'ingest', 'spill')),
+    spill: openSpill<TelemetryPoint>(join(config.dataDir, 'ingest', partition ? `spill-p${partition.index}of${partition.count}` : 'spill')),
     concurrency: WRITE_CONCURRENCY[telemetry.kind],
   });
   const letters = createBatcher<NewDeadLetter>({
@@ -83,11 +88,14 @@ export function createIngestService(deps: IngestDeps): Service {
     maxPending,
     logger,
   });
-  const aqi = createAqiJob({ db, telemetry, clock, logger });
+  const owned = (deviceId: string) => !partition || ownsDevice(partition, deviceId);
+  const aqi = createAqiJob({ db, telemetry, clock, logger, owned });
   let client: MqttClient | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
   let received = 0;
   let deadLetters = 0;
+  /** Messages of devices another worker owns (from a broker that does not split them, e.g. Mosquitto). */
+  let notOwned = 0;
 
   function refuse(letter: NewDeadLetter): void {
     deadLetters++;
@@ -127,6 +135,10 @@ export function createIngestService(deps: IngestDeps): Service {
       return undefined;
     }
     const { deviceId } = parsed;
+    if (!owned(deviceId)) {
+      notOwned++;
+      return undefined;
+    }
     const cached = kinds.cached(deviceId);
     if (cached) {
       accept(deviceId, cached, topic, payload, receivedAt);
@@ -160,11 +172,14 @@ export function createIngestService(deps: IngestDeps): Service {
     client = connection;
     const applyRetention = () =>
       telemetry.applyRetention(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'deleting old telemetry failed; retrying in an hour'));
-    void applyRetention();
-    retentionTimer = setInterval(applyRetention, RETENTION_EVERY_MS).unref();
+    // One worker deletes old telemetry for all of them.
+    if (!partition || partition.index === 1) {
+      void applyRetention();
+      retentionTimer = setInterval(applyRetention, RETENTION_EVERY_MS).unref();
+    }
     aqi.start();
     await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
-    logger.info({ batchSize, flushMs, store: telemetry.kind }, 'ingest subscribed to device telemetry');
+    logger.info({ batchSize, flushMs, store: telemetry.kind, clientId }, 'ingest subscribed to device telemetry');
   }
 
   async function stop(): Promise<void> {
@@ -183,6 +198,7 @@ export function createIngestService(deps: IngestDeps): Service {
     return {
       status: !client ? 'down' : failing || !client.connected ? 'degraded' : 'ok',
       received,
+      ...(partition ? { partition: `${partition.index}/${partition.count}`, notOwned } : {}),
       written: points.written,
       deadLetters,
       pending: { points: points.pending, spilled: points.spilled, deadLetters: letters.pending },

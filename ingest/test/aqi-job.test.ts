@@ -41,6 +41,14 @@ describe('VN_AQI job', () => {
     expect((await store.latest(['air-aqi-empty', 'water-aqi'])).size).toBe(0);
   });
 
+  it('computes only the stations its ingest worker owns', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const mine = createAqiJob({ db, telemetry: store, clock: systemClock, logger, owned: (id) => id === 'air-aqi-1' });
+    const others = createAqiJob({ db, telemetry: store, clock: systemClock, logger, owned: (id) => id !== 'air-aqi-1' });
+    expect(await mine.runHour(dayEnd)).toBe(1);
+    expect(await others.runHour(dayEnd)).toBe(0);
+  });
+
   it('refuses VN_AQI values sent by devices', () => {
     expect(decodeTelemetry('air-aqi-1', 'air', '{"metrics":{"vn_aqi_h":40}}', Date.now())).toEqual({
       ok: false,

@@ -1,3 +1,4 @@
 /** Helpers for the test suites: free ports, temporary directories, real servers started on loopback. */
 export * from './system.ts';
 export * from './servers.ts';
+export * from './mosquitto.ts';

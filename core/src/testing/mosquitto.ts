@@ -2,6 +2,12 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { requireBinary } from './system.ts';
+
+/** Debian's Mosquitto broker, if installed (skips with a message, or throws under CI=true, when not). */
+export function mosquittoBinary(): string | undefined {
+  return requireBinary('mosquitto', 'mosquitto', '/usr/sbin/mosquitto');
+}
 
 /**
  * Debian's Mosquitto on a free loopback port with a temporary configuration: anonymous (or, given a password file,

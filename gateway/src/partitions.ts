@@ -1,0 +1,58 @@
+import { TOPIC_ROOT, ownsDevice, partitionOfClientId, type Partition } from '@ioc/core';
+
+const DEVICES = `${TOPIC_ROOT}/devices/`;
+/** Commands go to the device itself: only what devices send is split between workers. */
+const UNSPLIT_CHANNEL = 'cmd';
+
+/** The device whose upstream channel (telemetry, status, events, ack) `topic` is; undefined for any other topic. */
+function upstreamDevice(topic: string): string | undefined {
+  if (!topic.startsWith(DEVICES)) return undefined;
+  const end = topic.indexOf('/', DEVICES.length);
+  if (end <= DEVICES.length || topic.slice(end + 1) === UNSPLIT_CHANNEL) return undefined;
+  return topic.slice(DEVICES.length, end);
+}
+
+/** Client ids remembered at most (past it, the cache starts again). */
+const MAX_CACHED_CLIENTS = 100_000;
+
+interface SubscriptionsByTopic {
+  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string }>>;
+}
+
+/**
+ * Workers that split the devices between them (core's partition.ts, e.g. `ioc-ingest-p2of4`): a device's
+ * messages go only to the worker owning the device, both live (`forwards`, from authorizeForward) and into
+ * persistent sessions while a worker is away (`splitQueues`). Every other client gets everything, as before.
+ */
+export function createPartitionFilter() {
+  const partitions = new Map<string, Partition | null>();
+
+  function partitionOf(clientId: string): Partition | null {
+    let partition = partitions.get(clientId);
+    if (partition === undefined) {
+      partition = partitionOfClientId(clientId) ?? null;
+      if (partitions.size >= MAX_CACHED_CLIENTS) partitions.clear();
+      partitions.set(clientId, partition);
+    }
+    return partition;
+  }
+
+  function forwards(clientId: string, topic: string): boolean {
+    const partition = partitionOf(clientId);
+    if (!partition) return true;
+    const deviceId = upstreamDevice(topic);
+    return deviceId === undefined || ownsDevice(partition, deviceId);
+  }
+
+  return {
+    forwards,
+    /** Makes the persistence queue a device's QoS 1/2 messages only for the worker owning the device. */
+    splitQueues(persistence: SubscriptionsByTopic): void {
+      const byTopic = persistence.subscriptionsByTopic.bind(persistence);
+      persistence.subscriptionsByTopic = async (topic) => {
+        const subs = await byTopic(topic);
+        return subs.every((sub) => forwards(sub.clientId, topic)) ? subs : subs.filter((sub) => forwards(sub.clientId, topic));
+      };
+    },
+  };
+}
