@@ -23,9 +23,8 @@ function timestampProblem(ts: number, receivedAt: number, what: string): string 
 
 /** The native payload `{"ts"?: epoch ms, "metrics": {name: number}}`, values in the catalogue's units. */
 function decodeNative(deviceId: string, kind: DeviceKind, body: Record<string, unknown>, receivedAt: number): DecodeResult {
-  const { ts: rawTs, metrics, ...rest } = body;
-  const extra = Object.keys(rest);
-  if (extra.length > 0) return refuse(`unknown field "${extra[0]}"`);
+  for (const field in body) if (field !== 'ts' && field !== 'metrics') return refuse(`unknown field "${field}"`);
+  const { ts: rawTs, metrics } = body;
   let ts = receivedAt;
   if (rawTs !== undefined) {
     if (typeof rawTs !== 'number' || !Number.isInteger(rawTs)) return refuse('"ts" must be an integer epoch in milliseconds');

@@ -26,13 +26,16 @@ export function alertTopic(alertId: string): string {
   return `${TOPIC_ROOT}/alerts/${alertId}`;
 }
 
-/** Splits ioc/v1/devices/{id}/{channel}; undefined for any other topic. */
+const DEVICES_PREFIX = `${TOPIC_ROOT}/devices/`;
+
+/** Splits ioc/v1/devices/{id}/{channel}; undefined for any other topic. Runs for every message ingest takes. */
 export function parseDeviceTopic(topic: string): { deviceId: string; channel: DeviceChannel } | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 5 || parts[0] !== 'ioc' || parts[1] !== 'v1' || parts[2] !== 'devices') return undefined;
-  const deviceId = parts[3] as string;
-  const channel = parts[4] as DeviceChannel;
-  if (!isDeviceId(deviceId) || !DEVICE_CHANNELS.includes(channel)) return undefined;
+  if (!topic.startsWith(DEVICES_PREFIX)) return undefined;
+  const slash = topic.indexOf('/', DEVICES_PREFIX.length);
+  if (slash < 0) return undefined;
+  const channel = topic.slice(slash + 1) as DeviceChannel;
+  const deviceId = topic.slice(DEVICES_PREFIX.length, slash);
+  if (!DEVICE_CHANNELS.includes(channel) || !isDeviceId(deviceId)) return undefined;
   return { deviceId, channel };
 }
 

@@ -1,15 +1,9 @@
-import { TOPIC_ROOT, ownsDevice, partitionOfClientId, type Partition } from '@ioc/core';
+import { ownsDevice, parseDeviceTopic, partitionOfClientId, type Partition } from '@ioc/core';
 
-const DEVICES = `${TOPIC_ROOT}/devices/`;
-/** Commands go to the device itself: only what devices send is split between workers. */
-const UNSPLIT_CHANNEL = 'cmd';
-
-/** The device whose upstream channel (telemetry, status, events, ack) `topic` is; undefined for any other topic. */
+/** The device whose upstream channel (telemetry, status, events, ack) `topic` is; commands go to the device itself. */
 function upstreamDevice(topic: string): string | undefined {
-  if (!topic.startsWith(DEVICES)) return undefined;
-  const end = topic.indexOf('/', DEVICES.length);
-  if (end <= DEVICES.length || topic.slice(end + 1) === UNSPLIT_CHANNEL) return undefined;
-  return topic.slice(DEVICES.length, end);
+  const parsed = parseDeviceTopic(topic);
+  return parsed && parsed.channel !== 'cmd' ? parsed.deviceId : undefined;
 }
 
 /** Client ids remembered at most (past it, the cache starts again). */

@@ -1,4 +1,3 @@
-import { Point } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
 import type { Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
@@ -36,31 +35,47 @@ export function influxString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
+/** Characters line protocol escapes in tag keys, tag values and field keys (what InfluxDB's own clients escape). */
+const KEY_SPECIALS = /[,= \n\r\t]/;
+const KEY_SPECIALS_ALL = /[,= \n\r\t]/g;
+const KEY_ESCAPES: Record<string, string> = { ',': '\\,', '=': '\\=', ' ': '\\ ', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function lineKey(text: string): string {
+  return KEY_SPECIALS.test(text) ? text.replace(KEY_SPECIALS_ALL, (c) => KEY_ESCAPES[c] as string) : text;
+}
+
+function floatField(metric: string, value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`invalid float value for field '${metric}': ${value}`);
+  return `${lineKey(metric)}=${value}`;
+}
+
 /**
  * One line-protocol line per run of points with the same device and ts (a message's metrics arrive together), one
- * float field per metric; timestamps in ms. A (device, ts) that comes again later in the batch is another line:
- * InfluxDB merges it into the same point, a field's later value winning, as the last one given should.
+ * float field per metric; timestamps in ms. A (device, ts) that comes again later in the batch, or a metric again
+ * within a run, is another line: InfluxDB merges it into the same point, a field's later value winning, as the
+ * last one given should. Built as strings: this runs for every point ingest writes.
  */
 function toLines(points: readonly TelemetryPoint[]): string[] {
   const lines: string[] = [];
-  let row: Point | undefined;
+  let line = '';
   let device = '';
   let ts = Number.NaN;
-  const finishRow = () => {
-    const line = row?.toLineProtocol();
-    if (line) lines.push(line);
-  };
+  const metrics: string[] = [];
   for (const p of points) {
     const pointTs = Math.floor(p.ts);
-    if (!row || p.deviceId !== device || pointTs !== ts) {
-      finishRow();
-      row = new Point(MEASUREMENT).tag(DEVICE_TAG, p.deviceId).timestamp(pointTs);
+    const field = floatField(p.metric, p.value);
+    if (line && p.deviceId === device && pointTs === ts && !metrics.includes(p.metric)) {
+      line += `,${field}`;
+    } else {
+      if (line) lines.push(`${line} ${ts}`);
+      line = `${MEASUREMENT},${DEVICE_TAG}=${lineKey(p.deviceId)} ${field}`;
       device = p.deviceId;
       ts = pointTs;
+      metrics.length = 0;
     }
-    row.floatField(p.metric, p.value);
+    metrics.push(p.metric);
   }
-  finishRow();
+  if (line) lines.push(`${line} ${ts}`);
   return lines;
 }
 
