@@ -38,9 +38,15 @@ class OutgoingQueue {
   withMessageId(messageId: number | undefined, skipBrokerId?: string): number | undefined {
     if (messageId === undefined) return undefined;
     const slots = this.byMessageId.get(messageId);
-    const eligible = (slot: number) => skipBrokerId === undefined || this.entries.get(slot)?.brokerId !== skipBrokerId;
-    if (typeof slots === 'number') return eligible(slots) ? slots : undefined;
-    return slots?.find(eligible);
+    if (slots === undefined) return undefined;
+    if (typeof slots === 'number') return this.eligible(slots, skipBrokerId) ? slots : undefined;
+    for (const slot of slots) if (this.eligible(slot, skipBrokerId)) return slot;
+    return undefined;
+  }
+
+  // A method, not a closure made per call: this runs for every acknowledgement.
+  private eligible(slot: number, skipBrokerId: string | undefined): boolean {
+    return skipBrokerId === undefined || this.entries.get(slot)?.brokerId !== skipBrokerId;
   }
 
   delivery(packet: QueuedPacket): number | undefined {
