@@ -11,7 +11,8 @@
  * Options: --devices N (200), --duration S of publishing through ours (20), --peer-duration S (as --duration),
  * --window N unacknowledged messages (2000), --sql-duration S (10; 0 skips the SQL run), --broker-duration S (0;
  * our ingest behind stock aedes and behind Mosquitto instead of our gateway, S seconds each: what the broker costs),
- * --profile (the hottest functions of our gateway and ingest processes).
+ * --ingest-workers N (1; ingest processes splitting the devices, IOC_INGEST_PARTITION), --profile (the hottest
+ * functions of our gateway and ingest processes).
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -39,6 +40,7 @@ const OPTIONS = {
   window: option('window', 2000),
   sqlDurationS: option('sql-duration', 10, 0),
   brokerDurationS: option('broker-duration', 0, 0),
+  ingestWorkers: option('ingest-workers', 1),
 };
 
 function p99(values: number[]): number | null {
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     const serverCpu = { influx: () => processCpuSeconds(influx.pid() ?? 0), postgres: () => processTreeCpuSeconds(postgres.pid() ?? 0) };
     const run = async (system: System, durationS: number) => measure(system, durationS, serverCpu).finally(() => system.stop());
     const ours = await profiled('ioc', async (profileDir) =>
-      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir }), OPTIONS.durationS),
+      run(await startIocSystem({ db, databaseUrl: postgres.url, ...registry, influx, profileDir, ingestWorkers: OPTIONS.ingestWorkers }), OPTIONS.durationS),
     );
     const peer = await run(await startPeer(influx, mosquittoBinary, OPTIONS.devices), OPTIONS.peerDurationS);
     const sql =

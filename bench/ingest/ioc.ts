@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { generateToken, loadConfig, openTelemetryStore, type Db } from '@ioc/core';
@@ -28,6 +29,8 @@ export interface IocSystemOptions {
    * Debian's Mosquitto (anonymous, unlimited queues) given as `{ mosquittoBinary }`.
    */
   broker?: 'gateway' | 'aedes' | { mosquittoBinary: string };
+  /** Ingest processes splitting the devices between them (IOC_INGEST_PARTITION i/n); 1 by default. */
+  ingestWorkers?: number;
 }
 
 type Broker = Pick<BrokerProcess, 'url' | 'pid' | 'stop'>;
@@ -43,16 +46,34 @@ async function startBroker(options: IocSystemOptions, env: Record<string, string
   return startMosquitto(broker.mosquittoBinary, await freePort(), dir);
 }
 
-/** `ioc start ingest` in its own process; resolves once it has stopped after SIGTERM. */
+const SUBSCRIBED = 'ingest subscribed to device telemetry';
+
+/**
+ * `ioc start ingest` in its own process. `subscribed` resolves once its log says so (its info lines are read for
+ * that; warnings and errors are passed on to stderr); `stop()` resolves once it has stopped after SIGTERM.
+ */
 function startIngestProcess(env: Record<string, string>, profileDir?: string) {
   const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), IOC, 'start', 'ingest'];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, IOC_LOG_LEVEL: 'warn', IOC_DEMO: 'off', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, IOC_LOG_LEVEL: 'info', IOC_DEMO: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const subscribed = new Promise<void>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (text) => {
+      let entry: { level?: number; msg?: string } = {};
+      try {
+        entry = JSON.parse(text) as typeof entry;
+      } catch {
+        entry = { level: 40 };
+      }
+      if (entry.msg === SUBSCRIBED) resolve();
+      if ((entry.level ?? 0) >= 40) process.stderr.write(`${text}\n`);
+    });
+  });
   return {
     pid: child.pid as number,
+    subscribed,
     exitCode: () => child.exitCode,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -84,11 +105,26 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
     ...(influx ? { INFLUX_URL: influx.url, INFLUX_DB: influxDb } : {}),
   };
   const brokerProcess = await startBroker(options, env, dir.path);
-  const ingest = startIngestProcess({ ...env, MQTT_URL: brokerProcess.url }, profileDir && join(profileDir, 'ingest'));
+  const workers = options.ingestWorkers ?? 1;
+  const ingests = Array.from({ length: workers }, (_, i) =>
+    startIngestProcess(
+      { ...env, MQTT_URL: brokerProcess.url, ...(workers > 1 ? { IOC_INGEST_PARTITION: `${i + 1}/${workers}` } : {}) },
+      i === 0 && profileDir ? join(profileDir, 'ingest') : undefined,
+    ),
+  );
+  const ingest = {
+    subscribed: () => Promise.all(ingests.map((worker) => worker.subscribed)),
+    exitCode: () => ingests.find((worker) => worker.exitCode() !== null)?.exitCode() ?? null,
+    stop: () => Promise.all(ingests.map((worker) => worker.stop())),
+    cpuSeconds: () => ingests.reduce((sum, worker) => sum + processCpuSeconds(worker.pid), 0),
+    rssMb: () => ingests.reduce((sum, worker) => sum + rssMb(worker.pid), 0),
+  };
   const telemetry = await openTelemetryStore(loadConfig(env), db);
   const visible = async (ts: number) => (await telemetry.range({ deviceId: PROBE_DEVICE, metric: 'pm25', from: ts, to: ts + 1 })).length > 0;
   try {
     await untilIngesting(brokerProcess.url, probe, visible, () => ingest.exitCode());
+    // Every worker has its session (the probe only shows that its own worker has).
+    await ingest.subscribed();
   } catch (error) {
     await ingest.stop();
     await brokerProcess.stop();
@@ -105,8 +141,9 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
       return rows[0]?.n ?? 0;
     },
     visible,
-    cpuSeconds: () => ({ [broker]: processCpuSeconds(brokerProcess.pid), ingest: processCpuSeconds(ingest.pid) }),
-    rssMb: () => ({ [broker]: rssMb(brokerProcess.pid), ingest: rssMb(ingest.pid) }),
+    // With several ingest workers, `ingest` is their sum.
+    cpuSeconds: () => ({ [broker]: processCpuSeconds(brokerProcess.pid), ingest: ingest.cpuSeconds() }),
+    rssMb: () => ({ [broker]: rssMb(brokerProcess.pid), ingest: ingest.rssMb() }),
     async stop() {
       await ingest.stop();
       await brokerProcess.stop();
