@@ -1,10 +1,11 @@
 """Builds models/env-novelty.onnx: the streaming environment detector's scoring graph.
 
 No weights are learned: the graph is a fixed computation whose few constants (embedding length, resolution, smoothing
-length, trimmed share) were chosen by scoring with `npx ioc eval nab` (see models/env-novelty.md). Run with Debian's
-python3-onnx:
+length, trimmed share, repeats, level width, confirming z-score) were chosen by scoring with `npx ioc eval nab` (see
+models/env-novelty.md). Run with Debian's python3-onnx:
     /usr/bin/python3 analytics/training/make_env_novelty.py
 """
+import math
 import os
 import sys
 
@@ -16,6 +17,10 @@ BLOCK = int(os.environ.get('BLOCK', 2))  # values averaged into one block mean (
 SMOOTHING = int(os.environ.get('SMOOTHING', 20))  # novelty scores averaged into the likelihood
 TRIM = float(os.environ.get('TRIM', 0.05))  # share of the largest past scores left out of the likelihood's Gaussian
 REPEATS = int(os.environ.get('REPEATS', 2))  # earlier separate excursions to the current level that make it not new
+LEVEL = float(os.environ.get('LEVEL', 1.0))  # width of a quantised level, in robust standard deviations
+RECENT = int(os.environ.get('RECENT', SMOOTHING))  # latest values in which a level new to the window confirms the novelty
+CONFIRM_Z = float(os.environ.get('CONFIRM_Z', 2.0))  # z-score that reaches the threshold once a new level confirms it
+THRESHOLD_Z = math.log(1000) / math.sqrt(2)  # z-score at which the Laplace likelihood reaches the detector's 0.9995
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'env-novelty.onnx')
 
 nodes = []
@@ -29,6 +34,11 @@ def const(name, values, dtype=TensorProto.INT64):
 
 def scalar(name, value):
     inits.append(helper.make_tensor(name, TensorProto.FLOAT, [], [value]))
+    return name
+
+
+def scalar_int(name, value):
+    inits.append(helper.make_tensor(name, TensorProto.INT64, [], [value]))
     return name
 
 
@@ -119,6 +129,24 @@ rises = node('Mul', [
 excursions = node('ReduceSum', [rises, axis1], 'excursions', keepdims=1)
 repeated = node('Cast', [node('GreaterOrEqual', [excursions, scalar('repeats', float(REPEATS))], 'repeated_bool')], 'repeated', to=TensorProto.FLOAT)
 zscore = node('Sub', [zscore, node('Mul', [node('Relu', [zscore], 'zs_pos'), repeated], 'zs_cut')], 'zs_new')
+
+# New contexts (after CAD OSE, the Contextual Anomaly Detector, whose score is the share of the newest contexts never
+# seen before; here over the window instead of a learned memory): each value's level is its robust z-score quantised
+# to LEVEL standard deviations, and a level is new when no earlier value of the window sat on it. When one of the
+# latest RECENT values reached a new level, a smaller novelty suffices: the positive z-score is scaled so that
+# CONFIRM_Z reaches the threshold that THRESHOLD_Z reaches otherwise.
+levels = node('Floor', [node('Div', ['z', scalar('level', LEVEL)], 'z_in_levels')], 'levels')
+n_values = node('Squeeze', [node('Gather', [node('Shape', [levels], 'lv_shape'), const('lv_one', [1])], 'lv_n1')], 'lv_n')
+latest = node('Slice', [levels, const('lt_s', [-RECENT]), const('lt_e', [2**62]), axis1], 'latest_levels')
+same = node('Equal', [node('Unsqueeze', [latest, const('ax2', [2])], 'latest_3d'), node('Unsqueeze', [levels, axis1], 'levels_3d')], 'same_level')
+positions = node('Range', [scalar_int('r_zero', 0), n_values, scalar_int('r_step', 1)], 'positions')
+first_latest = node('Max', [node('Sub', [n_values, scalar_int('recent_n', RECENT)], 'lp_start0'), scalar_int('lp_zero', 0)], 'lp_start')  # short windows
+latest_positions = node('Range', [first_latest, n_values, scalar_int('lp_step', 1)], 'latest_positions')
+before = node('Less', [node('Unsqueeze', [positions, const('ax0', [0])], 'positions_row'), node('Unsqueeze', [latest_positions, axis1], 'latest_col')], 'earlier_mask')
+seen = node('ReduceMax', [node('Cast', [node('And', [same, before], 'seen_earlier')], 'seen_f', to=TensorProto.FLOAT)], 'seen', axes=[2], keepdims=0)
+new_level = node('ReduceMax', [node('Sub', [scalar('one_l', 1.0), seen], 'new_each')], 'new_level', axes=[1], keepdims=1)
+boost = node('Mul', [node('Relu', [zscore], 'zs_pos_b'), node('Mul', [new_level, scalar('boost', THRESHOLD_Z / CONFIRM_Z - 1)], 'boost_gain')], 'zs_boost')
+zscore = node('Add', [zscore, boost], 'zs_confirmed')
 tail = node('Mul', [node('Exp', [node('Mul', [node('Abs', [zscore], 'zs_abs'), scalar('minus_sqrt2', -(2**0.5))], 'zs_scaled')], 'tail_exp'), scalar('half', 0.5)], 'tail')
 likelihood_col = node('Add', [scalar('centre', 0.5), node('Mul', [node('Sign', [zscore], 'zs_sign'), node('Sub', [scalar('half_b', 0.5), tail], 'half_minus_tail')], 'signed')], 'likelihood_col')
 node('Squeeze', [likelihood_col, axis1], 'likelihood')
@@ -137,7 +165,7 @@ graph = helper.make_graph(
     inits,
 )
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)], producer_name='ioc-analytics')
-model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING} means of {BLOCK} values) and its likelihood (smoothing {SMOOTHING}, Laplace tail over the past scores without their largest {TRIM:.0%}).'
+model.doc_string = f'IOC streaming environment detector: robust-standardised nearest-neighbour novelty (embedding {EMBEDDING} means of {BLOCK} values) and its likelihood (smoothing {SMOOTHING}, Laplace tail over the past scores without their largest {TRIM:.0%}; z {CONFIRM_Z:g} suffices after a level of {LEVEL:g} robust sd new to the window in the last {RECENT} values).'
 onnx.checker.check_model(model)
 onnx.save(model, OUT)
 print(f'wrote {os.path.normpath(OUT)} ({os.path.getsize(OUT)} bytes)', file=sys.stderr)
