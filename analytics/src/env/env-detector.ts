@@ -4,6 +4,7 @@ import { createHysteresis, DEFAULT_HYSTERESIS, type HysteresisOptions } from './
 import type { NoveltyModel } from './novelty-model.ts';
 import { createSeriesDetector, type DetectorOptions } from './series-detector.ts';
 import { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './silence-watch.ts';
+import { createRelabel } from './relabel.ts';
 import type { Place } from './spatial.ts';
 import type { StationModel } from './station-model.ts';
 import { judgeStation, DEFAULT_JUDGEMENT, type Judgement, type JudgementOptions, type StreamEvidence } from './station-judgement.ts';
@@ -53,6 +54,8 @@ export interface EnvDetectorOptions {
   weatherNovelty?: boolean;
   /** Each stream is judged as one mean value per this much time, ms (stream-steps.ts; default 2 minutes). */
   stepMs?: number;
+  /** Judgements in a row that must give a raised alarm another label before it is relabelled (relabel.ts; default 3). */
+  relabelAfter?: number;
 }
 
 /**
@@ -84,12 +87,13 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
   const stations = new Map<string, { kind: string; ts: number; streams: Map<string, Omit<StreamEvidence, 'departure' | 'unusual' | 'previousRz'>>; multivariate?: { score: number; metric: string } }>();
   const undecided = new Set<string>();
   const raised = new Map<string, EnvAlarm>();
+  const relabel = createRelabel(options.relabelAfter ?? 3);
 
   function alarm(deviceId: string, kind: string, ts: number, state: EnvAlarm['state'], judgement: Pick<EnvAlarm, 'label' | 'metric' | 'score' | 'threshold'>): EnvAlarm {
     return { deviceId, kind, metric: judgement.metric, label: judgement.label, score: judgement.score, threshold: judgement.threshold, state, ts };
   }
 
-  function judge(deviceId: string): EnvAlarm | undefined {
+  function judge(deviceId: string): EnvAlarm[] {
     const station = stations.get(deviceId)!;
     const streams = [...station.streams.values()].map((s) => {
       const key = `${deviceId}/${s.metric}`;
@@ -101,14 +105,20 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
     if (change === 'raised') {
       const event = alarm(deviceId, station.kind, station.ts, 'raised', judgement!);
       raised.set(deviceId, event);
-      return event;
+      return [event];
     }
+    const current = raised.get(deviceId);
     if (change === 'cleared') {
-      const first = raised.get(deviceId)!;
       raised.delete(deviceId);
-      return alarm(deviceId, station.kind, station.ts, 'cleared', first);
+      relabel.forget(deviceId);
+      return [alarm(deviceId, station.kind, station.ts, 'cleared', current!)];
     }
-    return undefined;
+    if (current && relabel.update(deviceId, current.label, judgement?.label)) {
+      const event = alarm(deviceId, station.kind, station.ts, 'raised', judgement!);
+      raised.set(deviceId, event);
+      return [alarm(deviceId, station.kind, station.ts, 'cleared', current), event];
+    }
+    return [];
   }
 
   return {
@@ -151,8 +161,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       for (const deviceId of undecided) {
         if (consensus.waitingFor(deviceId, stations.get(deviceId)!.ts)) continue;
         undecided.delete(deviceId);
-        const change = judge(deviceId);
-        if (change) alarms.push(change);
+        alarms.push(...judge(deviceId));
       }
       return {
         likelihoods: novelSteps.map((r, i) => ({ ...r, likelihood: results[i]!.likelihood, warmingUp: results[i]!.warmingUp })),
