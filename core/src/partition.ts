@@ -28,9 +28,14 @@ export function parsePartition(text: string): Partition | undefined {
   return match ? checked(Number(match[1]), Number(match[2])) : undefined;
 }
 
+/** `-p<i>of<n>`: what a worker of `partition` adds to the names of what is its own (client id, spill directory). */
+export function partitionSuffix(partition: Partition): string {
+  return `-p${partition.index}of${partition.count}`;
+}
+
 /** The client id a worker of `partition` connects with: the base id with `-p<i>of<n>`. */
 export function partitionedClientId(base: string, partition: Partition): string {
-  return `${base}-p${partition.index}of${partition.count}`;
+  return base + partitionSuffix(partition);
 }
 
 /** The partition a client id names (see partitionedClientId), or undefined for an ordinary client. */

@@ -4,6 +4,7 @@ import {
   decodeTelemetry,
   ownsDevice,
   partitionedClientId,
+  partitionSuffix,
   parseDeviceTopic,
   recordDeadLetters,
   systemClock,
@@ -68,7 +69,8 @@ export function createIngestService(deps: IngestDeps): Service {
   // Several ingest processes split the devices between them (core's partition.ts): each has its own session.
   const partition = config.ingestPartition;
   const clientId = partition ? partitionedClientId(deps.clientId ?? 'ioc-ingest', partition) : (deps.clientId ?? 'ioc-ingest');
-  const logger = deps.logger.child({ service: 'ingest', ...(partition ? { partition: `${partition.index}/${partition.count}` } : {}) });
+  const partitionName = partition && `${partition.index}/${partition.count}`;
+  const logger = deps.logger.child({ service: 'ingest', ...(partitionName ? { partition: partitionName } : {}) });
   const kinds = createDeviceKinds(db);
   const points = createBatcher<TelemetryPoint>({
     what: 'telemetry points',
@@ -77,7 +79,7 @@ export function createIngestService(deps: IngestDeps): Service {
     flushMs,
     maxPending,
     logger,
-    spill: openSpill<TelemetryPoint>(join(config.dataDir, 'ingest', partition ? `spill-p${partition.index}of${partition.count}` : 'spill')),
+    spill: openSpill<TelemetryPoint>(join(config.dataDir, 'ingest', `spill${partition ? partitionSuffix(partition) : ''}`)),
     concurrency: WRITE_CONCURRENCY[telemetry.kind],
   });
   const letters = createBatcher<NewDeadLetter>({
@@ -198,7 +200,7 @@ export function createIngestService(deps: IngestDeps): Service {
     return {
       status: !client ? 'down' : failing || !client.connected ? 'degraded' : 'ok',
       received,
-      ...(partition ? { partition: `${partition.index}/${partition.count}`, notOwned } : {}),
+      ...(partitionName ? { partition: partitionName, notOwned } : {}),
       written: points.written,
       deadLetters,
       pending: { points: points.pending, spilled: points.spilled, deadLetters: letters.pending },
