@@ -21,6 +21,7 @@ export { createStuckWatch, DEFAULT_STUCK } from './env/stuck-watch.ts';
 export { createStreamSteps, DEFAULT_STEP_MS, type StepValue } from './env/stream-steps.ts';
 export { evaluateScenario, STORM_SCENARIO_FILE, type ScenarioEvaluationOptions } from './scenario/evaluate.ts';
 export { createFrigateAdapter, FRIGATE_MODEL_NAME } from './frigate/adapter.ts';
+export { parseFrigateEvent, parseFrigateReview, parseFrigateStatus } from './frigate/messages.ts';
 export { grabFrames, FRAME_WIDTH, FRAME_HEIGHT, FRAME_PIXELS, type Grab, type GrabOptions } from './camera/frame-grabber.ts';
 export { CAMERA_MODEL_CLASSES, CAMERA_CONDITIONS, type CameraCondition, type CameraModelClass } from './camera/conditions.ts';
 export { loadCameraHealthModel, CAMERA_HEALTH_MODEL, CAMERA_MODEL_NAME, type CameraHealthModel, type CameraFramePair, type CameraScores } from './camera/health-model.ts';

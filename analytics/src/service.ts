@@ -192,6 +192,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     detector = createEnvDetector(model, stationModels, { ...deps.env, detector: deps.detector, hysteresis: deps.hysteresis });
     silenceTimer = setInterval(checkSilence, silenceCheckMs);
     const connection = await mqttConnect('analytics');
+    // Async handlers: whatever a payload makes them throw arrives here as a rejection, never out of mqtt.js' event.
     connection.on('message', (topic, payload) => {
       const handled = frigate.owns(topic) ? frigate.handle(connection, topic, payload) : receive(topic, payload);
       handled.catch((error: Error) => {

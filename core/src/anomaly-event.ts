@@ -1,5 +1,6 @@
 import { isDeviceKind, type DeviceKind } from './catalogue.ts';
 import type { MqttClient } from 'mqtt';
+import { isEpochMs } from './epoch.ts';
 import { ANOMALIES_TOPIC, isDeviceId } from './topics.ts';
 
 /**
@@ -73,6 +74,6 @@ export function decodeAnomalyEvent(payload: Buffer | string): AnomalyDecodeResul
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) return refuse('"threshold" must be a number');
   if (typeof label !== 'string' || !isAnomalyLabel(label)) return refuse(`"label" must be one of ${Object.keys(ANOMALY_LABELS).join(', ')}`);
   if (state !== 'raised' && state !== 'cleared') return refuse('"state" must be "raised" or "cleared"');
-  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) return refuse('"ts" must be an integer epoch in milliseconds');
+  if (!isEpochMs(ts) || ts <= 0) return refuse('"ts" must be an integer epoch in milliseconds');
   return { ok: true, event: { deviceId: knownId, kind, metric, model, score, threshold, label, state, ts } };
 }

@@ -4,6 +4,7 @@ export * from './service.ts';
 export * from './clock.ts';
 export * from './secrets.ts';
 export * from './login-backoff.ts';
+export * from './epoch.ts';
 export * from './topics.ts';
 export * from './partition.ts';
 export * from './catalogue.ts';

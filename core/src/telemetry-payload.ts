@@ -1,4 +1,5 @@
 import type { DeviceKind } from './catalogue.ts';
+import { describeEpochMs, isEpochMs } from './epoch.ts';
 import { resolveSenml } from './telemetry/senml.ts';
 import { metricCheck } from './telemetry/validators.ts';
 import type { TelemetryPoint } from './telemetry/types.ts';
@@ -14,10 +15,14 @@ function refuse(reason: string): DecodeResult {
   return { ok: false, reason };
 }
 
-/** Why a reading's timestamp is refused, or undefined when it is within the accepted window. */
+/**
+ * Why a reading's timestamp is refused, or undefined when it is within the accepted window. Never throws, whatever
+ * the number (1e300, Infinity, NaN from an attacker's SenML `bt`).
+ */
 function timestampProblem(ts: number, receivedAt: number, what: string): string | undefined {
-  if (ts > receivedAt + MAX_FUTURE_MS) return `${what} ${new Date(ts).toISOString()} is too far in the future`;
-  if (ts < receivedAt - MAX_PAST_MS) return `${what} ${new Date(ts).toISOString()} is too far in the past`;
+  if (Number.isNaN(ts)) return `${what} is not a number`;
+  if (ts > receivedAt + MAX_FUTURE_MS) return `${what} ${describeEpochMs(ts)} is too far in the future`;
+  if (ts < receivedAt - MAX_PAST_MS) return `${what} ${describeEpochMs(ts)} is too far in the past`;
   return undefined;
 }
 
@@ -27,7 +32,7 @@ function decodeNative(deviceId: string, kind: DeviceKind, body: Record<string, u
   const { ts: rawTs, metrics } = body;
   let ts = receivedAt;
   if (rawTs !== undefined) {
-    if (typeof rawTs !== 'number' || !Number.isInteger(rawTs)) return refuse('"ts" must be an integer epoch in milliseconds');
+    if (!isEpochMs(rawTs)) return refuse('"ts" must be an integer epoch in milliseconds');
     const problem = timestampProblem(rawTs, receivedAt, '"ts"');
     if (problem) return refuse(problem);
     ts = rawTs;

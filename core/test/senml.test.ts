@@ -83,6 +83,10 @@ describe('decodeTelemetry with SenML (RFC 8428)', () => {
     ['a string v', [{ n: 'pm25', v: '3' }], /"v" must be a number/],
     ['a time too far ahead', [{ n: 'pm25', v: 1, t: NOW_S + MAX_FUTURE_MS / 1000 + 1 }], /time of "pm25" .* too far in the future/],
     ['a time in the distant past', [{ n: 'pm25', v: 1, bt: 1e9 }], /too far in the past/],
+    ['a base time of 1e300 s', [{ n: 'pm25', v: 1, bt: 1e300 }], /time of "pm25" 1e\+303 is too far in the future/],
+    ['a time of 1e300 s', [{ n: 'pm25', v: 1, t: 1e300 }], /time of "pm25" 1e\+303 is too far in the future/],
+    ['base time + time overflowing to Infinity', [{ n: 'pm25', v: 1, bt: 1e308, t: 1e308 }], /time of "pm25" Infinity is too far in the future/],
+    ['base time + time overflowing to -Infinity', [{ n: 'pm25', v: 1, bt: -1e308, t: -1e308 }], /time of "pm25" -Infinity is too far in the past/],
   ])('refuses %s with a reason', (_case, pack, expected) => {
     expect(reason(pack)).toMatch(expected);
   });

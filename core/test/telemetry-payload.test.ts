@@ -55,6 +55,9 @@ describe('decodeTelemetry', () => {
     ['ts in the future', JSON.stringify({ ts: NOW + MAX_FUTURE_MS + 1, metrics: { pm25: 1 } }), /too far in the future/],
     ['ts in the past', JSON.stringify({ ts: NOW - MAX_PAST_MS - 1, metrics: { pm25: 1 } }), /too far in the past/],
     ['ts in seconds', JSON.stringify({ ts: Math.floor(NOW / 1000), metrics: { pm25: 1 } }), /too far in the past/],
+    ['ts 1e300 (an integer no Date holds)', '{"ts": 1e300, "metrics": {"pm25": 1}}', /"ts" must be an integer epoch in milliseconds/],
+    ['ts past the Date range', '{"ts": 8640000000000001, "metrics": {"pm25": 1}}', /"ts" must be an integer epoch in milliseconds/],
+    ['ts -1e300', '{"ts": -1e300, "metrics": {"pm25": 1}}', /"ts" must be an integer epoch in milliseconds/],
     ['an extra field', '{"metrics": {"pm25": 1}, "unit": "ug"}', /unknown field "unit"/],
   ])('refuses %s with a reason', (_case, payload, expected) => {
     expect(reason(payload)).toMatch(expected);

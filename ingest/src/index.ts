@@ -127,13 +127,32 @@ export function createIngestService(deps: IngestDeps): Service {
     for (const point of result.points) points.add(point);
   }
 
-  /** Handles one message: synchronously when the device's kind is cached (the hot path), else after the lookup. */
+  /**
+   * Handles one message: synchronously when the device's kind is cached (the hot path), else after the lookup.
+   * Nothing a payload holds may throw out of here: an exception would leave the QoS 1 message unacknowledged, the
+   * persistent session would redeliver it on every reconnect, and one device could stop ingest for everyone. A bug
+   * that throws turns the message into a dead letter naming the error instead.
+   */
   function ingest(topic: string, payload: Buffer): Promise<void> | undefined {
     received++;
     const receivedAt = clock.now();
     const parsed = parseDeviceTopic(topic);
     if (parsed?.channel !== 'telemetry') {
       refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
+    const failed = (error: unknown) => {
+      logger.error({ err: error, topic }, 'telemetry handling failed; kept as a dead letter');
+      const deviceId = parseDeviceTopic(topic)?.deviceId ?? null;
+      refuse(deadLetter(deviceId, topic, payload, `internal error while decoding: ${(error as Error).message}`, receivedAt));
+    };
+    try {
+      return route(topic, payload, receivedAt)?.catch(failed);
+    } catch (error) {
+      failed(error);
+      return undefined;
+    }
+  }
+
+  function route(topic: string, payload: Buffer, receivedAt: number): Promise<void> | undefined {
       return undefined;
     }
     const { deviceId } = parsed;

@@ -2,6 +2,8 @@
  * Frigate NVR's MQTT messages (docs.frigate.video/integrations/mqtt), turned into IOC device events. Pure functions:
  * each returns what to publish, or the reason the message cannot be used.
  */
+import { isEpochMs } from '@ioc/core';
+
 export type FrigatePhase = 'new' | 'update' | 'end';
 
 export interface FrigateDetection {
@@ -34,7 +36,11 @@ function record(value: unknown): Record<string, unknown> | undefined {
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
-const seconds = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? Math.round(value * 1000) : null);
+/** Frigate's epoch seconds as epoch ms; null when absent or beyond what a Date holds. */
+const seconds = (value: unknown): number | null => {
+  const ms = typeof value === 'number' ? Math.round(value * 1000) : NaN;
+  return isEpochMs(ms) ? ms : null;
+};
 
 function envelope(payload: string): { ok: true; phase: FrigatePhase; after: Record<string, unknown> } | { ok: false; reason: string } {
   let body: unknown;

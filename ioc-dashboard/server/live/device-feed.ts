@@ -2,6 +2,7 @@ import {
   allDevicesTopic,
   decodeTelemetry,
   getDevice,
+  isEpochMs,
   listDevices,
   parseDeviceTopic,
   type Clock,
@@ -86,13 +87,18 @@ export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock
       logger.warn({ deviceId, payload: payload.toString('utf8').slice(0, 200) }, 'status payload without a boolean "online"; ignored');
       return;
     }
-    sink.status({ deviceId, online, ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : clock.now() });
+    sink.status({ deviceId, online, ts: isEpochMs(ts) ? ts : clock.now() });
   }
 
+  /** A message that cannot be forwarded is logged and skipped: nothing in a payload may throw out of mqtt.js' event. */
   function onMessage(topic: string, payload: Buffer): void {
-    const parsed = parseDeviceTopic(topic);
-    if (parsed?.channel === 'telemetry') onTelemetry(parsed.deviceId, payload);
-    else if (parsed?.channel === 'status') onStatus(parsed.deviceId, payload);
+    try {
+      const parsed = parseDeviceTopic(topic);
+      if (parsed?.channel === 'telemetry') onTelemetry(parsed.deviceId, payload);
+      else if (parsed?.channel === 'status') onStatus(parsed.deviceId, payload);
+    } catch (error) {
+      logger.error({ err: error, topic }, 'live message not forwarded');
+    }
   }
 
   return {
