@@ -1,4 +1,9 @@
-/** The catalogue of device kinds and their metrics (DESIGN.md §4). A new kind is one entry here. */
+import Type, { type TObject } from 'typebox';
+
+/**
+ * The catalogue of device kinds: their metrics and the commands they obey (DESIGN.md §4). A new kind, metric or
+ * command is one entry here. Browser-safe: the web app reads it too.
+ */
 export interface MetricSpec {
   unit: string;
   min: number;
@@ -9,12 +14,25 @@ export interface MetricSpec {
   derived?: boolean;
 }
 
+/** A command a device kind obeys on `ioc/v1/devices/{id}/cmd`: its arguments as a schema (unknown ones refused). */
+export interface CommandSpec {
+  /** Vietnamese label shown on the dashboard. */
+  label: string;
+  args: TObject;
+}
+
 export interface DeviceKindSpec {
   label: string;
   metrics: Record<string, MetricSpec>;
+  commands: Record<string, CommandSpec>;
 }
 
 const battery_v: MetricSpec = { unit: 'V', min: 0, max: 60, label: 'Điện áp pin' };
+
+/** A loudspeaker's playback priority: a play or stop of equal or higher priority preempts the current playback. */
+const priority = (fallback: number) =>
+  Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: `0–10, default ${fallback}; equal or higher preempts the current playback` }));
+const closed = { additionalProperties: false } as const;
 
 export const DEVICE_KINDS = {
   air: {
@@ -31,6 +49,7 @@ export const DEVICE_KINDS = {
       vn_aqi_h: { unit: '', min: 0, max: 500, label: 'VN_AQI giờ', derived: true },
       vn_aqi_d: { unit: '', min: 0, max: 500, label: 'VN_AQI ngày', derived: true },
     },
+    commands: {},
   },
   water: {
     label: 'Cảm biến mực nước',
@@ -39,10 +58,12 @@ export const DEVICE_KINDS = {
       rain_mm: { unit: 'mm', min: 0, max: 1000, label: 'Lượng mưa' },
       battery_v,
     },
+    commands: {},
   },
   noise: {
     label: 'Cảm biến tiếng ồn',
     metrics: { laeq_db: { unit: 'dB(A)', min: 0, max: 160, label: 'Độ ồn LAeq' }, battery_v },
+    commands: {},
   },
   camera: {
     label: 'Camera',
@@ -51,6 +72,7 @@ export const DEVICE_KINDS = {
       bitrate_kbps: { unit: 'kbit/s', min: 0, max: 200000, label: 'Tốc độ bit' },
       battery_v,
     },
+    commands: {},
   },
   speaker: {
     label: 'Loa thông minh',
@@ -61,6 +83,17 @@ export const DEVICE_KINDS = {
       supply_v: { unit: 'V', min: 0, max: 400, label: 'Điện áp nguồn' },
       rssi_dbm: { unit: 'dBm', min: -150, max: 0, label: 'Cường độ tín hiệu' },
       battery_v,
+    },
+    commands: {
+      play: {
+        label: 'Phát',
+        args: Type.Object(
+          { url: Type.String({ pattern: '^https?://', maxLength: 2048, description: 'the http(s) audio stream to play' }), priority: priority(5) },
+          closed,
+        ),
+      },
+      stop: { label: 'Dừng phát', args: Type.Object({ priority: priority(10) }, closed) },
+      volume: { label: 'Âm lượng', args: Type.Object({ level: Type.Integer({ minimum: 0, maximum: 100, description: 'percent' }) }, closed) },
     },
   },
 } as const satisfies Record<string, DeviceKindSpec>;
@@ -75,4 +108,16 @@ export function isDeviceKind(kind: string): kind is DeviceKind {
 export function metricSpec(kind: DeviceKind, metric: string): MetricSpec | undefined {
   const metrics: Record<string, MetricSpec> = DEVICE_KINDS[kind].metrics;
   return Object.hasOwn(metrics, metric) ? metrics[metric] : undefined;
+}
+
+export type CommandType<K extends DeviceKind> = keyof (typeof DEVICE_KINDS)[K]['commands'] & string;
+
+/** The command `type` of a device kind, if it obeys one. */
+export function commandSpec(kind: DeviceKind, type: string): CommandSpec | undefined {
+  const commands: Record<string, CommandSpec> = DEVICE_KINDS[kind].commands;
+  return Object.hasOwn(commands, type) ? commands[type] : undefined;
+}
+
+export function commandTypes(kind: DeviceKind): string[] {
+  return Object.keys(DEVICE_KINDS[kind].commands);
 }

@@ -1,0 +1,6 @@
+/**
+ * The payloads on the bus, declared once with TypeBox and compiled to validators whose refusals name the field.
+ * Browser-safe (no Node imports): the web app, the simulator and every service take their shapes from here.
+ */
+export * from './decode.ts';
+export * from './device-command.ts';
