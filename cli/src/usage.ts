@@ -18,7 +18,7 @@ Commands:
   accounts list | accounts rotate|enable|disable --username int:N|admin:N
   audit [--action A] [--subject S] [--since T] [--until T] [--limit N]
                              the audit log (MQTT connects, refused logins, registry changes), newest first
-  users add --username U --role admin|operator|radio|viewer
+  users add --username U --role admin|operator|radio_lead|radio|viewer
                              create or update a user (password from IOC_USER_PASSWORD, else generated and printed)
   migrate                    apply database migrations and seed the Huế areas
   sim [--fleet FILE] [--scenario FILE] [--speed N] [--seed N] [--truth OUT] [--interval MS] [--camera-port P]

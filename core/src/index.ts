@@ -33,3 +33,4 @@ export * from './audit.ts';
 export * from './credential-changes.ts';
 export * from './anomaly-event.ts';
 export * from './anomalies.ts';
+export * from './device-commands.ts';

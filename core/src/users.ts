@@ -1,8 +1,12 @@
 import type { Queryable } from './db/types.ts';
 import { hashPassword } from './secrets.ts';
 
-export type Role = 'admin' | 'operator' | 'radio' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'operator', 'radio', 'viewer'];
+/**
+ * Permissions, not one ladder: operators work alerts and devices, radio staff broadcasts (a radio lead also
+ * approves them), viewers read, admins do all.
+ */
+export type Role = 'admin' | 'operator' | 'radio_lead' | 'radio' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'operator', 'radio_lead', 'radio', 'viewer'];
 
 export interface User {
   id: number;

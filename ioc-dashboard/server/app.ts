@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { BackoffPolicy, Clock, CredentialChange, Db, Device, Health, Logger, TelemetryStore } from '@ioc/core';
+import type { BackoffPolicy, Clock, CredentialChange, Db, Device, DeviceCommands, Health, Logger, TelemetryStore } from '@ioc/core';
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -12,6 +12,7 @@ import { anomalyRoutes } from './routes/anomalies.ts';
 import { areaRoutes } from './routes/areas.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { commandRoutes } from './routes/commands.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -28,6 +29,8 @@ export interface DashboardAppDeps {
   onDeviceCreated?: (device: Device) => void;
   /** Announces credential changes to the gateways over MQTT; resolves false when that failed. */
   announceCredentialChange?: (change: CredentialChange) => Promise<boolean>;
+  /** The device command path; without it the API has no command routes (an app with no bus). */
+  commands?: DeviceCommands;
   /** The built web app (default ioc-dashboard/web/dist). */
   webDir: string;
   /** HTTP login backoff policies (default: as MQTT logins); tests shorten them. */
@@ -64,6 +67,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
       await api.register(healthRoutes, { check: deps.health });
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard, clock, backoff: deps.loginBackoff });
       await api.register(deviceRoutes, { db, telemetry, guard, clock, onCreated: deps.onDeviceCreated, announce: deps.announceCredentialChange });
+      if (deps.commands) await api.register(commandRoutes, { commands: deps.commands, guard });
       await api.register(auditRoutes, { db, guard });
       await api.register(accountRoutes, { db, guard, clock, announce: deps.announceCredentialChange });
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });

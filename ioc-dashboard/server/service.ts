@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import {
   announceCredentialChange,
+  createDeviceCommands,
   systemClock,
   type Clock,
   type Db,
@@ -16,6 +17,7 @@ import { buildDashboardApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { createSessionStore } from './auth/sessions.ts';
 import { createAnomalyFeed, type AnomalyFeed } from './live/anomaly-feed.ts';
+import { createCommandFeed, type CommandFeed } from './live/command-feed.ts';
 import { createDeviceFeed, type DeviceFeed } from './live/device-feed.ts';
 import { createLiveServer, type LiveServer } from './live/socket-server.ts';
 import { WEB_DIST_DIR } from './web-app.ts';
@@ -33,6 +35,8 @@ export interface DashboardDeps {
   host?: string;
   /** The built web app (default ioc-dashboard/web/dist). */
   webDir?: string;
+  /** How often unacked commands past their expiry are marked expired (default 5 s). */
+  commandSweepIntervalMs?: number;
 }
 
 export type DashboardService = Service & { readonly port: number };
@@ -45,6 +49,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
   let io: LiveServer | undefined;
   let feed: DeviceFeed | undefined;
   let anomalies: AnomalyFeed | undefined;
+  let commandFeed: CommandFeed | undefined;
   let port = 0;
 
   async function dbHealth(): Promise<Health> {
@@ -66,6 +71,14 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     async start() {
       await bootstrapAdmin(deps.db, deps.config, logger);
       const sessions = createSessionStore(deps.db, clock);
+      // The command path's use-case; this process hears the acks for now (live/command-feed.ts).
+      const commands = createDeviceCommands({
+        db: deps.db,
+        clock,
+        logger,
+        publish: (deviceId, command) => (commandFeed ? commandFeed.publish(deviceId, command) : Promise.reject(new Error('the dashboard is not running'))),
+        onChange: (record) => io?.emit('command', record),
+      });
       app = await buildDashboardApp({
         logger,
         db: deps.db,
@@ -73,6 +86,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         clock,
         sessions,
         webDir: deps.webDir ?? WEB_DIST_DIR,
+        commands,
         onDeviceCreated: (device) => feed?.remember(device),
         announceCredentialChange: (change) =>
           announceCredentialChange(deps.mqttConnect, 'dashboard-registry', change).then(
@@ -115,6 +129,8 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         sink: (event) => liveServer.emit('anomaly', event),
       });
       await anomalies.start();
+      commandFeed = createCommandFeed({ mqttConnect: deps.mqttConnect, logger, commands, sweepIntervalMs: deps.commandSweepIntervalMs });
+      await commandFeed.start();
       await app.listen({ port: deps.config.httpPort, host: deps.host ?? '0.0.0.0' });
       port = (app.server.address() as AddressInfo).port;
       logger.info({ port }, 'dashboard listening');
@@ -123,10 +139,12 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     async stop() {
       await feed?.stop();
       await anomalies?.stop();
+      await commandFeed?.stop();
       await io?.close(); // also closes the HTTP server
       await app?.close();
       feed = undefined;
       anomalies = undefined;
+      commandFeed = undefined;
       io = undefined;
       app = undefined;
     },
@@ -134,7 +152,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     health() {
       if (!app) return { status: 'down', reason: 'not started' };
       const clients = io?.engine.clientsCount ?? 0;
-      if (!feed?.connected || !anomalies?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
+      if (!feed?.connected || !anomalies?.connected || !commandFeed?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
       return { status: 'ok', port, clients, mqtt: 'connected' };
     },
   };

@@ -32,6 +32,7 @@ export async function openStores(): Promise<{ db: Db; telemetry: TelemetryStore 
 export const PASSWORDS: Record<Role, string> = {
   admin: 'admin-password-1',
   operator: 'operator-password-1',
+  radio_lead: 'radio-lead-password-1',
   radio: 'radio-password-1',
   viewer: 'viewer-password-1',
 };

@@ -51,8 +51,8 @@ export type CommandRecord = Static<typeof CommandRecord>;
 /** The arguments of one command type of a kind, as its catalogue entry declares them. */
 export type CommandArgsOf<K extends DeviceKind, T extends CommandType<K>> = Static<(typeof DEVICE_KINDS)[K]['commands'][T] extends { args: infer A extends TSchema } ? A : never>;
 
-/** Any command a device of kind K obeys, discriminated by `type`. */
-export type KindCommand<K extends DeviceKind> = { [T in CommandType<K>]: { type: T; args: CommandArgsOf<K, T> } }[CommandType<K>];
+/** Any command a device of kind K (of any kind, for a union) obeys, discriminated by `type`. */
+export type KindCommand<K extends DeviceKind> = K extends DeviceKind ? { [T in CommandType<K>]: { type: T; args: CommandArgsOf<K, T> } }[CommandType<K>] : never;
 
 const article = (kind: string) => (/^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`);
 

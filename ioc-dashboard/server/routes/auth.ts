@@ -21,7 +21,7 @@ import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../auth/sessi
 export const LOGIN_FAILURE_DELAY_MS = 400;
 
 export const UserResponse = Type.Object({
-  user: Type.Object({ username: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('radio'), Type.Literal('viewer')]) }),
+  user: Type.Object({ username: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('radio_lead'), Type.Literal('radio'), Type.Literal('viewer')]) }),
 });
 
 const LoginBody = Type.Object(
