@@ -7,7 +7,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@ioc/core';
-import { SERVICE_NAMES } from '@ioc/cli';
+import { SERVICES } from '@ioc/cli';
 
 const root = join(import.meta.dirname, '..');
 const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
@@ -18,6 +18,7 @@ interface ComposeService {
   build?: string | { context: string };
   image?: string;
   command?: string[];
+  profiles?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, unknown>;
   healthcheck?: { test: string[] };
@@ -113,15 +114,25 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('starts every IOC service with a real `ioc start` service name', () => {
-    const started = iocServices().map(([, service]) => service.command);
-    expect(started).toHaveLength(5);
-    for (const command of started) {
-      expect(command?.[0]).toBe('start');
-      expect(command).toHaveLength(2);
-      expect(SERVICE_NAMES).toContain(command?.[1]);
+  it('runs each service of the composition root\'s table (cli/src/services.ts) as `ioc start <name>`, and no other', () => {
+    const started = Object.fromEntries(iocServices().map(([name, service]) => [name, service.command]));
+    expect(started).toEqual(Object.fromEntries(SERVICES.map((service) => [service.name, ['start', service.name]])));
+  });
+
+  it('gives each service of the table what it needs, and the demo profile to the demo\'s only', () => {
+    /** The services `name` waits for, directly or through the ones it waits for. */
+    const waitsFor = (name: string, seen = new Set<string>()): Set<string> => {
+      for (const dependency of Object.keys(compose.services[name]?.depends_on ?? {})) {
+        if (!seen.has(dependency)) waitsFor(dependency, seen.add(dependency));
+      }
+      return seen;
+    };
+    const provider = { db: 'postgres', telemetry: 'influxdb', bus: 'gateway' } as const;
+    for (const service of SERVICES) {
+      const waits = waitsFor(service.name);
+      for (const need of service.needs) expect([...waits], `${service.name} needs ${need}`).toContain(provider[need]);
+      expect(compose.services[service.name]?.profiles ?? [], service.name).toEqual(service.allInOne === 'demo' ? ['demo'] : []);
     }
-    expect(started.map((command) => command?.[1]).sort()).toEqual(['analytics', 'dashboard', 'gateway', 'ingest', 'sim']);
   });
 
   it('sets only variables the configuration reads, with values it accepts', () => {

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import {
   ConfigError,
+  connectHealthBeacon,
   createLogger,
   createMqttConnect,
   generateToken,
@@ -10,16 +10,13 @@ import {
   systemClock,
   type Clock,
   type Db,
-  type Health,
   type IocConfig,
   type Logger,
   type Service,
   type TelemetryStore,
 } from '@ioc/core';
 import type { Env } from './io.ts';
-
-export const SERVICE_NAMES = ['gateway', 'ingest', 'dashboard', 'analytics', 'sim'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+import { SERVICE_NAMES, SERVICES, type Need, type ServiceContext, type ServiceEntry } from './services.ts';
 
 export interface StartIocOptions {
   /** The environment to configure from (default process.env). */
@@ -42,20 +39,21 @@ export interface RunningIoc {
   stop(): Promise<void>;
 }
 
-/** Which services to run and whether the simulated fleet is one of them. */
-export function selectServices(requested: string[] | undefined, env: Env, config: IocConfig): ServiceName[] {
+/** Which services of the table to run: the ones named, or all-in-one (the demo's only with the demo). */
+export function selectServices(requested: string[] | undefined, env: Env, config: IocConfig): ServiceEntry[] {
   if (!requested || requested.length === 0) {
     const demo = env.IOC_DEMO?.trim() ? config.demo : true;
-    return demo ? ['gateway', 'ingest', 'dashboard', 'analytics', 'sim'] : ['gateway', 'ingest', 'dashboard', 'analytics'];
+    return SERVICES.filter((service) => service.allInOne === 'always' || demo);
   }
-  const unknown = requested.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
+  const unknown = requested.filter((name) => !SERVICE_NAMES.includes(name));
   if (unknown.length > 0) throw new Error(`unknown service "${unknown[0]}" (services: ${SERVICE_NAMES.join(', ')})`);
-  return SERVICE_NAMES.filter((name) => requested.includes(name));
+  return SERVICES.filter((service) => requested.includes(service.name));
 }
 
 /**
- * Runs the IOC in this process: all-in-one (one Db and TelemetryStore shared by gateway → ingest → dashboard → sim)
- * or the listed services. Ports given as 0 bind ephemeral ports. Throws ConfigError for invalid configuration.
+ * Runs the IOC in this process: all-in-one (one Db and TelemetryStore shared by every service) or the listed
+ * services, in the table's order (services.ts), each with its health on the bus. Ports given as 0 bind ephemeral
+ * ports. Throws ConfigError for invalid configuration.
  */
 export async function startIoc(options: StartIocOptions = {}): Promise<RunningIoc> {
   const env = options.env ?? process.env;
@@ -68,13 +66,15 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
   }
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const started: Service[] = [];
+  const needed = new Set(selected.flatMap((service) => service.needs));
+  const started: { service: Service; beacon?: { stop(): Promise<void> } }[] = [];
   let db: Db | undefined;
   let telemetry: TelemetryStore | undefined;
 
   const stop = async () => {
-    for (const service of started.splice(0).reverse()) {
+    for (const { service, beacon } of started.splice(0).reverse()) {
       try {
+        await beacon?.stop();
         await service.stop();
       } catch (error) {
         logger.error({ service: service.name, err: (error as Error).message }, 'service did not stop cleanly');
@@ -86,67 +86,51 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
     db = undefined;
   };
 
-  try {
-    db = await openDb(config);
-    const openedDb = db;
-    // The dashboard reports its own health; the callback covers the other in-process services.
-    const services = () => startedHealth(started.filter((s) => s.name !== 'dashboard'));
-    const start = async (service: Service) => {
-      await service.start();
-      started.push(service);
+  /** What `entry` declared it needs, and nothing else. */
+  const contextFor = (entry: ServiceEntry): ServiceContext => {
+    const given = <T>(need: Need, value: T | undefined): T => {
+      if (entry.needs.includes(need) && value !== undefined) return value;
+      throw new Error(`service "${entry.name}" uses ${need} without needing it in the service table`);
     };
-    let dashboardUrl: string | undefined;
-
-    if (selected.includes('gateway')) {
-      const { createGatewayService } = await import('@ioc/gateway');
-      const gateway = createGatewayService({ config, logger, db: openedDb, clock });
-      await start(gateway);
-      if (!env.MQTT_URL?.trim()) config = { ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` };
-    }
     const mqttConnect = createMqttConnect(config);
-    if (selected.some((name) => name === 'ingest' || name === 'dashboard' || name === 'analytics')) telemetry = await openTelemetryStore(config, openedDb);
-    if (selected.includes('ingest')) {
-      const { createIngestService } = await import('@ioc/ingest');
-      await start(createIngestService({ config, logger, db: openedDb, telemetry: telemetry as TelemetryStore, mqttConnect, clock }));
+    return {
+      config,
+      logger,
+      clock,
+      simIntervalMs: options.simIntervalMs,
+      get db() {
+        return given('db', db);
+      },
+      get telemetry() {
+        return given('telemetry', telemetry);
+      },
+      get mqttConnect() {
+        return given('bus', mqttConnect);
+      },
+    };
+  };
+
+  try {
+    if (needed.has('db') || needed.has('telemetry')) db = await openDb(config);
+    if (needed.has('telemetry')) telemetry = await openTelemetryStore(config, db as Db);
+    let dashboardUrl: string | undefined;
+    for (const entry of selected) {
+      const context = contextFor(entry);
+      const service = await entry.create(context);
+      await service.start();
+      const running: (typeof started)[number] = { service };
+      started.push(running);
+      if (entry.needs.includes('bus')) {
+        running.beacon = await connectHealthBeacon({ name: service.name, health: () => service.health(), mqttConnect: context.mqttConnect, clock, logger });
+      }
+      const offers = entry.started?.(service, context) ?? {};
+      if (offers.mqttUrl && !env.MQTT_URL?.trim()) config = { ...config, mqttUrl: offers.mqttUrl };
+      dashboardUrl = offers.dashboardUrl ?? dashboardUrl;
     }
-    if (selected.includes('dashboard')) {
-      const { createDashboardService } = await import('@ioc/dashboard');
-      const dashboard = createDashboardService({ config, logger, db: openedDb, telemetry: telemetry as TelemetryStore, mqttConnect, clock, services });
-      await start(dashboard);
-      dashboardUrl = `http://localhost:${dashboard.port}`;
-      logger.info({ url: dashboardUrl }, `dashboard: ${dashboardUrl}`);
-      logger.info(
-        config.adminPassword
-          ? 'admin password: the value of IOC_ADMIN_PASSWORD (user "admin")'
-          : `admin password: in ${join(config.dataDir, 'admin-password')} (user "admin")`,
-      );
-    }
-    if (selected.includes('analytics')) {
-      const { createAnalyticsService } = await import('@ioc/analytics');
-      await start(createAnalyticsService({ config, logger, db: openedDb, telemetry: telemetry as TelemetryStore, mqttConnect, clock }));
-    }
-    if (selected.includes('sim')) {
-      const { createDeviceSimService, loadScenarioFile } = await import('@ioc/device-sim');
-      // The default fleet (device-sim/fleets/hue.yaml) through the gentle scenario, in real time.
-      await start(createDeviceSimService({ config, logger, db: openedDb, clock, intervalMs: options.simIntervalMs, scenario: loadScenarioFile() }));
-    }
-    logger.info({ services: started.map((s) => s.name), mqttUrl: config.mqttUrl }, 'IOC started');
-    return { config, services: [...started], dashboardUrl, mqttUrl: config.mqttUrl, stop };
+    logger.info({ services: started.map((s) => s.service.name), mqttUrl: config.mqttUrl }, 'IOC started');
+    return { config, services: started.map((s) => s.service), dashboardUrl, mqttUrl: config.mqttUrl, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-async function startedHealth(services: readonly Service[]): Promise<Record<string, Health>> {
-  const entries = await Promise.all(
-    services.map(async (service): Promise<[string, Health]> => {
-      try {
-        return [service.name, await service.health()];
-      } catch (error) {
-        return [service.name, { status: 'down', error: (error as Error).message }];
-      }
-    }),
-  );
-  return Object.fromEntries(entries);
 }

@@ -1,9 +1,13 @@
+import { SERVICES } from './services.ts';
+
+const serviceLines = SERVICES.map((service) => `    ${service.name.padEnd(25)}${service.summary}`).join('\n');
+const demoOnly = SERVICES.filter((service) => service.allInOne === 'demo').map((service) => service.name);
+
 export const USAGE = `Usage: ioc <command> [options]
 
 Commands:
-  start [service…]           run the IOC; no service = all-in-one (gateway, ingest, dashboard, analytics, and
-                             the simulated fleet unless IOC_DEMO=off). Services: gateway, ingest, dashboard,
-                             analytics, sim
+  start [service…]           run the IOC: the services named, or all-in-one (all of them; ${demoOnly.join(', ')} unless IOC_DEMO=off)
+${serviceLines}
   devices add --id ID --kind KIND [--area AREA] [--lat LAT --lon LON] [--attr NAME=VALUE…] [--disabled]
                              register a device; prints {"id","token"} once
   devices import FILE.csv    register many devices, all or nothing (header: id,kind[,area,lat,lon,enabled,

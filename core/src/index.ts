@@ -1,6 +1,7 @@
 export * from './config.ts';
 export * from './logger.ts';
 export * from './service.ts';
+export * from './health-beacon.ts';
 export * from './clock.ts';
 export * from './secrets.ts';
 export * from './login-backoff.ts';

@@ -1,4 +1,4 @@
-export type HealthStatus = 'ok' | 'degraded' | 'down';
+import type { HealthStatus } from './contracts/health.ts';
 
 export interface Health {
   status: HealthStatus;

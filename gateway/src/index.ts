@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
-import { clearStalePresence, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type Service } from '@ioc/core';
+import { clearStalePresence, systemClock, type Clock, type Db, type Health, type HealthBeacon, type IocConfig, type Logger, type Service } from '@ioc/core';
 import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
 import { createClusterBackend, type ClusterBackend } from './cluster.ts';
@@ -14,6 +14,7 @@ import { createLiveMetrics } from './metrics.ts';
 import { createPartitionFilter } from './partitions.ts';
 import { createPublishGate, type PublishGate } from './publish-gate.ts';
 import { createSecurity, type SecurityOptions } from './security.ts';
+import { startGatewayHealth } from './service-health.ts';
 import { createSessionStore } from './session-store.ts';
 import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
@@ -66,6 +67,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         listeners: Listener[];
         status: ReturnType<typeof createDeviceStatus>;
         metrics: ReturnType<typeof createLiveMetrics>;
+        ownHealth: HealthBeacon;
         limits: ReturnType<typeof createConnectionLimits>;
         cluster: ClusterBackend | undefined;
         clusterPresence: ClusterPresence | undefined;
@@ -203,7 +205,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       throw error;
     }
     const metrics = createLiveMetrics({ broker, stats, clock, logger, intervalMs: metricsIntervalMs, health });
-    running = { broker, listeners, status, metrics, limits, cluster, clusterPresence, security, gate, backlog };
+    const ownHealth = startGatewayHealth({ broker, health, clock, logger });
+    running = { broker, listeners, status, metrics, ownHealth, limits, cluster, clusterPresence, security, gate, backlog };
+    await ownHealth.publishNow();
     logger.info(
       { ports: Object.fromEntries(listeners.map(({ name, port }) => [name, port])), node: broker.id, cluster: Boolean(cluster) },
       'MQTT gateway listening',
@@ -212,9 +216,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { broker, listeners, metrics, cluster, clusterPresence, security, limits, gate } = running;
+    const { broker, listeners, metrics, ownHealth, cluster, clusterPresence, security, limits, gate } = running;
     running = undefined;
     metrics.stop();
+    ownHealth.stop();
     gate.close();
     const closed = Promise.all(listeners.map(({ server }) => closeServer(server)));
     await new Promise<void>((resolve) => broker.close(() => resolve()));

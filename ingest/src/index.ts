@@ -228,5 +228,6 @@ export function createIngestService(deps: IngestDeps): Service {
     };
   }
 
-  return { name: 'ingest', start, stop, health };
+  // Each worker is a service of its own on the bus (its health): ingest-p1of2, ingest-p2of2.
+  return { name: partition ? `ingest${partitionSuffix(partition)}` : 'ingest', start, stop, health };
 }

@@ -19,6 +19,7 @@ import { createSessionStore } from './auth/sessions.ts';
 import { createAnomalyFeed, type AnomalyFeed } from './live/anomaly-feed.ts';
 import { createCommandFeed, type CommandFeed } from './live/command-feed.ts';
 import { createDeviceFeed, type DeviceFeed } from './live/device-feed.ts';
+import { createServiceHealthView, type ServiceHealthView } from './live/service-health.ts';
 import { createLiveServer, type LiveServer } from './live/socket-server.ts';
 import { WEB_DIST_DIR } from './web-app.ts';
 
@@ -29,8 +30,6 @@ export interface DashboardDeps {
   telemetry: TelemetryStore;
   mqttConnect: MqttConnect;
   clock?: Clock;
-  /** Health of the other services running alongside, shown by /api/health. */
-  services?: () => Promise<Record<string, Health>>;
   /** Interface to listen on (default 0.0.0.0). */
   host?: string;
   /** The built web app (default ioc-dashboard/web/dist). */
@@ -50,6 +49,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
   let feed: DeviceFeed | undefined;
   let anomalies: AnomalyFeed | undefined;
   let commandFeed: CommandFeed | undefined;
+  let services: ServiceHealthView | undefined;
   let port = 0;
 
   async function dbHealth(): Promise<Health> {
@@ -70,6 +70,9 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
 
     async start() {
       await bootstrapAdmin(deps.db, deps.config, logger);
+      const bus = createServiceHealthView({ mqttConnect: deps.mqttConnect, clock, logger });
+      services = bus;
+      await bus.start();
       const sessions = createSessionStore(deps.db, clock);
       // The command path's use-case; this process hears the acks for now (live/command-feed.ts).
       const commands = createDeviceCommands({
@@ -96,14 +99,10 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
               return false;
             },
           ),
+        // Every service as the bus tells it, this dashboard as it is now, and the stores as it reaches them.
         health: async () => {
-          const [own, db, telemetry, others] = await Promise.all([
-            service.health(),
-            dbHealth(),
-            deps.telemetry.health(),
-            deps.services?.() ?? {},
-          ]);
-          return { ...others, dashboard: own, db, telemetry };
+          const [own, db, telemetry] = await Promise.all([service.health(), dbHealth(), deps.telemetry.health()]);
+          return { ...bus.services(), dashboard: own, db, telemetry };
         },
       });
       await app.ready();
@@ -142,9 +141,11 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
       await commandFeed?.stop();
       await io?.close(); // also closes the HTTP server
       await app?.close();
+      await services?.stop();
       feed = undefined;
       anomalies = undefined;
       commandFeed = undefined;
+      services = undefined;
       io = undefined;
       app = undefined;
     },
@@ -152,7 +153,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     health() {
       if (!app) return { status: 'down', reason: 'not started' };
       const clients = io?.engine.clientsCount ?? 0;
-      if (!feed?.connected || !anomalies?.connected || !commandFeed?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
+      if (!feed?.connected || !anomalies?.connected || !commandFeed?.connected || !services?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
       return { status: 'ok', port, clients, mqtt: 'connected' };
     },
   };

@@ -4,3 +4,4 @@
  */
 export * from './decode.ts';
 export * from './device-command.ts';
+export * from './health.ts';

@@ -1,18 +1,17 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { overallStatus, type Health } from '@ioc/core';
+import { HealthStatus } from '@ioc/core/contracts';
 
-const HealthSchema = Type.Object(
-  { status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]) },
-  { additionalProperties: true },
-);
+/** A part's status and whatever details it gives (a service's are what it publishes on the bus, ServiceHealth). */
+const PartHealth = Type.Object({ status: HealthStatus }, { additionalProperties: true });
 
 export const HealthResponse = Type.Object({
-  status: HealthSchema.properties.status,
-  services: Type.Record(Type.String(), HealthSchema),
+  status: HealthStatus,
+  services: Type.Record(Type.String(), PartHealth),
 });
 
 export interface HealthRoutesOptions {
-  /** Health of each part, by name (the dashboard itself, db, telemetry store, other services). */
+  /** Health of each part, by name (every service on the bus, the dashboard itself, db, telemetry store). */
   check: () => Promise<Record<string, Health>>;
 }
 
