@@ -1,15 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { deviceTopic, type Clock, type Logger, type MqttClient } from '@ioc/core';
+import { checkCommand, decode, DeviceCommand, type CommandArgsOf, type DeviceAck } from '@ioc/core/contracts';
 import type { SimDevice } from './fleet.ts';
 import type { SpeakerFault } from './scenario.ts';
-
-/** A command as the IOC sends it on ioc/v1/devices/{id}/cmd. */
-interface Command {
-  id: string;
-  type: string;
-  args: Record<string, unknown>;
-  expires?: number;
-}
 
 interface Playback {
   cmd: string;
@@ -22,6 +15,7 @@ interface Playback {
   started: boolean;
 }
 
+/** Priorities of a play and of a stop that give none (the catalogue bounds them 0–10). */
 export const DEFAULT_PRIORITY = 5;
 export const MAX_PRIORITY = 10;
 /** The player decodes to 16 kHz mono 16-bit PCM: 32 bytes per ms. */
@@ -63,7 +57,10 @@ export function createSimSpeaker(options: {
       if (error) logger.warn({ device: device.id, err: error.message }, `speaker ${channel} not delivered`);
     });
   };
-  const ack = (id: string, status: 'ok' | 'error', detail?: string) => send('ack', { id, status, ...(detail ? { detail } : {}) });
+  const ack = (id: string, status: DeviceAck['status'], detail?: string) => {
+    const body: DeviceAck = { id, status, ...(detail ? { detail } : {}) };
+    send('ack', body);
+  };
   const event = (type: string, body: Record<string, unknown>) => send('events', { ts: clock.now(), type, ...body });
 
   function decoded(playback: Playback) {
@@ -72,23 +69,17 @@ export function createSimSpeaker(options: {
     return { decoded_ms: Math.round(playback.bytes / BYTES_PER_MS), rms_dbfs: rms > 0 ? Math.round(200 * Math.log10(rms)) / 10 : null };
   }
 
-  function play(cmd: Command) {
-    const { url } = cmd.args;
-    const priority = cmd.args.priority ?? DEFAULT_PRIORITY;
-    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return ack(cmd.id, 'error', 'play needs args.url, an http(s) stream URL');
-    if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > MAX_PRIORITY) {
-      return ack(cmd.id, 'error', `args.priority must be a whole number 0–${MAX_PRIORITY}`);
-    }
-    if (!options.ffmpegPath) return ack(cmd.id, 'error', 'no audio decoder: ffmpeg not found on the simulator host');
+  function play(id: string, { url, priority = DEFAULT_PRIORITY }: CommandArgsOf<'speaker', 'play'>) {
+    if (!options.ffmpegPath) return ack(id, 'error', 'no audio decoder: ffmpeg not found on the simulator host');
     const fault = options.fault();
-    if (fault === 'amplifier_fault') return ack(cmd.id, 'error', 'amplifier fault');
-    if (fault === 'low_voltage') return ack(cmd.id, 'error', 'supply voltage too low to play');
-    if (current && (priority as number) < current.priority) {
-      return ack(cmd.id, 'error', `busy: playing ${current.cmd} at priority ${current.priority}`);
+    if (fault === 'amplifier_fault') return ack(id, 'error', 'amplifier fault');
+    if (fault === 'low_voltage') return ack(id, 'error', 'supply voltage too low to play');
+    if (current && priority < current.priority) {
+      return ack(id, 'error', `busy: playing ${current.cmd} at priority ${current.priority}`);
     }
     if (current) {
       current.stopping = 'preempted';
-      event('playback.preempted', { cmd: current.cmd, by: cmd.id, ...decoded(current) });
+      event('playback.preempted', { cmd: current.cmd, by: id, ...decoded(current) });
       current.child.kill('SIGKILL');
     }
     const child = spawn(
@@ -96,7 +87,7 @@ export function createSimSpeaker(options: {
       ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-i', url, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const playback: Playback = { cmd: cmd.id, url, priority: priority as number, child, bytes: 0, sumSquares: 0, started: false };
+    const playback: Playback = { cmd: id, url, priority, child, bytes: 0, sumSquares: 0, started: false };
     current = playback;
     let stderr = '';
     let odd: number | undefined;
@@ -104,7 +95,7 @@ export function createSimSpeaker(options: {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (!playback.started) {
         playback.started = true;
-        event('playback.started', { cmd: cmd.id, url, priority: playback.priority, volume });
+        event('playback.started', { cmd: id, url, priority: playback.priority, volume });
       }
       let offset = 0;
       if (odd !== undefined && chunk.length > 0) {
@@ -122,43 +113,37 @@ export function createSimSpeaker(options: {
     });
     child.once('error', (error) => {
       if (current === playback) current = undefined;
-      event('playback.failed', { cmd: cmd.id, url, error: error.message });
+      event('playback.failed', { cmd: id, url, error: error.message });
     });
     child.once('close', (code) => {
       if (current === playback) current = undefined;
-      if (playback.stopping === 'stopped') event('playback.stopped', { cmd: cmd.id, url, ...decoded(playback) });
+      if (playback.stopping === 'stopped') event('playback.stopped', { cmd: id, url, ...decoded(playback) });
       else if (playback.stopping) return;
-      else if (code === 0 && playback.bytes > 0) event('playback.finished', { cmd: cmd.id, url, ...decoded(playback) });
-      else event('playback.failed', { cmd: cmd.id, url, error: stderr.trim().split('\n').pop() || `ffmpeg exited with ${code}`, ...decoded(playback) });
+      else if (code === 0 && playback.bytes > 0) event('playback.finished', { cmd: id, url, ...decoded(playback) });
+      else event('playback.failed', { cmd: id, url, error: stderr.trim().split('\n').pop() || `ffmpeg exited with ${code}`, ...decoded(playback) });
     });
-    ack(cmd.id, 'ok');
+    ack(id, 'ok');
   }
 
-  function handle(cmd: Command) {
-    if (cmd.expires !== undefined && cmd.expires < clock.now()) return ack(cmd.id, 'error', 'expired');
-    switch (cmd.type) {
+  function handle(cmd: DeviceCommand) {
+    if (cmd.expires < clock.now()) return ack(cmd.id, 'error', 'expired');
+    const checked = checkCommand('speaker', cmd.type, cmd.args);
+    if (!checked.ok) return ack(cmd.id, 'error', checked.reason);
+    const command = checked.value;
+    switch (command.type) {
       case 'play':
-        return play(cmd);
+        return play(cmd.id, command.args);
       case 'stop': {
         if (!current) return ack(cmd.id, 'ok', 'idle');
-        const priority = cmd.args.priority ?? MAX_PRIORITY;
-        if (typeof priority !== 'number' || priority < current.priority) {
-          return ack(cmd.id, 'error', `busy: ${current.cmd} plays at priority ${current.priority}`);
-        }
+        const priority = command.args.priority ?? MAX_PRIORITY;
+        if (priority < current.priority) return ack(cmd.id, 'error', `busy: ${current.cmd} plays at priority ${current.priority}`);
         current.stopping = 'stopped';
         current.child.kill('SIGKILL');
         return ack(cmd.id, 'ok');
       }
-      case 'volume': {
-        const level = cmd.args.level;
-        if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 100) {
-          return ack(cmd.id, 'error', 'volume needs args.level, a whole number 0–100');
-        }
-        volume = level;
+      case 'volume':
+        volume = command.args.level;
         return ack(cmd.id, 'ok');
-      }
-      default:
-        return ack(cmd.id, 'error', `unknown command type "${cmd.type}" (play, stop, volume)`);
     }
   }
 
@@ -167,21 +152,18 @@ export function createSimSpeaker(options: {
       return current !== undefined;
     },
     command(payload) {
-      let parsed: unknown;
+      let body: unknown;
       try {
-        parsed = JSON.parse(payload.toString('utf8'));
+        body = JSON.parse(payload.toString('utf8'));
       } catch {
         logger.warn({ device: device.id }, 'speaker command is not JSON: ignored');
         return;
       }
-      const body = parsed as Partial<Command> | null;
-      if (typeof body?.id !== 'string' || body.id === '') {
-        logger.warn({ device: device.id }, 'speaker command without an id: ignored');
-        return;
-      }
-      if (typeof body.type !== 'string') return ack(body.id, 'error', 'command needs a type');
-      const args = typeof body.args === 'object' && body.args !== null && !Array.isArray(body.args) ? (body.args as Record<string, unknown>) : {};
-      handle({ id: body.id, type: body.type, args, expires: typeof body.expires === 'number' ? body.expires : undefined });
+      const decoded = decode(DeviceCommand, body);
+      if (decoded.ok) return handle(decoded.value);
+      const id = (body as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' && id !== '') return ack(id, 'error', decoded.reason);
+      logger.warn({ device: device.id, reason: decoded.reason }, 'speaker command without an id: ignored');
     },
     telemetry() {
       const fault = options.fault();

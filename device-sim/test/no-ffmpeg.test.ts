@@ -26,7 +26,7 @@ describe('a simulator host without ffmpeg', () => {
     expect(sim.cameras).toBeUndefined();
     expect(await getDeviceStreamUrl(bus.db, fleet[0]!.id)).toBeUndefined();
     const speaker = fleet.find((d) => d.kind === 'speaker')!.id;
-    await bus.observer.publishAsync(deviceTopic(speaker, 'cmd'), JSON.stringify({ id: 'p1', type: 'play', args: { url: 'http://127.0.0.1:9/a.mp3' } }), { qos: 1 });
+    await bus.observer.publishAsync(deviceTopic(speaker, 'cmd'), JSON.stringify({ id: 'p1', type: 'play', args: { url: 'http://127.0.0.1:9/a.mp3' }, expires: Date.now() + 60_000 }), { qos: 1 });
     const ack = await bus.waitFor((m) => m.topic === deviceTopic(speaker, 'ack'), 'the ack');
     expect(ack.body).toEqual({ id: 'p1', status: 'error', detail: 'no audio decoder: ffmpeg not found on the simulator host' });
   });

@@ -28,8 +28,8 @@ describe('loudspeaker faults and clocks', () => {
     await bus?.stop();
   });
 
-  async function command(id: string, cmd: string, type: string, args: Record<string, unknown>, expires?: number) {
-    await bus.observer.publishAsync(deviceTopic(id, 'cmd'), JSON.stringify({ id: cmd, type, args, ...(expires ? { expires } : {}) }), { qos: 1 });
+  async function command(id: string, cmd: string, type: string, args: Record<string, unknown>, expires = Date.now() + 3 * 3_600_000) {
+    await bus.observer.publishAsync(deviceTopic(id, 'cmd'), JSON.stringify({ id: cmd, type, args, expires }), { qos: 1 });
     return (await bus.waitFor((m) => m.topic === deviceTopic(id, 'ack') && m.body.id === cmd, `ack of ${cmd}`)).body;
   }
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceTopic } from '@ioc/core';
+import { decode, DeviceAck } from '@ioc/core/contracts';
 import { requireBinary } from '@ioc/core/testing';
 import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, type DeviceSimService } from '@ioc/device-sim';
 import { serveFiles, startBus } from './sim-fixture.ts';
@@ -31,11 +32,12 @@ describe.skipIf(!ffmpeg)('simulated loudspeakers', () => {
     await bus?.stop();
   });
 
-  /** Sends a command and returns its ack. */
+  /** Sends a command as the contract has it (expiring in a minute) and returns its ack. */
   async function command(type: string, args: Record<string, unknown>) {
     const cmd = `c${++n}`;
-    await bus.observer.publishAsync(deviceTopic(id, 'cmd'), JSON.stringify({ id: cmd, type, args }), { qos: 1 });
+    await bus.observer.publishAsync(deviceTopic(id, 'cmd'), JSON.stringify({ id: cmd, type, args, expires: Date.now() + 60_000 }), { qos: 1 });
     const ack = await bus.waitFor((m) => m.topic === deviceTopic(id, 'ack') && m.body.id === cmd, `ack of ${cmd}`);
+    expect(decode(DeviceAck, ack.body)).toMatchObject({ ok: true });
     return { cmd, ack: ack.body };
   }
   const event = (type: string, cmd: string) => bus.waitFor((m) => m.topic === deviceTopic(id, 'events') && m.body.type === type && m.body.cmd === cmd, `${type} of ${cmd}`);
@@ -82,10 +84,17 @@ describe.skipIf(!ffmpeg)('simulated loudspeakers', () => {
     expect(reading.body.metrics).toMatchObject({ volume: 35, playing: 0, supply_v: expect.any(Number), rssi_dbm: expect.any(Number), temp_c: expect.any(Number) });
   });
 
-  it('refuses bad commands with a reason, and reports a stream that cannot be pulled', async () => {
-    expect((await command('dance', {})).ack).toMatchObject({ status: 'error', detail: 'unknown command type "dance" (play, stop, volume)' });
-    expect((await command('volume', { level: 300 })).ack).toMatchObject({ status: 'error' });
-    expect((await command('play', { url: 'file:///etc/passwd' })).ack).toMatchObject({ status: 'error', detail: 'play needs args.url, an http(s) stream URL' });
+  it('refuses bad commands with the reason naming the field, and reports a stream that cannot be pulled', async () => {
+    expect((await command('dance', {})).ack).toMatchObject({ status: 'error', detail: '"type" must be one of "play", "stop", "volume" for a speaker' });
+    expect((await command('volume', { level: 300 })).ack).toMatchObject({ status: 'error', detail: '"args.level" must be <= 100' });
+    expect((await command('play', { url: 'file:///etc/passwd' })).ack).toMatchObject({ status: 'error', detail: expect.stringMatching(/^"args.url" must match pattern/) });
+    expect((await command('play', { url: files.url('tone.wav'), priority: 11 })).ack).toMatchObject({ status: 'error', detail: '"args.priority" must be <= 10' });
+    await bus.observer.publishAsync(deviceTopic(id, 'cmd'), JSON.stringify({ id: 'no-expiry', type: 'stop', args: {} }), { qos: 1 });
+    expect((await bus.waitFor((m) => m.topic === deviceTopic(id, 'ack') && m.body.id === 'no-expiry', 'ack of no-expiry')).body).toEqual({
+      id: 'no-expiry',
+      status: 'error',
+      detail: '"expires" is required',
+    });
     const missing = await command('play', { url: files.url('missing.wav') });
     expect(missing.ack.status).toBe('ok');
     expect((await event('playback.failed', missing.cmd)).body.error).toEqual(expect.stringMatching(/404|not found/i));

@@ -1,21 +1,12 @@
 import { parseDeviceTopic, type Clock, type Logger } from '@ioc/core';
+import { decodeJson, DeviceCommand } from '@ioc/core/contracts';
 import type { AedesPublishPacket } from 'aedes';
 
-/** When a command payload `{"id", "type", "args", "expires"}` expires (epoch ms), if it says so. */
-function expiryOf(payload: Buffer | string): number | undefined {
-  try {
-    const expires = (JSON.parse(payload.toString()) as { expires?: unknown }).expires;
-    if (typeof expires === 'number') return expires;
-    if (typeof expires === 'string' && !Number.isNaN(Date.parse(expires))) return Date.parse(expires);
-  } catch {
-    // Not JSON: the device will say so in its ack; the gateway only judges expiry.
-  }
-  return undefined;
-}
-
 /**
- * Whether a message may still be delivered: a device command whose `expires` has passed is not, whether it
- * is live or was kept for an offline device's persistent session (aedes then drops it from the session).
+ * Whether a message may still be delivered: a device command (core's contract, `{"id", "type", "args", "expires"}`)
+ * whose `expires` has passed is not, whether it is live or was kept for an offline device's persistent session
+ * (aedes then drops it from the session). A payload that is not such a command is delivered as it is: the gateway
+ * judges only expiry, and the device refuses what it cannot read in its ack.
  */
 export function createCommandExpiry(deps: { clock: Clock; logger: Logger; onExpired: () => void }) {
   const { clock, logger, onExpired } = deps;
@@ -23,10 +14,10 @@ export function createCommandExpiry(deps: { clock: Clock; logger: Logger; onExpi
     if (!packet.topic.endsWith('/cmd')) return true;
     const parsed = parseDeviceTopic(packet.topic);
     if (parsed?.channel !== 'cmd') return true;
-    const expires = expiryOf(packet.payload);
-    if (expires === undefined || expires > clock.now()) return true;
+    const command = decodeJson(DeviceCommand, packet.payload.toString());
+    if (!command.ok || command.value.expires > clock.now()) return true;
     onExpired();
-    logger.info({ deviceId: parsed.deviceId, topic: packet.topic, expires }, 'expired command not delivered');
+    logger.info({ deviceId: parsed.deviceId, topic: packet.topic, id: command.value.id, expires: command.value.expires }, 'expired command not delivered');
     return false;
   };
 }
