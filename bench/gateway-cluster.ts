@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const [a, b] = nodes as [BrokerProcess, BrokerProcess];
     line({ phase: 'started', nodes: nodes.length, redis: redis.url });
     const login = (name: string) => ({ username: `svc:${name}`, password: serviceToken });
-    const subscriber = await rawClient(b.port, 'bench-cluster-sub', login('sub'));
+    const subscriber = await rawClient(b.port, 'svc:sub', login('sub'));
     await subscriber.subscribe('ioc/v1/bench/#', 1);
     const seen = new Set<string>();
     let wake: (() => void) | undefined;
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       seen.add(payload.subarray(0, 16).toString());
       if (seen.size % BATCH === 0 || seen.size === messages) wake?.();
     };
-    const publishers = await Promise.all(Array.from({ length: publisherCount }, (_, i) => rawClient(a.port, `bench-cluster-pub-${i}`, login(`pub${i}`))));
+    const publishers = await Promise.all(Array.from({ length: publisherCount }, (_, i) => rawClient(a.port, `svc:pub${i}`, login(`pub${i}`))));
 
     // Subscriptions reach node A through Redis: wait until a probe crosses.
     for (let probe = 0; seen.size === 0; probe++) {

@@ -69,7 +69,7 @@ function startProbe(system: System): { stop(): Promise<number[]> } {
   let running = true;
   const loop = (async () => {
     const client: MqttClient = await mqtt.connectAsync(system.mqttUrl, {
-      clientId: `${system.probe.id}-${process.pid}`,
+      clientId: system.probe.id, // a device's client id is its id (the gateway refuses any other)
       ...(system.probe.token ? { username: system.probe.id, password: system.probe.token } : {}),
     });
     let n = 0;

@@ -45,7 +45,7 @@ describe('Frigate adapter in the analytics service', () => {
     const url = `mqtt://127.0.0.1:${gateway.port}`;
     analytics = createAnalyticsService({ config, logger, db, telemetry, mqttConnect: createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }) });
     await analytics.start();
-    const listener = await mqtt.connectAsync(url, { username: 'svc:frigate-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
+    const listener = await mqtt.connectAsync(url, { clientId: 'svc:frigate-test', username: 'svc:frigate-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
     clients.push(listener);
     listener.on('message', (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
     await listener.subscribeAsync([ANOMALIES_TOPIC, 'ioc/v1/devices/+/events'], { qos: 1 });
@@ -63,7 +63,7 @@ describe('Frigate adapter in the analytics service', () => {
   it("turns a Frigate session on its integration account into camera events, alert and lost-signal anomalies, and dead letters", async () => {
     await createDevice(db, { id: 'cam-dong-ba', kind: 'camera', attributes: { frigate_camera: 'cam_dong_ba' } });
     const { username, token } = await createMqttAccount(db, { name: 'frigate', role: 'integration', topicRoot: 'frigate' });
-    const nvr = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username, password: token, reconnectPeriod: 0 });
+    const nvr = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: username, username, password: token, reconnectPeriod: 0 });
     clients.push(nvr);
     for (const { topic, payload } of SESSION) await nvr.publishAsync(topic, payload, { qos: 1 });
 

@@ -60,7 +60,7 @@ export async function startAnalyticsStack(options: Partial<AnalyticsDeps> = {}):
   });
   await analytics.start();
   const events: AnomalyEvent[] = [];
-  const listener = await mqtt.connectAsync(url, { username: 'svc:analytics-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
+  const listener = await mqtt.connectAsync(url, { clientId: 'svc:analytics-test', username: 'svc:analytics-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
   listener.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as AnomalyEvent));
   await listener.subscribeAsync(ANOMALIES_TOPIC, { qos: 1 });
   const clients: MqttClient[] = [listener];
@@ -73,7 +73,7 @@ export async function startAnalyticsStack(options: Partial<AnalyticsDeps> = {}):
     events,
     async device(device) {
       const { token } = await createDevice(db, device);
-      const client = await mqtt.connectAsync(url, { username: device.id, password: token, reconnectPeriod: 0 });
+      const client = await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password: token, reconnectPeriod: 0 });
       clients.push(client);
       return client;
     },

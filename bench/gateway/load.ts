@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { clientIdOf } from '@ioc/core';
 import { summarize } from '../e2e/stats.ts';
 import { publishPackets, rawClient } from './raw.ts';
 
@@ -11,6 +12,9 @@ export interface Login {
   username?: string;
   password?: string;
 }
+
+/** `login`'s client id named `name` (our gateway ties client ids to logins, core's client-id.ts); an anonymous peer's is `name`. */
+const clientIdFor = (login: Login, name: string) => (login.username ? clientIdOf(login.username, name) : name);
 
 export interface Route {
   port: number;
@@ -25,9 +29,9 @@ export interface Route {
  * many never came.
  */
 export async function throughput(route: Route, qos: 0 | 1, count: number, payloadBytes: number): Promise<{ msgs_per_s: number; received: number; lost: number }> {
-  const subscriber = await rawClient(route.port, `bench-sub-${qos}`, route.subscriber);
+  const subscriber = await rawClient(route.port, clientIdFor(route.subscriber, `bench-sub-${qos}`), route.subscriber);
   await subscriber.subscribe(route.topic, qos);
-  const publisher = await rawClient(route.port, `bench-pub-${qos}`, route.publisher);
+  const publisher = await rawClient(route.port, clientIdFor(route.publisher, `bench-pub-${qos}`), route.publisher);
   const payload = Buffer.alloc(payloadBytes, 0x61);
   const batch = qos === 0 ? publishPackets(route.topic, 0, BATCH, 0, () => payload) : undefined;
   let received = 0;
@@ -64,9 +68,9 @@ export async function throughput(route: Route, qos: 0 | 1, count: number, payloa
 
 /** QoS 0 latency at a steady `rate` (messages per second) for `seconds`; the payload carries its send time. */
 export async function latency(route: Route, rate: number, seconds: number, payloadBytes: number) {
-  const subscriber = await rawClient(route.port, 'bench-lat-sub', route.subscriber);
+  const subscriber = await rawClient(route.port, clientIdFor(route.subscriber, 'bench-lat-sub'), route.subscriber);
   await subscriber.subscribe(route.topic, 0);
-  const publisher = await rawClient(route.port, 'bench-lat-pub', route.publisher);
+  const publisher = await rawClient(route.port, clientIdFor(route.publisher, 'bench-lat-pub'), route.publisher);
   const latencies: number[] = [];
   subscriber.onPublish = (_qos, payload) => latencies.push(performance.now() - payload.readDoubleLE(0));
   const perTick = Math.max(1, Math.round(rate / 100));

@@ -155,7 +155,7 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
 
 /** Publishes probe readings until one is queryable: ingest has subscribed (a reading before that is not kept). */
 async function untilIngesting(url: string, probe: { id: string; token: string }, visible: (ts: number) => Promise<boolean>, exitCode: () => number | null) {
-  const client = await mqtt.connectAsync(url, { clientId: `${probe.id}-ready`, username: probe.id, password: probe.token });
+  const client = await mqtt.connectAsync(url, { clientId: probe.id, username: probe.id, password: probe.token });
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (let n = 0; ; n++) {

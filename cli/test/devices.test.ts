@@ -90,7 +90,7 @@ describe.skipIf(!postgresAvailable())('ioc devices and accounts against a runnin
   });
 
   const login = (username: string, password: string) =>
-    mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+    mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: username, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
 
   it('revoking from the command line disconnects the device from the gateway process at once', async () => {
     const { token } = await createDevice(db, { id: 'cli-live', kind: 'air' });

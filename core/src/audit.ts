@@ -1,7 +1,7 @@
 import type { Queryable } from './db/types.ts';
 
 /**
- * Security-relevant events. Actions in use: `mqtt.connect`, `mqtt.disconnect`, `mqtt.auth_failure`,
+ * Security-relevant events. Actions in use: `mqtt.connect`, `mqtt.disconnect`, `mqtt.auth_failure`, `mqtt.client_id_refused`,
  * `mqtt.login_blocked`, `mqtt.kicked`, `user.login`, `user.login_failure`, `user.login_blocked`, `device.create`,
  * `device.update`, `device.rotate`, `device.revoke`, `device.command` (a command sent), `account.create`,
  * `account.rotate`, `account.enable`, `account.disable`.

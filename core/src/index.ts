@@ -8,6 +8,7 @@ export * from './login-backoff.ts';
 export * from './epoch.ts';
 export * from './topics.ts';
 export * from './partition.ts';
+export * from './client-id.ts';
 export * from './catalogue.ts';
 export * from './aqi.ts';
 export * from './telemetry-payload.ts';

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { IocConfig } from './config.ts';
+import { clientIdOf } from './client-id.ts';
 import { SERVICE_USER_PREFIX } from './topics.ts';
 
 export type { MqttClient };
@@ -15,8 +16,9 @@ export type MqttConnect = (serviceName: string, options?: Partial<IClientOptions
 const quietUnlessDebugging = (env: NodeJS.ProcessEnv): Partial<IClientOptions> => (env.DEBUG ? {} : { log: () => {} });
 
 /**
- * Connection factory for services: they log in as `svc:<name>` with IOC_SERVICE_TOKEN. Resolves once connected;
- * mqtt.js reconnects by itself afterwards.
+ * Connection factory for services: they log in as `svc:<name>` with IOC_SERVICE_TOKEN, by default with a client id
+ * of their own per connection (`svc:<name>/<pid>-<random>`; a `clientId` option must also start with `svc:<name>/`,
+ * client-id.ts). Resolves once connected; mqtt.js reconnects by itself afterwards.
  */
 export function createMqttConnect(config: Pick<IocConfig, 'mqttUrl' | 'serviceToken'>): MqttConnect {
   return (serviceName, options = {}) =>
@@ -25,9 +27,10 @@ export function createMqttConnect(config: Pick<IocConfig, 'mqttUrl' | 'serviceTo
         reject(new Error('IOC_SERVICE_TOKEN is not set: services cannot log in to the gateway'));
         return;
       }
+      const username = `${SERVICE_USER_PREFIX}${serviceName}`;
       const client = mqtt.connect(config.mqttUrl, {
-        clientId: `${serviceName}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        username: `${SERVICE_USER_PREFIX}${serviceName}`,
+        clientId: clientIdOf(username, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`),
+        username,
         password: config.serviceToken,
         reconnectPeriod: 1000,
         connectTimeout: 10_000,

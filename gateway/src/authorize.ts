@@ -1,4 +1,4 @@
-import type { AedesOptions } from 'aedes';
+import type { AedesOptions, Client } from 'aedes';
 import { parseDeviceTopic, recordDeadLetters, type Clock, type Logger, type Queryable } from '@ioc/core';
 import { publishRefusal, subscribeRefusal } from './acl.ts';
 import type { BackgroundWriter } from './background.ts';
@@ -50,5 +50,28 @@ export function createAuthorizeSubscribe({ logger, stats }: Pick<AuthorizeDeps, 
     stats.refusedSubscriptions++;
     logger.warn({ clientId: client.id, remoteAddress: remoteAddressOf(client), topic: subscription.topic }, reason);
     callback(null, null);
+  };
+}
+
+/**
+ * The subscribe ACL again, on each message of a persistent session's queue as aedes empties it at CONNACK (aedes
+ * asks authorizeForward, and drops from the session what it refuses): a session never hands over what its owner may
+ * not read, e.g. messages queued under an integration's former topic root. With client ids tied to logins
+ * (client-ids.ts) no other login can resume a session; this is defence in depth. A live delivery has passed the
+ * ACL with its subscription, so only deliveries to a client not yet `connected` (aedes sets it once the queue is
+ * empty) are checked: one boolean on the hot path. A dropped message is counted and its session logged once.
+ */
+export function createAuthorizeQueued({ logger, stats }: Pick<AuthorizeDeps, 'logger' | 'stats'>) {
+  const logged = new WeakSet<Client>();
+  return (client: Client, topic: string): boolean => {
+    if (client.connected) return true;
+    const reason = subscribeRefusal(identityOf(client), topic);
+    if (!reason) return true;
+    stats.refusedQueuedMessages++;
+    if (!logged.has(client)) {
+      logged.add(client);
+      logger.warn({ clientId: client.id, remoteAddress: remoteAddressOf(client), topic }, `${reason}: queued messages dropped from the session`);
+    }
+    return false;
   };
 }

@@ -2,8 +2,9 @@ import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
 import { clearStalePresence, systemClock, type Clock, type Db, type Health, type HealthBeacon, type IocConfig, type Logger, type Service } from '@ioc/core';
-import { createAuthorizePublish, createAuthorizeSubscribe } from './authorize.ts';
+import { createAuthorizePublish, createAuthorizeQueued, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
+import { clipped, noteEmptyClientIds } from './client-ids.ts';
 import { createClusterBackend, type ClusterBackend } from './cluster.ts';
 import { createClusterPresence, type ClusterPresence } from './cluster-presence.ts';
 import { createCommandExpiry } from './commands.ts';
@@ -123,6 +124,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const authorizePublish = createAuthorizePublish({ db, logger, clock, stats, writer });
     const throttle = createPublishThrottle(config.mqttLimits.publishRate, clock, stats);
     const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });
+    const mayReceiveQueued = createAuthorizeQueued({ logger, stats });
     const cluster = config.redisUrl ? createClusterBackend(config.redisUrl) : undefined;
     const sessions = cluster ? undefined : createSessionStore();
     const partitions = createPartitionFilter();
@@ -138,6 +140,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       // Bytes queued for a slow subscriber are capped by the listener (limits.ts), which never makes aedes wait;
       // without a cap, aedes waits up to 60 s for it to drain, holding up delivery meanwhile.
       drainTimeout: config.mqttLimits.maxQueueBytes > 0 ? 0 : 60_000,
+      preConnect: noteEmptyClientIds,
       authenticate: (client, username, password, done) =>
         authenticate(client, username, password, (error, success) => {
           if (success) status.loggedIn(client);
@@ -151,7 +154,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         }),
       authorizeSubscribe: createAuthorizeSubscribe({ logger, stats }),
       authorizeForward: (client, packet) => {
-        if (!stillValid(packet) || !partitions.forwards(client.id, packet.topic)) return null;
+        if (!stillValid(packet) || !partitions.forwards(client.id, packet.topic) || !mayReceiveQueued(client, packet.topic)) return null;
         stats.messagesOut++;
         return packet;
       },
@@ -180,7 +183,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     broker.on('publish', (_packet, client) => {
       if (client) stats.messagesIn++;
     });
-    broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error }, 'MQTT client error'));
+    // A client refused for its id still has it here: clipped, like every log line that may hold a refused one.
+    broker.on('clientError', (client, error) => logger.debug({ clientId: client.id && clipped(client.id), err: error }, 'MQTT client error'));
     broker.on('connectionError', (_client, error) => logger.debug({ err: error }, 'MQTT connection error'));
     const closeBroker = async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -262,7 +266,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       throttledPublishes: stats.throttledPublishes,
       backlog: { messages: running?.backlog() ?? 0, heldPublishes: stats.heldPublishes, waiting: running?.gate.waiting ?? 0 },
       authFailures: stats.authFailures,
-      refused: { publishes: stats.refusedPublishes, subscriptions: stats.refusedSubscriptions },
+      refused: {
+        publishes: stats.refusedPublishes,
+        subscriptions: stats.refusedSubscriptions,
+        clientIds: stats.refusedClientIds,
+        queuedMessages: stats.refusedQueuedMessages,
+      },
       security: running?.security.health() ?? null,
       pendingDbWrites: writer.queued,
       failedDbWrites: writer.failures,

@@ -14,7 +14,7 @@ interface SubscriptionsByTopic {
 }
 
 /**
- * Workers that split the devices between them (core's partition.ts, e.g. `ioc-ingest-p2of4`): a device's
+ * Workers that split the devices between them (core's partition.ts, e.g. `svc:ingest/ioc-ingest-p2of4`): a device's
  * messages go only to the worker owning the device, both live (`forwards`, from authorizeForward) and into
  * persistent sessions while a worker is away (`splitQueues`). Every other client gets everything, as before.
  */

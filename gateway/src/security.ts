@@ -3,6 +3,7 @@ import type { BackoffPolicy, Clock, Logger, Queryable } from '@ioc/core';
 import { createAuditLog } from './audit-log.ts';
 import { createAuthenticate } from './authenticate.ts';
 import { withCertificateLogin } from './certificate-login.ts';
+import { withClientIds } from './client-ids.ts';
 import { createConnections } from './connections.ts';
 import { createCredentials } from './credentials.ts';
 import { identityOf } from './identity.ts';
@@ -20,8 +21,9 @@ export interface SecurityOptions {
 }
 
 /**
- * The gateway's identity side in one place: token (and certificate) logins with cached credentials and backoff, the audit log,
- * devices' batched presence, and revocation announced on the bus. `attach` hooks it to a started broker.
+ * The gateway's identity side in one place: token (and certificate) logins with cached credentials and backoff, client
+ * ids tied to the login, the audit log, devices' batched presence, and revocation announced on the bus. `attach` hooks
+ * it to a started broker.
  */
 export function createSecurity(deps: {
   db: Queryable;
@@ -41,7 +43,8 @@ export function createSecurity(deps: {
   const credentials = createCredentials(db, clock);
   const connections = createConnections(audit, credentials);
   const tokenLogin = createAuthenticate({ serviceToken, credentials, logger, stats, clock, audit, backoff: options.backoff });
-  const authenticate = deps.certificateLogins ? withCertificateLogin(tokenLogin, { credentials, audit, logger, stats }) : tokenLogin;
+  const login = deps.certificateLogins ? withCertificateLogin(tokenLogin, { credentials, audit, logger, stats }) : tokenLogin;
+  const authenticate = withClientIds(login, { audit, logger, stats });
 
   return {
     authenticate,

@@ -7,6 +7,10 @@ export interface GatewayStats {
   throttledLogins: number;
   refusedPublishes: number;
   refusedSubscriptions: number;
+  /** CONNECTs refused with CONNACK 2 for their client id (client-ids.ts). */
+  refusedClientIds: number;
+  /** Messages of a persistent session's queue its owner may not read, dropped instead of delivered (authorize.ts). */
+  refusedQueuedMessages: number;
   /** Connections closed at once by IOC_MQTT_MAX_CONNECTIONS or IOC_MQTT_CONNECT_RATE. */
   refusedConnections: number;
   /** Connections closed for a packet over IOC_MQTT_MAX_PACKET_BYTES. */
@@ -31,6 +35,8 @@ export function createStats(): GatewayStats {
     throttledLogins: 0,
     refusedPublishes: 0,
     refusedSubscriptions: 0,
+    refusedClientIds: 0,
+    refusedQueuedMessages: 0,
     refusedConnections: 0,
     oversizedPackets: 0,
     malformedPackets: 0,

@@ -27,7 +27,7 @@ describe.skipIf(!mosquittoSub || !mosquittoPub)('integration and admin accounts 
   const common = () => ['-h', '127.0.0.1', '-p', String(f.gateway.port), '-V', 'mqttv311'];
 
   it('lets an integration publish into its tree (read back by a service) and denies it "#"', async () => {
-    const published = await run(mosquittoPub as string, [...common(), '-u', 'int:frigate', '-P', frigate, '-t', 'frigate/events', '-m', '{"type":"new"}', '-q', '1', '-r']);
+    const published = await run(mosquittoPub as string, [...common(), '-I', 'int:frigate/', '-u', 'int:frigate', '-P', frigate, '-t', 'frigate/events', '-m', '{"type":"new"}', '-q', '1', '-r']);
     expect(published).toEqual({ code: 0, output: '' });
     const service = await serviceLogin(f.url, 'frigate-reader');
     const got = new Promise<string>((resolve) => service.on('message', (_topic, payload) => resolve(payload.toString())));
@@ -35,15 +35,15 @@ describe.skipIf(!mosquittoSub || !mosquittoPub)('integration and admin accounts 
     expect(await got).toBe('{"type":"new"}');
     await service.endAsync();
 
-    const denied = await run(mosquittoSub as string, [...common(), '-u', 'int:frigate', '-P', frigate, '-t', '#', '-C', '1', '-W', '5']);
+    const denied = await run(mosquittoSub as string, [...common(), '-I', 'int:frigate/', '-u', 'int:frigate', '-P', frigate, '-t', '#', '-C', '1', '-W', '5']);
     expect(denied).toEqual({ code: 0, output: 'All subscription requests were denied.\n' }); // mosquitto_sub's words for SUBACK 128
   });
 
   it('lets an admin read $SYS and refuses a wrong account token', async () => {
-    const sys = await run(mosquittoSub as string, [...common(), '-u', 'admin:ops', '-P', ops, '-t', '$SYS/#', '-C', '1', '-W', '12']);
+    const sys = await run(mosquittoSub as string, [...common(), '-I', 'admin:ops/', '-u', 'admin:ops', '-P', ops, '-t', '$SYS/#', '-C', '1', '-W', '12']);
     expect(sys.code).toBe(0);
     expect(sys.output.length).toBeGreaterThan(0);
-    const refused = await run(mosquittoSub as string, [...common(), '-u', 'admin:ops', '-P', frigate, '-t', '$SYS/#', '-C', '1', '-W', '5']);
+    const refused = await run(mosquittoSub as string, [...common(), '-I', 'admin:ops/', '-u', 'admin:ops', '-P', frigate, '-t', '$SYS/#', '-C', '1', '-W', '5']);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(/not authori[sz]ed|bad user ?name or password/i);
   });

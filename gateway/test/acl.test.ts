@@ -16,7 +16,7 @@ describe('gateway topic ACL', () => {
     const service = await serviceLogin(f.url, 'acl-watcher');
     const received = collect(service);
     await service.subscribeAsync('ioc/v1/devices/+/telemetry', { qos: 1 });
-    const device = await connect(f.url, { clientId: 'air-acl-a-1', username: 'air-acl-a', password: tokenA });
+    const device = await connect(f.url, { clientId: 'air-acl-a', username: 'air-acl-a', password: tokenA });
     const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
 
     await device.publishAsync('ioc/v1/devices/air-acl-a/telemetry', '{"metrics":{"pm25":1}}', { qos: 1 });

@@ -13,7 +13,7 @@ describe('gateway logins', () => {
   afterAll(() => f.close());
 
   it('lets a device in with its token', async () => {
-    const client = await connect(f.url, { clientId: 'air-auth-1-a', username: 'air-auth-1', password: token });
+    const client = await connect(f.url, { clientId: 'air-auth-1', username: 'air-auth-1', password: token });
     expect(client.connected).toBe(true);
     await client.endAsync();
   });

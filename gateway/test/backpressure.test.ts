@@ -22,7 +22,7 @@ describe('gateway backpressure: a persistent subscriber that falls behind holds 
   it('stops reading the publisher while the backlog is over the limit and delivers everything once it clears', async () => {
     const token = await f.addDevice('air-backpressure');
     // An ingest-like subscriber: persistent session, QoS 1, acknowledging nothing until told to.
-    const slow = await connect(f.url, { username: 'svc:slow-ingest', password: SERVICE_TOKEN, clientId: 'slow-ingest', clean: false });
+    const slow = await connect(f.url, { username: 'svc:slow-ingest', password: SERVICE_TOKEN, clientId: 'svc:slow-ingest', clean: false });
     const withheld: Array<() => void> = [];
     let holding = true;
     const received = new Set<string>();

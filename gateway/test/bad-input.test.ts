@@ -26,7 +26,7 @@ const login = mqttPacket.generate({
   protocolId: 'MQTT',
   protocolVersion: 4,
   clean: true,
-  clientId: 'bad-input',
+  clientId: 'svc:bad',
   keepalive: 0,
   username: 'svc:bad',
   password: Buffer.from(SERVICE_TOKEN),

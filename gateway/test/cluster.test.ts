@@ -55,7 +55,7 @@ describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes 
 
   it('resumes a persistent session on the other node with the QoS 1 messages queued meanwhile', async () => {
     const [a, b] = nodes as [GatewayProcess, GatewayProcess];
-    const session = { clientId: 'svc-cluster-session', clean: false };
+    const session = { clientId: 'svc:sessions/cluster-session', clean: false };
     const first = await login(a.url, 'sessions', session);
     await first.subscribeAsync('ioc/v1/cluster/queued', { qos: 1 });
     await first.endAsync();
@@ -75,7 +75,7 @@ describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes 
   it('queues a device message only for the worker owning the device (client id …-p<i>of<n>), on any node', async () => {
     const [a, b] = nodes as [GatewayProcess, GatewayProcess];
     const devices = Array.from({ length: 8 }, (_, i) => `air-cluster-${i}`);
-    const workers = [1, 2].map((index) => ({ clientId: `svc-cluster-p${index}of2`, clean: false }));
+    const workers = [1, 2].map((index) => ({ clientId: `svc:ingest/cluster-p${index}of2`, clean: false }));
     for (const session of workers) {
       const worker = await login(a.url, 'ingest', session);
       await worker.subscribeAsync('ioc/v1/devices/+/telemetry', { qos: 1 });
@@ -103,9 +103,9 @@ describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes 
 
   it('closes the older connection when its client id connects to the other node', async () => {
     const [a, b] = nodes as [GatewayProcess, GatewayProcess];
-    const older = await login(a.url, 'twin', { clientId: 'svc-cluster-twin' });
+    const older = await login(a.url, 'twin', { clientId: 'svc:twin/cluster-twin' });
     const closed = new Promise<void>((resolve) => older.once('close', () => resolve()));
-    const newer = await login(b.url, 'twin', { clientId: 'svc-cluster-twin' });
+    const newer = await login(b.url, 'twin', { clientId: 'svc:twin/cluster-twin' });
     await closed;
     older.end(true);
     expect(newer.connected).toBe(true);

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, openDb, type Clock, type Db, type IocConfig } from '@ioc/core';
+import { clientIdOf, createDevice, createLogger, createPgliteDb, loadConfig, migrate, openDb, type Clock, type Db, type IocConfig } from '@ioc/core';
 import { startPostgres, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 
@@ -83,9 +83,18 @@ export async function startClusterStores(env: Record<string, string> = {}): Prom
   };
 }
 
-/** An mqtt.js connection that does not reconnect, so a refusal surfaces as a rejected promise. */
+/** A client id of the login `username` (core's clientIdOf): a device's id, an account's `<username>/<random>`. */
+export function clientIdFor(username: string): string {
+  return clientIdOf(username, Math.random().toString(36).slice(2, 10));
+}
+
+/**
+ * An mqtt.js connection that does not reconnect, so a refusal surfaces as a rejected promise. Without a `clientId`
+ * it takes one of its username's (mqtt.js' own `mqttjs_…` the gateway refuses).
+ */
 export function connect(url: string, options: IClientOptions): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  const own = options.username ? { clientId: clientIdFor(options.username) } : {};
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...own, ...options });
 }
 
 export function serviceLogin(url: string, name = 'test'): Promise<MqttClient> {

@@ -11,7 +11,7 @@ describe('gateway: workers that split the devices (client id …-p<i>of<n>)', ()
   let f: GatewayFixture;
   let tokens: Map<string, string>;
   const worker = (index: number) => {
-    const clientId = `ioc-ingest-p${index}of2`;
+    const clientId = `svc:ingest/ioc-ingest-p${index}of2`;
     return mqtt.connect(f.url, { clientId, clean: false, username: 'svc:ingest', password: SERVICE_TOKEN, reconnectPeriod: 0 });
   };
   const publishAll = async (round: string) => {

@@ -47,7 +47,7 @@ describe('gateway robustness', () => {
     const topic = 'ioc/v1/devices/air-rob-1/telemetry';
     const pub = (version: string, password: string, message: string) =>
       run(mosquittoPub as string, ['-h', '127.0.0.1', '-p', String(f.gateway.port), '-V', version, '-q', '1',
-        '-u', 'air-rob-1', '-P', password, '-t', topic, '-m', message]);
+        '-i', 'air-rob-1', '-u', 'air-rob-1', '-P', password, '-t', topic, '-m', message]);
 
     it('publishes with a device token over MQTT 3.1.1 and is refused with a wrong one', async () => {
       const service = await serviceLogin(f.url, 'rob-watcher');

@@ -63,7 +63,7 @@ describe('gateway delivery: QoS, retained messages, persistent sessions, takeove
   });
 
   it('closes the older connection when a client id is taken over [MQTT-3.1.4-2]', async () => {
-    const options = { username: 'spk-ses-1', password: token, clientId: 'spk-ses-takeover' };
+    const options = { username: 'spk-ses-1', password: token, clientId: 'spk-ses-1' };
     const older = await connect(f.url, options);
     const olderClosed = new Promise<void>((resolve) => older.once('close', () => resolve()));
     const newer = await connect(f.url, options);

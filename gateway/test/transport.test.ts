@@ -60,7 +60,11 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
 
   it('logs a device in by its client certificate CN, without a token', async () => {
     const { cert, key } = pki.client('air-tls-2');
-    const device = await connect(tlsUrl(), { ca: ca(), cert: readFileSync(cert), key: readFileSync(key) });
+    // Its client id is the device's, as with a token (client-ids.ts): another id is refused after the login.
+    await expect(connect(tlsUrl(), { ca: ca(), cert: readFileSync(cert), key: readFileSync(key), clientId: 'air-tls-1' })).rejects.toThrow(
+      /identifier rejected/i,
+    );
+    const device = await connect(tlsUrl(), { ca: ca(), cert: readFileSync(cert), key: readFileSync(key), clientId: 'air-tls-2' });
     await device.publishAsync('ioc/v1/devices/air-tls-2/telemetry', '{"metrics":{"pm25":4}}', { qos: 1 });
     // The certificate's identity is the device's: it may not write as another device.
     const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
@@ -88,7 +92,7 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
   it('reads certificate logins through the credential cache and closes them when the device is disabled', async () => {
     await f.addDevice('air-tls-3');
     const { cert, key } = pki.client('air-tls-3');
-    const options = { ca: ca(), cert: readFileSync(cert), key: readFileSync(key) };
+    const options = { ca: ca(), cert: readFileSync(cert), key: readFileSync(key), clientId: 'air-tls-3' };
     (await connect(tlsUrl(), options)).end(true);
     // Disabled behind the IOC's back (no announcement): the cached entry still admits the certificate.
     await f.db.query("UPDATE devices SET enabled = false WHERE id = 'air-tls-3'");
@@ -142,7 +146,7 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
   it.skipIf(!mosquittoSub)('serves mosquitto_sub over TLS with the CA file', async () => {
     const service = await serviceLogin(f.url, 'tls-pub');
     const sub = run(mosquittoSub as string, ['-h', '127.0.0.1', '-p', String(f.gateway.tlsPort), '--cafile', pki.ca, '-V', 'mqttv311',
-      '-u', 'svc:mosq', '-P', SERVICE_TOKEN, '-t', 'ioc/v1/tls-check', '-C', '1', '-W', '8']);
+      '-I', 'svc:mosq/', '-u', 'svc:mosq', '-P', SERVICE_TOKEN, '-t', 'ioc/v1/tls-check', '-C', '1', '-W', '8']);
     // mosquitto_sub needs a moment to subscribe; publish retained so it gets the message whenever it arrives.
     await service.publishAsync('ioc/v1/tls-check', 'over-tls', { qos: 1, retain: true });
     expect(await sub).toEqual({ code: 0, output: 'over-tls\n' });

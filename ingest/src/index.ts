@@ -42,12 +42,15 @@ export interface IngestDeps {
   /** Readings held in memory while the store is down (default 100,000); half of it starts spilling to disk. */
   maxPending?: number;
   /**
-   * MQTT client id of the persistent session (default `ioc-ingest`): the broker keeps QoS 1 telemetry for it
-   * while ingest restarts. With `config.ingestPartition` it gets the partition's suffix (`ioc-ingest-p1of2`).
+   * MQTT client id of the persistent session (default `svc:ingest/ioc-ingest`; it must start with `svc:ingest/`, the
+   * gateway's rule): the broker keeps QoS 1 telemetry for it while ingest restarts. With `config.ingestPartition` it
+   * gets the partition's suffix (`svc:ingest/ioc-ingest-p1of2`).
    */
   clientId?: string;
 }
 
+/** The client id of ingest's persistent session: an account's ids start with its username and '/' (core's client-id.ts). */
+const SESSION_CLIENT_ID = 'svc:ingest/ioc-ingest';
 /** Readings (and dead letters) held in memory while their store is down; beyond it ingest stops acknowledging MQTT messages. */
 const MAX_PENDING = 100_000;
 const LOOKUP_RETRY_MAX_MS = 5000;
@@ -68,7 +71,7 @@ export function createIngestService(deps: IngestDeps): Service {
   const { maxPending = MAX_PENDING } = deps;
   // Several ingest processes split the devices between them (core's partition.ts): each has its own session.
   const partition = config.ingestPartition;
-  const clientId = partition ? partitionedClientId(deps.clientId ?? 'ioc-ingest', partition) : (deps.clientId ?? 'ioc-ingest');
+  const clientId = partition ? partitionedClientId(deps.clientId ?? SESSION_CLIENT_ID, partition) : (deps.clientId ?? SESSION_CLIENT_ID);
   const partitionName = partition && `${partition.index}/${partition.count}`;
   const logger = deps.logger.child({ service: 'ingest', ...(partitionName ? { partition: partitionName } : {}) });
   const kinds = createDeviceKinds(db);

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import {
+  clientIdOf,
   createDevice,
   createLogger,
   createMqttConnect,
@@ -81,10 +82,10 @@ export async function startIngestFixture(
     },
     async device(id) {
       const { token } = await createDevice(db, { id, kind: 'air' });
-      return track(await mqtt.connectAsync(url, { username: id, password: token, reconnectPeriod: 0 }));
+      return track(await mqtt.connectAsync(url, { clientId: id, username: id, password: token, reconnectPeriod: 0 }));
     },
     async service() {
-      return track(await mqtt.connectAsync(url, { username: 'svc:ingest-test', password: SERVICE_TOKEN, reconnectPeriod: 0 }));
+      return track(await mqtt.connectAsync(url, { clientId: clientIdOf('svc:ingest-test', String(clients.length)), username: 'svc:ingest-test', password: SERVICE_TOKEN, reconnectPeriod: 0 }));
     },
     async close() {
       for (const client of clients) client.end(true);

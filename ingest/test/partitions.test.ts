@@ -35,7 +35,7 @@ function startWorkers(url: string, db: Db, telemetry: TelemetryStore, dataDir: s
 /** Every device publishes MESSAGES_EACH readings (QoS 1) at t0 + i, logged in with its token (Mosquitto takes any). */
 async function publish(url: string, tokens: Map<string, string>, t0: number): Promise<void> {
   for (const id of DEVICES) {
-    const login = { username: id, password: tokens.get(id) };
+    const login = { clientId: id, username: id, password: tokens.get(id) };
     const device: MqttClient = await mqtt.connectAsync(url, { ...login, reconnectPeriod: 0 });
     for (let i = 0; i < MESSAGES_EACH; i++) {
       await device.publishAsync(`ioc/v1/devices/${id}/telemetry`, JSON.stringify({ ts: t0 + i, metrics: { pm25: i } }), { qos: 1 });

@@ -108,7 +108,7 @@ describe('anomalies from the bus: stored once, pushed live, malformed ones dead-
     const own = await createPgliteDb();
     await migrate(own);
     const feed = (sink: (event: StoredAnomalyEvent) => void) =>
-      createAnomalyFeed({ mqttConnect, db: own, clock: systemClock, logger, sink, clientId: 'anomaly-feed-away' });
+      createAnomalyFeed({ mqttConnect, db: own, clock: systemClock, logger, sink, clientId: 'svc:dashboard-anomalies/anomaly-feed-away' });
     const first = feed(() => {});
     await first.start();
     await first.stop();

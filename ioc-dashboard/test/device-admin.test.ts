@@ -50,7 +50,7 @@ describe('device administration API', () => {
   });
 
   const deviceLogin = (username: string, password: string) =>
-    mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+    mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: username, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
 
   it('registers devices in bulk from JSON, all or nothing', async () => {
     const post = (payload: object) => t.app.inject({ method: 'POST', url: '/api/devices/bulk', headers: { cookie: admin }, payload });

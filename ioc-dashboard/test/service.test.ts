@@ -122,7 +122,7 @@ describe('dashboard service: HTTP, socket.io and the MQTT feed through the real 
     const { token } = await created.json();
 
     const online = nextEvent(socket, 'status', (e) => e.deviceId === 'air-live' && e.online);
-    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username: 'air-live', password: token, reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: 'air-live', username: 'air-live', password: token, reconnectPeriod: 0 });
     devices.push(device);
     expect(await online).toMatchObject({ deviceId: 'air-live', online: true, ts: expect.any(Number) });
 
@@ -141,7 +141,7 @@ describe('dashboard service: HTTP, socket.io and the MQTT feed through the real 
   it('forwards telemetry of a device registered elsewhere after start (looked up once)', async () => {
     const socket = sockets.at(-1)!;
     const { token } = await createDevice(db, { id: 'noise-late', kind: 'noise' });
-    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { username: 'noise-late', password: token, reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: 'noise-late', username: 'noise-late', password: token, reconnectPeriod: 0 });
     devices.push(device);
     const first = nextEvent(socket, 'telemetry', (e) => e.deviceId === 'noise-late' && e.metrics.laeq_db === 61);
     const second = nextEvent(socket, 'telemetry', (e) => e.deviceId === 'noise-late' && e.metrics.laeq_db === 62);

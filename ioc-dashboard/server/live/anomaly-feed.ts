@@ -19,7 +19,8 @@ export interface AnomalyFeed {
 
 /**
  * The dashboard's subscription to `ioc/v1/anomalies` (QoS 1, service `dashboard-anomalies`) in a persistent
- * session (client id `clientId`, default `ioc-dashboard-anomalies`), so events published while the dashboard is
+ * session (client id `clientId`, default `svc:dashboard-anomalies/ioc-dashboard-anomalies`;
+ * it must start with `svc:dashboard-anomalies/`, the gateway's rule), so events published while the dashboard is
  * down are queued by the gateway and stored when it returns. Each valid event is
  * stored once (a redelivery is not stored or pushed again) and handed to the sink; an invalid one becomes a dead
  * letter with its reason. Messages are handled one at a time, in arrival order, so a clear never overtakes its raise.
@@ -32,7 +33,7 @@ export function createAnomalyFeed(deps: {
   sink: (event: StoredAnomalyEvent) => void;
   clientId?: string;
 }): AnomalyFeed {
-  const { db, clock, logger, sink, clientId = 'ioc-dashboard-anomalies' } = deps;
+  const { db, clock, logger, sink, clientId = 'svc:dashboard-anomalies/ioc-dashboard-anomalies' } = deps;
   let client: MqttClient | undefined;
   let handling: Promise<void> = Promise.resolve();
 
