@@ -13,9 +13,9 @@ const IDENTIFIER_REJECTED = 2;
 /**
  * The longest client id accepted, in UTF-8 bytes. MQTT 3.1.1 lets a server refuse ids longer than 23 characters
  * [MQTT-3.1.3-5]; ours are at most a 64-character device id, or an account username (at most `admin:` and 64
- * characters) with '/' and a suffix. 256 leaves a client room for its suffix and keeps ids out of logs at 64 KiB.
+ * characters) with '/' and a suffix. 256 leaves a client room for its suffix, and ids of up to 64 KiB out of the logs.
  */
-export const MAX_CLIENT_ID_BYTES = 256;
+const MAX_CLIENT_ID_BYTES = 256;
 
 /** What a log line or audit event keeps of a text longer than the cap (a refused client id, a username). */
 const CLIPPED_CHARS = 64;
