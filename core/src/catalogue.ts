@@ -1,4 +1,4 @@
-import Type, { type TObject } from 'typebox';
+import { Type, type TObject } from 'typebox';
 
 /**
  * The catalogue of device kinds: their metrics and the commands they obey (DESIGN.md §4). A new kind, metric or

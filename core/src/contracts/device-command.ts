@@ -1,4 +1,4 @@
-import Type, { type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { commandSpec, commandTypes, DEVICE_KINDS, type CommandType, type DeviceKind } from '../catalogue.ts';
 import { decode, type Decoded } from './decode.ts';
 
