@@ -214,4 +214,9 @@ describe('device commands: API → record → bus → device → ack, through a 
     ]);
     expect(sent.map((c) => c.createdAt)).toEqual([...sent.map((c) => c.createdAt)].sort((a, b) => b - a));
   });
+
+  it('documents both routes in the OpenAPI description', async () => {
+    const docs = (await (await fetch(`${base}/api/docs/json`, { headers: { cookie: cookies.viewer } })).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(docs.paths['/api/devices/{id}/commands'] ?? {}).sort()).toEqual(['get', 'post']);
+  });
 });
