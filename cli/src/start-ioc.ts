@@ -72,13 +72,13 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
   let telemetry: TelemetryStore | undefined;
 
   const stop = async () => {
+    const quietly = (name: string, step: () => Promise<void> | undefined) =>
+      Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => logger.error({ service: name, err: (error as Error).message }, 'service did not stop cleanly'));
     for (const { service, beacon } of started.splice(0).reverse()) {
-      try {
-        await beacon?.stop();
-        await service.stop();
-      } catch (error) {
-        logger.error({ service: service.name, err: (error as Error).message }, 'service did not stop cleanly');
-      }
+      await quietly(service.name, () => beacon?.stop());
+      await quietly(service.name, () => service.stop());
     }
     await telemetry?.close();
     await db?.close();
