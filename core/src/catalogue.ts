@@ -1,8 +1,8 @@
 import { Type, type TObject } from 'typebox';
 
 /**
- * The catalogue of device kinds: their metrics and the commands they obey (DESIGN.md §4). A new kind, metric or
- * command is one entry here. Browser-safe: the web app reads it too.
+ * The catalogue of device kinds: their metrics (README.md, "MQTT") and the commands they obey (docs/architecture.md,
+ * "Device commands"). A new kind, metric or command is one entry here. Browser-safe: the web app reads it too.
  */
 export interface MetricSpec {
   unit: string;
