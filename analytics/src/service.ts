@@ -1,8 +1,8 @@
 import {
   type AnomalyEvent,
   allDevicesTopic,
+  createRegistryCache,
   decodeTelemetry,
-  getDevice,
   parseDeviceTopic,
   publishAnomalyEvent,
   systemClock,
@@ -14,6 +14,7 @@ import {
   type Logger,
   type MqttClient,
   type MqttConnect,
+  type RegistryRecord,
   type Service,
   type TelemetryStore,
 } from '@ioc/core';
@@ -83,8 +84,10 @@ interface Sample {
 export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   const { db, telemetry, mqttConnect, clock = systemClock, flushMs = 200, silenceCheckMs = 60_000 } = deps;
   const logger = deps.logger.child({ service: 'analytics' });
-  const kinds = new Map<string, DeviceKind>();
-  const frigate = createFrigateAdapter({ db, logger, clock, prefix: deps.frigatePrefix });
+  // Kinds and places from the registry on the bus: a device moved or re-kinded is scored as it is now.
+  const registry = createRegistryCache({ db, logger });
+  registry.onChange((_deviceId, record) => place(record));
+  const frigate = createFrigateAdapter({ db, registry, logger, clock, prefix: deps.frigatePrefix });
   const cameras = createCameraHealthMonitor({
     db,
     telemetry,
@@ -106,12 +109,15 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   const counts = { received: 0, ignored: 0, scored: 0, published: 0 };
   let lastError: string | null = null;
 
+  function place(device: RegistryRecord | null | undefined): void {
+    if (device?.lat != null && device.lon != null) detector?.place(device.id, device.kind, { lat: device.lat, lon: device.lon });
+  }
+
   async function kindOf(deviceId: string): Promise<DeviceKind | undefined> {
-    const cached = kinds.get(deviceId);
-    if (cached) return cached;
-    const device = await getDevice(db, deviceId);
-    if (device) kinds.set(deviceId, device.kind);
-    if (device?.lat != null && device.lon != null) detector?.place(deviceId, device.kind, { lat: device.lat, lon: device.lon });
+    const cached = registry.get(deviceId);
+    if (cached) return cached.kind;
+    const device = await registry.lookup(deviceId);
+    place(device);
     return device?.kind;
   }
 
@@ -194,6 +200,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     const connection = await mqttConnect('analytics');
     // Async handlers: whatever a payload makes them throw arrives here as a rejection, never out of mqtt.js' event.
     connection.on('message', (topic, payload) => {
+      if (registry.owns(topic)) return; // the registry cache has its own listener
       const handled = frigate.owns(topic) ? frigate.handle(connection, topic, payload) : receive(topic, payload);
       handled.catch((error: Error) => {
         counts.ignored++;
@@ -203,6 +210,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     });
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     client = connection;
+    await registry.attach(connection);
     await connection.subscribeAsync([allDevicesTopic('telemetry'), frigate.filter], { qos: 1 });
     await cameras.start(connection);
     logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.detector.threshold }, 'analytics subscribed to device telemetry');
@@ -218,6 +226,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     pending = [];
     await cameras.stop();
     await scoring;
+    registry.detach();
     await connection.endAsync();
     if (!deps.model) await model?.close();
     if (!deps.stationModels) for (const stationModel of stationModels?.values() ?? []) await stationModel.close();

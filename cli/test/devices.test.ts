@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDevice, createLogger, getDevice, listAuditEvents, loadConfig, openDb, type Db } from '@ioc/core';
+import { createDevice, createLogger, findArea, getDevice, listAuditEvents, loadConfig, openDb, type Db } from '@ioc/core';
 import { postgresAvailable, startPostgres, tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
 import { runIoc } from './run-ioc.ts';
@@ -33,7 +33,15 @@ describe('ioc devices: registry commands', () => {
     expect(printed.map((p) => p.id)).toEqual(['csv-1', 'csv-2']);
     expect(printed.every((p) => p.token.length >= 43)).toBe(true);
     const listed = lines((await runIoc(['devices', 'list'], env)).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(listed.find((d) => d.id === 'csv-1')).toMatchObject({ attributes: { pole: 'P-1' }, lat: 16.46, enabled: true });
+    expect(listed.find((d) => d.id === 'csv-1')).toMatchObject({ attributes: { pole: 'P-1' }, lat: 16.46, enabled: true, areaId: findArea(107.59, 16.46)?.id });
+
+    // One use-case for the API and the CLI: a device placed by --lat/--lon alone gets its commune, as over HTTP.
+    const placed = await runIoc(['devices', 'add', '--id', 'cli-placed', '--kind', 'air', '--lat', '16.463', '--lon', '107.585'], env);
+    expect(placed).toMatchObject({ code: 0, stderr: '' });
+    const commune = findArea(107.585, 16.463)?.id;
+    expect(commune).toBeTruthy();
+    const all = lines((await runIoc(['devices', 'list'], env)).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(all.find((d) => d.id === 'cli-placed')).toMatchObject({ areaId: commune });
   });
 
   it('updates and disables a device, warning that no gateway was told when none can be', async () => {

@@ -1,4 +1,3 @@
-import type { MqttConnect } from './mqtt.ts';
 import { TOPIC_ROOT } from './topics.ts';
 
 /**
@@ -29,18 +28,5 @@ export function parseCredentialChange(payload: Buffer | string): CredentialChang
     return { username: value.username, change: value.change as CredentialChangeKind, ts: typeof value.ts === 'number' ? value.ts : 0 };
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Publishes a change at QoS 1 over a short-lived service connection. Rejects when the gateway cannot be
- * reached; the change is then stored but open connections stay until they reconnect.
- */
-export async function announceCredentialChange(mqttConnect: MqttConnect, serviceName: string, change: CredentialChange): Promise<void> {
-  const client = await mqttConnect(serviceName, { reconnectPeriod: 0, connectTimeout: 5000 });
-  try {
-    await client.publishAsync(CREDENTIALS_TOPIC, JSON.stringify(change), { qos: 1 });
-  } finally {
-    await client.endAsync();
   }
 }

@@ -10,6 +10,7 @@ import { createClusterPresence, type ClusterPresence } from './cluster-presence.
 import { createCommandExpiry } from './commands.ts';
 import { identityOf } from './identity.ts';
 import { createConnectionLimits, createPublishThrottle, type ConnectionLimits } from './limits.ts';
+import { publishRegistrySnapshot } from './registry-snapshot.ts';
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { createPartitionFilter } from './partitions.ts';
@@ -203,6 +204,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         if (stale.length > 0) logger.warn({ devices: stale.length }, 'devices left online by an earlier run marked offline');
       }
       await security.attach(broker);
+      await publishRegistrySnapshot({ broker, db, logger });
       listeners = await bind(broker, limits);
     } catch (error) {
       await closeBroker().catch(() => {});

@@ -1,6 +1,7 @@
 import {
   allDevicesTopic,
   corkPerTurn,
+  createRegistryCache,
   decodeTelemetry,
   ownsDevice,
   partitionedClientId,
@@ -25,7 +26,6 @@ import { join } from 'node:path';
 import { createAqiJob } from './aqi-job.ts';
 import { createBatcher } from './batcher.ts';
 import { deadLetter } from './dead-letter.ts';
-import { createDeviceKinds } from './device-kinds.ts';
 import { openSpill } from './spill.ts';
 
 export interface IngestDeps {
@@ -74,7 +74,8 @@ export function createIngestService(deps: IngestDeps): Service {
   const clientId = partition ? partitionedClientId(deps.clientId ?? SESSION_CLIENT_ID, partition) : (deps.clientId ?? SESSION_CLIENT_ID);
   const partitionName = partition && `${partition.index}/${partition.count}`;
   const logger = deps.logger.child({ service: 'ingest', ...(partitionName ? { partition: partitionName } : {}) });
-  const kinds = createDeviceKinds(db);
+  // Device kinds from the registry on the bus: a PATCH of a device's kind applies to its next message.
+  const registry = createRegistryCache({ db, logger });
   const points = createBatcher<TelemetryPoint>({
     what: 'telemetry points',
     write: (batch) => telemetry.write(batch),
@@ -110,11 +111,11 @@ export function createIngestService(deps: IngestDeps): Service {
 
   /** The device's kind; while the database fails, waits and asks again (holding back further messages). */
   async function kindOf(deviceId: string): Promise<DeviceKind | undefined> {
-    const cached = kinds.cached(deviceId);
+    const cached = registry.get(deviceId)?.kind;
     if (cached) return cached;
     for (let delay = 100; ; delay = Math.min(delay * 2, LOOKUP_RETRY_MAX_MS)) {
       try {
-        return await kinds.lookup(deviceId);
+        return (await registry.lookup(deviceId))?.kind;
       } catch (error) {
         if (!client) throw error;
         logger.error({ err: error, deviceId, retryInMs: delay }, 'device lookup failed; retrying');
@@ -139,9 +140,6 @@ export function createIngestService(deps: IngestDeps): Service {
   function ingest(topic: string, payload: Buffer): Promise<void> | undefined {
     received++;
     const receivedAt = clock.now();
-    const parsed = parseDeviceTopic(topic);
-    if (parsed?.channel !== 'telemetry') {
-      refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
     const failed = (error: unknown) => {
       logger.error({ err: error, topic }, 'telemetry handling failed; kept as a dead letter');
       const deviceId = parseDeviceTopic(topic)?.deviceId ?? null;
@@ -156,6 +154,9 @@ export function createIngestService(deps: IngestDeps): Service {
   }
 
   function route(topic: string, payload: Buffer, receivedAt: number): Promise<void> | undefined {
+    const parsed = parseDeviceTopic(topic);
+    if (parsed?.channel !== 'telemetry') {
+      refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
       return undefined;
     }
     const { deviceId } = parsed;
@@ -163,7 +164,7 @@ export function createIngestService(deps: IngestDeps): Service {
       notOwned++;
       return undefined;
     }
-    const cached = kinds.cached(deviceId);
+    const cached = registry.get(deviceId)?.kind;
     if (cached) {
       accept(deviceId, cached, topic, payload, receivedAt);
       return undefined;
@@ -184,6 +185,7 @@ export function createIngestService(deps: IngestDeps): Service {
     // backpressure that holds messages at the broker while the stores cannot keep up.
     connection.handleMessage = (packet, callback) => {
       holdAcks();
+      if (registry.owns(packet.topic)) return callback(); // the registry cache took it from the 'message' event
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const lookup = ingest(packet.topic, payload);
       if (!lookup && !points.full && !letters.full) return callback();
@@ -202,6 +204,7 @@ export function createIngestService(deps: IngestDeps): Service {
       retentionTimer = setInterval(applyRetention, RETENTION_EVERY_MS).unref();
     }
     aqi.start();
+    await registry.attach(connection);
     await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
     logger.info({ batchSize, flushMs, store: telemetry.kind, clientId }, 'ingest subscribed to device telemetry');
   }
@@ -212,6 +215,7 @@ export function createIngestService(deps: IngestDeps): Service {
     client = undefined;
     clearInterval(retentionTimer);
     aqi.stop();
+    registry.detach();
     await connection.endAsync();
     await points.close();
     await letters.close();

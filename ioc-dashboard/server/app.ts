@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { BackoffPolicy, Clock, CredentialChange, Db, Device, DeviceCommands, Health, Logger, TelemetryStore } from '@ioc/core';
+import { createDeviceRegistry, type BackoffPolicy, type BusAnnouncement, type Clock, type CredentialChange, type Db, type DeviceCommands, type Health, type Logger, type TelemetryStore } from '@ioc/core';
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -26,9 +26,11 @@ export interface DashboardAppDeps {
   clock: Clock;
   sessions: SessionStore;
   health: () => Promise<Record<string, Health>>;
-  onDeviceCreated?: (device: Device) => void;
-  /** Announces credential changes to the gateways over MQTT; resolves false when that failed. */
-  announceCredentialChange?: (change: CredentialChange) => Promise<boolean>;
+  /**
+   * Publishes registry records and credential changes on the bus (core's announceOnBus); rejects when it cannot.
+   * Without it (an app with no bus) changes are stored and answered with `gatewayNotified: false`.
+   */
+  announce?: (announcement: BusAnnouncement) => Promise<void>;
   /** The device command path; without it the API has no command routes (an app with no bus). */
   commands?: DeviceCommands;
   /** The built web app (default ioc-dashboard/web/dist). */
@@ -52,6 +54,16 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
 
   const guard = createGuard(deps.sessions);
   const { db, telemetry, clock, sessions } = deps;
+  const announce = deps.announce ?? (() => Promise.reject(new Error('this app has no MQTT bus')));
+  const registry = createDeviceRegistry({ db, clock, logger: deps.logger, announce });
+  const announceCredentialChange = (change: CredentialChange) =>
+    announce({ credentials: [change] }).then(
+      () => true,
+      (error: unknown) => {
+        deps.logger.warn({ err: error, ...change }, 'could not announce a credential change to the gateway');
+        return false;
+      },
+    );
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -66,10 +78,10 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
     async (api) => {
       await api.register(healthRoutes, { check: deps.health });
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard, clock, backoff: deps.loginBackoff });
-      await api.register(deviceRoutes, { db, telemetry, guard, clock, onCreated: deps.onDeviceCreated, announce: deps.announceCredentialChange });
+      await api.register(deviceRoutes, { db, telemetry, guard, registry });
       if (deps.commands) await api.register(commandRoutes, { commands: deps.commands, guard });
       await api.register(auditRoutes, { db, guard });
-      await api.register(accountRoutes, { db, guard, clock, announce: deps.announceCredentialChange });
+      await api.register(accountRoutes, { db, guard, clock, announce: announceCredentialChange });
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });
       await api.register(deadLetterRoutes, { db, guard });
       await api.register(anomalyRoutes, { db, guard });

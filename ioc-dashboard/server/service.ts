@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import {
-  announceCredentialChange,
+  announceOnBus,
   createDeviceCommands,
   systemClock,
   type Clock,
@@ -90,15 +90,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         sessions,
         webDir: deps.webDir ?? WEB_DIST_DIR,
         commands,
-        onDeviceCreated: (device) => feed?.remember(device),
-        announceCredentialChange: (change) =>
-          announceCredentialChange(deps.mqttConnect, 'dashboard-registry', change).then(
-            () => true,
-            (error: unknown) => {
-              logger.warn({ err: error, ...change }, 'could not announce a credential change to the gateway');
-              return false;
-            },
-          ),
+        announce: (announcement) => announceOnBus(deps.mqttConnect, 'dashboard-registry', announcement),
         // Every service as the bus tells it, this dashboard as it is now, and the stores as it reaches them.
         health: async () => {
           const [own, db, telemetry] = await Promise.all([service.health(), dbHealth(), deps.telemetry.health()]);
@@ -117,6 +109,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         sink: {
           telemetry: (event) => liveServer.emit('telemetry', event),
           status: (event) => liveServer.emit('status', event),
+          device: (event) => liveServer.emit('device', event),
         },
       });
       await feed.start();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import {
-  announceCredentialChange,
+  announceOnBus,
   createDevice,
   createMqttConnect,
   getDeviceCredentials,
@@ -9,6 +9,7 @@ import {
   loadHueAreas,
   verifyToken,
   type CredentialChange,
+  type RegistryRecord,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { createGatewayService, type GatewayService } from '@ioc/gateway';
@@ -23,15 +24,15 @@ describe('device administration API', () => {
   let admin: string;
   let operator: string;
   const announced: CredentialChange[] = [];
-  const remembered: Array<{ id: string; kind: string }> = [];
+  const records: Array<RegistryRecord | null> = [];
 
   beforeAll(async () => {
     t = await openTestApp({
-      onDeviceCreated: (device) => remembered.push({ id: device.id, kind: device.kind }),
-      announceCredentialChange: async (change) => {
-        announced.push(change);
+      announce: async (announcement) => {
+        announced.push(...(announcement.credentials ?? []));
+        records.push(...(announcement.records ?? []).map((r) => r.record));
         const connect = createMqttConnect({ mqttUrl: `mqtt://127.0.0.1:${gateway.port}`, serviceToken: SERVICE_TOKEN });
-        return announceCredentialChange(connect, 'dashboard-test', change).then(() => true);
+        await announceOnBus(connect, 'dashboard-test', announcement);
       },
     });
     gateway = createGatewayService({
@@ -96,7 +97,7 @@ describe('device administration API', () => {
     expect(changed.json()).toMatchObject({ device: { id: 'p-1', attributes: { pole: 'P-17' }, lat: 16.47, lon: 107.6, areaId: null }, gatewayNotified: true });
     expect(announced.at(-1)).toMatchObject({ username: 'p-1', change: 'updated' });
     await patch('p-1', { kind: 'noise' });
-    expect(remembered.at(-1)).toEqual({ id: 'p-1', kind: 'noise' }); // the live feed learns the new kind
+    expect(records.at(-1)).toMatchObject({ id: 'p-1', kind: 'noise' }); // published for every service's registry cache
     expect((await patch('p-1', { kind: 'toaster' })).json().error.code).toBe('invalid_device');
     expect((await patch('p-1', {})).statusCode).toBe(400);
     expect((await patch('nope', { enabled: false })).statusCode).toBe(404);

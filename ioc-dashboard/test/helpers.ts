@@ -55,8 +55,7 @@ export async function openTestApp(
   options: {
     webDir?: string;
     health?: () => Promise<Record<string, Health>>;
-    announceCredentialChange?: DashboardAppDeps['announceCredentialChange'];
-    onDeviceCreated?: DashboardAppDeps['onDeviceCreated'];
+    announce?: DashboardAppDeps['announce'];
     loginBackoff?: DashboardAppDeps['loginBackoff'];
   } = {},
 ): Promise<TestApp> {
@@ -71,8 +70,7 @@ export async function openTestApp(
     sessions: createSessionStore(db, clock),
     health: options.health ?? (async () => ({ db: { status: 'ok' } })),
     webDir: options.webDir ?? '/nonexistent/web/dist',
-    announceCredentialChange: options.announceCredentialChange,
-    onDeviceCreated: options.onDeviceCreated,
+    announce: options.announce,
     loginBackoff: options.loginBackoff,
   });
   await app.ready();

@@ -1,7 +1,5 @@
 import {
   deviceTopic,
-  getDevice,
-  listDevices,
   publishAnomalyEvent,
   recordDeadLetters,
   type AnomalyEvent,
@@ -11,6 +9,7 @@ import {
   type Db,
   type Logger,
   type MqttClient,
+  type RegistryCache,
 } from '@ioc/core';
 import { parseFrigateEvent, parseFrigateReview, parseFrigateStatus } from './messages.ts';
 
@@ -26,19 +25,16 @@ export const FRIGATE_MODEL_NAME = 'frigate';
  * - `frigate/<camera>/status[/<role>]` going offline raises `lost_signal`, back online clears it.
  * Anything unusable (bad JSON, unknown camera) becomes a dead letter with its reason.
  */
-export function createFrigateAdapter(deps: { db: Db; logger: Logger; clock: Clock; prefix?: string }) {
-  const { db, logger, clock, prefix = 'frigate' } = deps;
-  const devices = new Map<string, string>();
+export function createFrigateAdapter(deps: { db: Db; registry: RegistryCache; logger: Logger; clock: Clock; prefix?: string }) {
+  const { db, registry, logger, clock, prefix = 'frigate' } = deps;
   const offline = new Set<string>();
   const counts = { frigateMessages: 0, frigateEvents: 0, frigateRefused: 0 };
 
+  /** The camera device a Frigate camera maps to, as the registry says now (a re-kinded or renamed camera follows at once). */
   async function deviceFor(camera: string): Promise<string | undefined> {
-    const known = devices.get(camera);
-    if (known) return known;
-    const byId = await getDevice(db, camera);
-    const match = byId?.kind === 'camera' ? byId : (await listDevices(db)).find((d) => d.kind === 'camera' && d.attributes.frigate_camera === camera);
-    if (match) devices.set(camera, match.id);
-    return match?.id;
+    const byId = await registry.lookup(camera);
+    if (byId?.kind === 'camera') return byId.id;
+    return (await registry.find((device) => device.kind === 'camera' && device.attributes.frigate_camera === camera))?.id;
   }
 
   async function refuse(topic: string, payload: string, reason: string): Promise<void> {

@@ -1,28 +1,25 @@
 import { readFileSync } from 'node:fs';
 import {
-  createDevice,
-  createDevices,
-  deleteDevice,
+  createDeviceRegistry,
+  createLogger,
   DeviceError,
   listDevices,
   loadConfig,
   openDb,
   parseDevicesCsv,
-  recordAuditEvents,
-  revokeDeviceToken,
-  rotateDeviceToken,
-  updateDevice,
+  systemClock,
   type Db,
   type Device,
   type DeviceAttributes,
   type DeviceChanges,
+  type DeviceRegistry,
   type IocConfig,
 } from '@ioc/core';
 import { numberFlag, parseFlags, required } from '../args.ts';
 import { UsageError, type Command, type CommandContext, type Io } from '../io.ts';
-import { tellGateways } from './devices-announce.ts';
+import { announceFromCli } from './devices-announce.ts';
 
-type Handler = (context: CommandContext & { config: IocConfig; db: Db }) => Promise<number>;
+type Handler = (context: CommandContext & { config: IocConfig; db: Db; registry: DeviceRegistry }) => Promise<number>;
 
 const SUBCOMMANDS: Record<string, Handler> = {
   add,
@@ -36,7 +33,13 @@ const SUBCOMMANDS: Record<string, Handler> = {
   remove,
 };
 
-/** ioc devices add|import|list|update|enable|disable|rotate|revoke|remove, against the configured database. */
+/** What the CLI's changes are audited as. */
+const CLI = { actor: 'cli' };
+
+/**
+ * ioc devices add|import|list|update|enable|disable|rotate|revoke|remove, against the configured database: a thin
+ * adapter over core's device-registry use-cases, as the HTTP routes are.
+ */
 export const devices: Command = async (context) => {
   const [sub, ...args] = context.args;
   const handler = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
@@ -46,8 +49,10 @@ export const devices: Command = async (context) => {
   }
   const config = loadConfig(context.env);
   const db = await openDb(config);
+  // Bus failures are told on stderr by announceFromCli; the registry's own log stays quiet.
+  const registry = createDeviceRegistry({ db, clock: systemClock, logger: createLogger({ level: 'silent' }), announce: announceFromCli(config, context.io) });
   try {
-    return await handler({ ...context, args, config, db });
+    return await handler({ ...context, args, config, db, registry });
   } catch (error) {
     if (!(error instanceof DeviceError)) throw error;
     context.io.err(`ioc devices ${sub}: ${error.message}`);
@@ -70,10 +75,7 @@ function attributes(values: string[] | undefined): DeviceAttributes | undefined 
   return result;
 }
 
-const audit = (db: Db, action: string, target: string, detail: Record<string, unknown> = {}) =>
-  recordAuditEvents(db, [{ ts: Date.now(), actor: 'cli', action, target, detail }]);
-
-async function add({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
+async function add({ args, registry, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, {
     id: { type: 'string' },
     kind: { type: 'string' },
@@ -83,7 +85,7 @@ async function add({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
     attr: { type: 'string', multiple: true },
     disabled: { type: 'boolean' },
   });
-  const { device, token } = await createDevice(db, {
+  const { device, token } = await registry.register({
     id: required(values.id, 'id'),
     kind: required(values.kind, 'kind'),
     areaId: values.area,
@@ -91,13 +93,12 @@ async function add({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
     lon: numberFlag(values.lon, 'lon'),
     attributes: attributes(values.attr),
     enabled: !values.disabled,
-  });
-  await audit(db, 'device.create', device.id, { kind: device.kind });
+  }, CLI);
   io.out(JSON.stringify({ id: device.id, token }));
   return 0;
 }
 
-async function importCsv({ args, db, io }: Parameters<Handler>[0]): Promise<number> {
+async function importCsv({ args, registry, io }: Parameters<Handler>[0]): Promise<number> {
   const { positionals } = parseFlags(args, {}, true);
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('devices import needs one CSV file');
@@ -116,9 +117,8 @@ async function importCsv({ args, db, io }: Parameters<Handler>[0]): Promise<numb
   };
   if (parsed.errors.length > 0) return report(parsed.errors);
   if (parsed.devices.length === 0) return report([{ line: 2, message: 'the CSV has no devices' }]);
-  const result = await createDevices(db, parsed.devices);
+  const result = await registry.registerMany(parsed.devices, CLI);
   if (!result.ok) return report(result.errors.map((e) => ({ line: parsed.devices[e.index]?.line ?? 0, message: e.message })));
-  await audit(db, 'device.create', 'bulk', { count: result.created.length, ids: result.created.map((c) => c.device.id) });
   for (const { device, token } of result.created) io.out(JSON.stringify({ id: device.id, token }));
   return 0;
 }
@@ -149,7 +149,7 @@ function unknown(io: Io, id: string): number {
   return 1;
 }
 
-async function update({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+async function update({ args, registry, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, {
     id: { type: 'string' },
     kind: { type: 'string' },
@@ -167,53 +167,44 @@ async function update({ args, db, io, config }: Parameters<Handler>[0]): Promise
     attributes: attributes(values.attr),
   };
   if (Object.values(changes).every((v) => v === undefined)) throw new UsageError('devices update needs something to change: --kind, --area, --lat/--lon or --attr');
-  const device = await updateDevice(db, id, changes);
-  if (!device) return unknown(io, id);
-  await audit(db, 'device.update', id, { changes });
-  await tellGateways(config, io, { username: id, change: 'updated' });
-  io.out(JSON.stringify(device));
+  const updated = await registry.update(id, changes, CLI);
+  if (!updated) return unknown(io, id);
+  io.out(JSON.stringify(updated.device));
   return 0;
 }
 
-async function setEnabled({ args, db, io, config }: Parameters<Handler>[0], enabled: boolean): Promise<number> {
+async function setEnabled({ args, registry, io }: Parameters<Handler>[0], enabled: boolean): Promise<number> {
   const { values } = parseFlags(args, { id: { type: 'string' } });
   const id = required(values.id, 'id');
-  const device = await updateDevice(db, id, { enabled });
-  if (!device) return unknown(io, id);
-  await audit(db, 'device.update', id, { changes: { enabled } });
-  const gatewayNotified = await tellGateways(config, io, { username: id, change: enabled ? 'enabled' : 'disabled' });
-  io.out(JSON.stringify({ id, enabled, gatewayNotified }));
+  const updated = await registry.update(id, { enabled }, CLI);
+  if (!updated) return unknown(io, id);
+  io.out(JSON.stringify({ id, enabled, gatewayNotified: updated.gatewayNotified }));
   return 0;
 }
 
-async function rotate({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+async function rotate({ args, registry, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, { id: { type: 'string' } });
   const id = required(values.id, 'id');
-  const token = await rotateDeviceToken(db, id);
-  if (!token) return unknown(io, id);
-  await audit(db, 'device.rotate', id);
-  const gatewayNotified = await tellGateways(config, io, { username: id, change: 'rotated' });
-  io.out(JSON.stringify({ id, token, gatewayNotified }));
+  const rotated = await registry.rotate(id, CLI);
+  if (!rotated) return unknown(io, id);
+  io.out(JSON.stringify({ id, ...rotated }));
   return 0;
 }
 
-async function revoke({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+async function revoke({ args, registry, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, { id: { type: 'string' } });
   const id = required(values.id, 'id');
-  const device = await revokeDeviceToken(db, id);
-  if (!device) return unknown(io, id);
-  await audit(db, 'device.revoke', id);
-  const gatewayNotified = await tellGateways(config, io, { username: id, change: 'revoked' });
-  io.out(JSON.stringify({ id, revokedAt: device.revokedAt, gatewayNotified }));
+  const revoked = await registry.revoke(id, CLI);
+  if (!revoked) return unknown(io, id);
+  io.out(JSON.stringify({ id, revokedAt: revoked.device.revokedAt, gatewayNotified: revoked.gatewayNotified }));
   return 0;
 }
 
-async function remove({ args, db, io, config }: Parameters<Handler>[0]): Promise<number> {
+async function remove({ args, registry, io }: Parameters<Handler>[0]): Promise<number> {
   const { values } = parseFlags(args, { id: { type: 'string' } });
   const id = required(values.id, 'id');
-  if (!(await deleteDevice(db, id))) return unknown(io, id);
-  await audit(db, 'device.delete', id);
-  const gatewayNotified = await tellGateways(config, io, { username: id, change: 'deleted' });
-  io.out(JSON.stringify({ id, removed: true, gatewayNotified }));
+  const removed = await registry.remove(id, CLI);
+  if (!removed) return unknown(io, id);
+  io.out(JSON.stringify({ id, removed: true, gatewayNotified: removed.gatewayNotified }));
   return 0;
 }

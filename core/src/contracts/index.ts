@@ -5,3 +5,4 @@
 export * from './decode.ts';
 export * from './device-command.ts';
 export * from './health.ts';
+export * from './registry.ts';

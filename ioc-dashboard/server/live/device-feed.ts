@@ -1,9 +1,8 @@
 import {
   allDevicesTopic,
+  createRegistryCache,
   decodeTelemetry,
-  getDevice,
   isEpochMs,
-  listDevices,
   parseDeviceTopic,
   type Clock,
   type Db,
@@ -17,24 +16,27 @@ import type { LiveEvents } from './socket-server.ts';
 /** How long a device id that is not registered stays known as unknown before it is looked up again. */
 const UNKNOWN_DEVICE_TTL_MS = 10_000;
 
-export type LiveSink = { [K in 'telemetry' | 'status']: (...args: Parameters<LiveEvents[K]>) => void };
+export type LiveSink = { [K in 'telemetry' | 'status' | 'device']: (...args: Parameters<LiveEvents[K]>) => void };
 
 export interface DeviceFeed {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly connected: boolean;
-  /** Caches the kind of a device registered after start. */
-  remember(device: { id: string; kind: DeviceKind }): void;
 }
 
 /**
- * The dashboard's MQTT client (service `dashboard`): forwards valid telemetry of known devices and their
- * online status to the sink. Device kinds are cached; messages of a device being looked up wait, in order.
+ * The dashboard's MQTT client (service `dashboard`): forwards valid telemetry of known devices, their online status
+ * and every registry change (a device added, moved, re-kinded or deleted, from core's registry cache) to the sink.
+ * Messages of a device being looked up wait, in order.
  */
 export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock: Clock; logger: Logger; sink: LiveSink }): DeviceFeed {
   const { db, clock, logger, sink } = deps;
-  const kinds = new Map<string, DeviceKind>();
+  const registry = createRegistryCache({ db, logger });
   const unknownUntil = new Map<string, number>();
+  registry.onChange((id, record) => {
+    unknownUntil.delete(id);
+    sink.device({ id, record });
+  });
   const waiting = new Map<string, Buffer[]>();
   let client: MqttClient | undefined;
 
@@ -52,10 +54,10 @@ export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock
   function lookUp(deviceId: string, first: Buffer): void {
     const queue = [first];
     waiting.set(deviceId, queue);
-    getDevice(db, deviceId)
+    registry
+      .lookup(deviceId)
       .then((device) => {
-        if (device) kinds.set(deviceId, device.kind);
-        else unknownUntil.set(deviceId, clock.now() + UNKNOWN_DEVICE_TTL_MS);
+        if (!device) unknownUntil.set(deviceId, clock.now() + UNKNOWN_DEVICE_TTL_MS);
         waiting.delete(deviceId);
         if (device) for (const payload of queue) forwardTelemetry(deviceId, device.kind, payload);
       })
@@ -66,7 +68,7 @@ export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock
   }
 
   function onTelemetry(deviceId: string, payload: Buffer): void {
-    const kind = kinds.get(deviceId);
+    const kind = registry.get(deviceId)?.kind;
     if (kind) return forwardTelemetry(deviceId, kind, payload);
     const queue = waiting.get(deviceId);
     if (queue) return void queue.push(payload);
@@ -106,20 +108,16 @@ export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock
       return client?.connected ?? false;
     },
 
-    remember(device) {
-      kinds.set(device.id, device.kind);
-      unknownUntil.delete(device.id);
-    },
-
     async start() {
-      for (const device of await listDevices(db)) kinds.set(device.id, device.kind);
       client = await deps.mqttConnect('dashboard');
       client.on('message', onMessage);
       client.on('error', (error) => logger.warn({ err: error }, 'MQTT error'));
+      await registry.attach(client);
       await client.subscribeAsync([allDevicesTopic('telemetry'), allDevicesTopic('status')], { qos: 0 });
     },
 
     async stop() {
+      registry.detach();
       await client?.endAsync();
       client = undefined;
     },

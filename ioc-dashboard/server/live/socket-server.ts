@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Clock, Logger, StoredAnomalyEvent } from '@ioc/core';
-import type { CommandRecord } from '@ioc/core/contracts';
+import type { CommandRecord, RegistryRecord } from '@ioc/core/contracts';
 import { SESSION_COOKIE, sessionId, type SessionStore } from '../auth/sessions.ts';
 
 /** What the server pushes to browsers. */
@@ -10,6 +10,8 @@ export interface LiveEvents {
   status: (event: { deviceId: string; online: boolean; ts: number }) => void;
   /** An anomaly raised or cleared (stored once; see GET /api/anomalies). */
   anomaly: (event: StoredAnomalyEvent) => void;
+  /** A device registered or changed (its registry record), or deleted (record null): ioc/v1/registry/devices/{id}. */
+  device: (event: { id: string; record: RegistryRecord | null }) => void;
   /** A device command sent, acked, failed or expired: its whole record (see GET /api/devices/:id/commands). */
   command: (record: CommandRecord) => void;
 }

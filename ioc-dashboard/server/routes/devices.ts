@@ -1,24 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  createDevice,
-  createDevices,
-  deleteDevice,
-  DeviceError,
-  findArea,
-  getDevice,
-  parseDevicesCsv,
-  recordAuditEvents,
-  revokeDeviceToken,
-  rotateDeviceToken,
-  updateDevice,
-  type Clock,
-  type CredentialChange,
-  type Db,
-  type Device,
-  type NewDevice,
-  type TelemetryStore,
-} from '@ioc/core';
+import { DeviceError, getDevice, parseDevicesCsv, type DeviceRegistry, type NewDevice, type RegistryActor, type TelemetryStore, type Db } from '@ioc/core';
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 import { createDeviceList } from './device-list.ts';
@@ -82,11 +64,8 @@ export interface DeviceRoutesOptions {
   db: Db;
   telemetry: TelemetryStore;
   guard: Guard;
-  clock: Clock;
-  /** Told about each device registered or changed here (the live feed caches kinds). */
-  onCreated?: (device: Device) => void;
-  /** Announces a credential change to the gateways over MQTT; resolves false when that failed. */
-  announce?: (change: CredentialChange) => Promise<boolean>;
+  /** The registry's use-cases (core's device-registry.ts): each write is audited and announced on the bus. */
+  registry: DeviceRegistry;
 }
 
 const DEVICE_ERROR_STATUS: Record<DeviceError['code'], number> = { invalid_device: 400, unknown_area: 400, device_exists: 409, unknown_device: 404 };
@@ -95,31 +74,22 @@ function apiError(error: unknown): unknown {
   return error instanceof DeviceError ? new ApiError(DEVICE_ERROR_STATUS[error.code], error.code, error.message) : error;
 }
 
-/** The commune containing the location, when the area is not given. */
-function withArea<T extends { areaId?: string | null; lat?: number | null; lon?: number | null }>(device: T): T {
-  if (device.areaId !== undefined || device.lat == null || device.lon == null) return device;
-  return { ...device, areaId: findArea(device.lon, device.lat)?.id };
-}
-
 /**
  * /api/devices: everyone signed in reads the registry; admins register devices (one, or many from JSON or CSV),
  * change them, rotate and revoke tokens. Each change is audited, and credential changes are announced to the
  * gateways, which drop their cached credentials and disconnect the device at once.
  */
-export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, { db, telemetry, guard, clock, onCreated, announce }) => {
+export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, { db, telemetry, guard, registry }) => {
   app.addHook('onRequest', guard('viewer'));
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const actor = (request: FastifyRequest) => `user:${request.user?.username ?? 'unknown'}`;
-
-  async function audit(request: FastifyRequest, action: string, target: string, detail: Record<string, unknown> = {}): Promise<void> {
-    await recordAuditEvents(db, [{ ts: clock.now(), actor: actor(request), action, target, remoteAddress: request.ip, detail }]);
-    request.log.info({ action, target, by: request.user?.username, ...detail }, 'device registry changed');
-  }
-
-  async function notify(username: string, change: CredentialChange['change']): Promise<boolean> {
-    return announce ? announce({ username, change, ts: clock.now() }) : false;
-  }
+  const by = (request: FastifyRequest): RegistryActor => ({ actor: `user:${request.user?.username ?? 'unknown'}`, remoteAddress: request.ip });
+  const logChange = (request: FastifyRequest, action: string, target: string) =>
+    request.log.info({ action, target, by: request.user?.username }, 'device registry changed');
+  /** A registry refusal as the API's error (400, 404, 409). */
+  const refused = (error: unknown): never => {
+    throw apiError(error);
+  };
 
   const list = createDeviceList(db);
   app.get(
@@ -159,14 +129,9 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      try {
-        const { device, token } = await createDevice(db, withArea(request.body));
-        await audit(request, 'device.create', device.id, { kind: device.kind });
-        onCreated?.(device);
-        return reply.code(201).send({ id: device.id, token });
-      } catch (error) {
-        throw apiError(error);
-      }
+      const { device, token } = await registry.register(request.body, by(request)).catch(refused);
+      logChange(request, 'device.create', device.id);
+      return reply.code(201).send({ id: device.id, token });
     },
   );
 
@@ -190,12 +155,11 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
         if (parsed.devices.length === 0) return refuse([{ line: 2, message: 'the CSV has no devices' }]);
         devices = parsed.devices;
       } else devices = request.body.devices;
-      const result = await createDevices(db, devices.map(withArea));
+      const result = await registry.registerMany(devices, by(request));
       if (!result.ok) {
         return refuse(result.errors.map((e) => ({ ...(devices[e.index]?.line ? { line: devices[e.index]?.line } : { index: e.index }), id: e.id, message: e.message })));
       }
-      await audit(request, 'device.create', 'bulk', { count: result.created.length, ids: result.created.map((c) => c.device.id) });
-      for (const { device } of result.created) onCreated?.(device);
+      logChange(request, 'device.create', 'bulk');
       return reply.code(201).send({ items: result.created.map(({ device, token }) => ({ id: device.id, token })) });
     },
   );
@@ -213,18 +177,10 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
     },
     async (request) => {
       const { id } = request.params;
-      const before = await getDevice(db, id);
-      if (!before) throw notFound(`no device "${id}"`);
-      const changes = withArea(request.body);
-      const device = await updateDevice(db, id, changes).catch((error: unknown) => {
-        throw apiError(error);
-      });
-      if (!device) throw notFound(`no device "${id}"`);
-      await audit(request, 'device.update', id, { changes });
-      onCreated?.(device);
-      const change = device.enabled === before.enabled ? 'updated' : device.enabled ? 'enabled' : 'disabled';
-      const gatewayNotified = await notify(id, change);
-      return { device: await deviceItemOf(db, telemetry, device), gatewayNotified };
+      const updated = await registry.update(id, request.body, by(request)).catch(refused);
+      if (!updated) throw notFound(`no device "${id}"`);
+      logChange(request, 'device.update', id);
+      return { device: await deviceItemOf(db, telemetry, updated.device), gatewayNotified: updated.gatewayNotified };
     },
   );
 
@@ -240,10 +196,10 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
     },
     async (request) => {
       const { id } = request.params;
-      const token = await rotateDeviceToken(db, id);
-      if (!token) throw notFound(`no device "${id}"`);
-      await audit(request, 'device.rotate', id);
-      return { id, token, gatewayNotified: await notify(id, 'rotated') };
+      const rotated = await registry.rotate(id, by(request));
+      if (!rotated) throw notFound(`no device "${id}"`);
+      logChange(request, 'device.rotate', id);
+      return { id, ...rotated };
     },
   );
 
@@ -259,9 +215,10 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
     },
     async (request) => {
       const { id } = request.params;
-      if (!(await deleteDevice(db, id))) throw notFound(`no device "${id}"`);
-      await audit(request, 'device.delete', id);
-      return { id, gatewayNotified: await notify(id, 'deleted') };
+      const removed = await registry.remove(id, by(request));
+      if (!removed) throw notFound(`no device "${id}"`);
+      logChange(request, 'device.delete', id);
+      return { id, ...removed };
     },
   );
 
@@ -277,11 +234,10 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = asyn
     },
     async (request) => {
       const { id } = request.params;
-      const device = await revokeDeviceToken(db, id);
-      if (!device) throw notFound(`no device "${id}"`);
-      await audit(request, 'device.revoke', id);
-      const gatewayNotified = await notify(id, 'revoked');
-      return { device: await deviceItemOf(db, telemetry, device), gatewayNotified };
+      const revoked = await registry.revoke(id, by(request));
+      if (!revoked) throw notFound(`no device "${id}"`);
+      logChange(request, 'device.revoke', id);
+      return { device: await deviceItemOf(db, telemetry, revoked.device), gatewayNotified: revoked.gatewayNotified };
     },
   );
 };

@@ -1,3 +1,4 @@
+import type { RegistryRecord } from '@ioc/core/contracts';
 import { toEpochMs } from './format.ts';
 import type { DeviceItem, Metrics, StatusEvent, TelemetryEvent } from './types.ts';
 
@@ -91,6 +92,20 @@ export class Fleet {
     device.online = event.online;
     this.updates++;
     return true;
+  }
+
+  /** Applies a registry change: a new device joins (offline, no reading yet), a changed one moves, a deleted one goes. */
+  applyRecord(id: string, record: RegistryRecord | null): void {
+    const device = this.devices.get(id);
+    if (!record) this.devices.delete(id);
+    else if (device) {
+      device.kind = record.kind;
+      device.areaId = record.areaId;
+      device.position = record.lat !== null && record.lon !== null ? [record.lon, record.lat] : null;
+    } else this.devices.set(id, fromItem({ ...record, online: false, latest: null }));
+    this.located = [...this.devices.values()].filter((d) => d.position !== null);
+    this.recentIds = this.recentIds.filter((recent) => this.devices.has(recent));
+    this.updates++;
   }
 
   summary(now: number): FleetSummary {

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import type { RegistryRecord } from '@ioc/core/contracts';
 import type { AnomalyItem, StatusEvent, TelemetryEvent } from './types.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
@@ -6,7 +7,9 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 export type LiveMessage =
   | { type: 'telemetry'; event: TelemetryEvent }
   | { type: 'status'; event: StatusEvent }
-  | { type: 'anomaly'; event: AnomalyItem };
+  | { type: 'anomaly'; event: AnomalyItem }
+  /** A device registered, changed (kind, place, area) or deleted (record null). */
+  | { type: 'device'; event: { id: string; record: RegistryRecord | null } };
 
 export interface LiveHandlers {
   /** All messages that arrived since the previous animation frame, in arrival order. */
@@ -66,6 +69,7 @@ export function connectLive(handlers: LiveHandlers): { close(): void } {
   socket.on('telemetry', (event: TelemetryEvent) => enqueue({ type: 'telemetry', event }));
   socket.on('status', (event: StatusEvent) => enqueue({ type: 'status', event }));
   socket.on('anomaly', (event: AnomalyItem) => enqueue({ type: 'anomaly', event }));
+  socket.on('device', (event: { id: string; record: RegistryRecord | null }) => enqueue({ type: 'device', event }));
 
   return {
     close() {
