@@ -35,6 +35,7 @@ export * from './audit.ts';
 export * from './credential-changes.ts';
 export * from './bus-announcements.ts';
 export * from './contracts/registry.ts';
+export * from './contracts/derived.ts';
 export * from './registry-cache.ts';
 export * from './device-registry.ts';
 export * from './anomaly-event.ts';

@@ -6,3 +6,4 @@ export * from './decode.ts';
 export * from './device-command.ts';
 export * from './health.ts';
 export * from './registry.ts';
+export * from './derived.ts';
