@@ -7,8 +7,10 @@ import {
   partitionedClientId,
   partitionSuffix,
   parseDeviceTopic,
+  recordAnomalyEvent,
   recordDeadLetters,
   systemClock,
+  type AnomalyEvent,
   type Clock,
   type Db,
   type DeviceKind,
@@ -26,6 +28,7 @@ import { join } from 'node:path';
 import { createAqiJob } from './aqi-job.ts';
 import { createBatcher } from './batcher.ts';
 import { deadLetter } from './dead-letter.ts';
+import { createHistorySink } from './history.ts';
 import { openSpill } from './spill.ts';
 
 export interface IngestDeps {
@@ -64,7 +67,9 @@ const RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * Ingest: subscribes to every device's telemetry (QoS 1), validates it against the device kind's catalogue,
- * and writes it to the TelemetryStore in batches. Anything invalid becomes a dead letter with its reason.
+ * and writes it to the TelemetryStore in batches; it is also the one writer of the services' history (history.ts):
+ * anomaly events, derived series and the dead letters services report. Anything invalid becomes a dead letter with
+ * its reason.
  */
 export function createIngestService(deps: IngestDeps): Service {
   const { config, db, telemetry, mqttConnect, clock = systemClock, batchSize = 5000, flushMs = 100 } = deps;
@@ -94,7 +99,21 @@ export function createIngestService(deps: IngestDeps): Service {
     maxPending,
     logger,
   });
+  const anomalies = createBatcher<AnomalyEvent>({
+    what: 'anomaly events',
+    // In order, each once: a redelivered event (or a batch written again after a failure) is not stored twice.
+    write: async (batch) => {
+      for (const event of batch) await recordAnomalyEvent(db, event);
+    },
+    batchSize,
+    flushMs,
+    maxPending,
+    logger,
+    spill: openSpill<AnomalyEvent>(join(config.dataDir, 'ingest', 'spill-anomalies')),
+  });
   const owned = (deviceId: string) => !partition || ownsDevice(partition, deviceId);
+  // The services' history (anomalies, derived series, their dead letters) has one writer: worker 1 when partitioned.
+  const history = !partition || partition.index === 1 ? createHistorySink({ points, anomalies, letters, kindOf, refuse }) : undefined;
   const aqi = createAqiJob({ db, telemetry, clock, logger, owned });
   let client: MqttClient | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
@@ -154,6 +173,7 @@ export function createIngestService(deps: IngestDeps): Service {
   }
 
   function route(topic: string, payload: Buffer, receivedAt: number): Promise<void> | undefined {
+    if (history?.owns(topic)) return history.handle(topic, payload, receivedAt);
     const parsed = parseDeviceTopic(topic);
     if (parsed?.channel !== 'telemetry') {
       refuse(deadLetter(null, topic, payload, `"${topic}" is not a device telemetry topic`, receivedAt));
@@ -188,9 +208,9 @@ export function createIngestService(deps: IngestDeps): Service {
       if (registry.owns(packet.topic)) return callback(); // the registry cache took it from the 'message' event
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const lookup = ingest(packet.topic, payload);
-      if (!lookup && !points.full && !letters.full) return callback();
+      if (!lookup && !points.full && !letters.full && !anomalies.full) return callback();
       Promise.resolve(lookup)
-        .then(() => Promise.all([points.hasRoom(), letters.hasRoom()]))
+        .then(() => Promise.all([points.hasRoom(), letters.hasRoom(), anomalies.hasRoom()]))
         .then(() => callback(), callback);
     };
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
@@ -205,8 +225,8 @@ export function createIngestService(deps: IngestDeps): Service {
     }
     aqi.start();
     await registry.attach(connection);
-    await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
-    logger.info({ batchSize, flushMs, store: telemetry.kind, clientId }, 'ingest subscribed to device telemetry');
+    await connection.subscribeAsync([allDevicesTopic('telemetry'), ...(history?.filters ?? [])], { qos: 1 });
+    logger.info({ batchSize, flushMs, store: telemetry.kind, clientId, history: history !== undefined }, 'ingest subscribed to device telemetry');
   }
 
   async function stop(): Promise<void> {
@@ -219,19 +239,21 @@ export function createIngestService(deps: IngestDeps): Service {
     await connection.endAsync();
     await points.close();
     await letters.close();
+    await anomalies.close();
   }
 
   function health(): Health {
-    const failing = points.retrying || letters.retrying;
+    const failing = points.retrying || letters.retrying || anomalies.retrying;
     return {
       status: !client ? 'down' : failing || !client.connected ? 'degraded' : 'ok',
       received,
       ...(partitionName ? { partition: partitionName, notOwned } : {}),
       written: points.written,
       deadLetters,
-      pending: { points: points.pending, spilled: points.spilled, deadLetters: letters.pending },
-      failedWrites: points.failedWrites + letters.failedWrites,
-      lastError: points.lastError ?? letters.lastError ?? null,
+      ...(history ? { ...history.counts, anomaliesWritten: anomalies.written } : {}),
+      pending: { points: points.pending, spilled: points.spilled, deadLetters: letters.pending, anomalies: anomalies.pending + anomalies.spilled },
+      failedWrites: points.failedWrites + letters.failedWrites + anomalies.failedWrites,
+      lastError: points.lastError ?? letters.lastError ?? anomalies.lastError ?? null,
     };
   }
 

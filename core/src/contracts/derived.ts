@@ -66,6 +66,11 @@ export function decodeDerivedTelemetry(payload: string): Decoded<DerivedTelemetr
   return unnamed === undefined ? decoded : { ok: false, reason: `"metrics.${unnamed}" is not a derived series (<name>_anomaly)` };
 }
 
+/** A message of `ioc/v1/dead-letters`, or the reason it is refused. */
+export function decodeBusDeadLetter(payload: string): Decoded<BusDeadLetter> {
+  return decodeJson(BusDeadLetter, payload);
+}
+
 /** Anything that publishes at QoS 1 (an mqtt.js client). */
 interface Publisher {
   publishAsync(topic: string, message: string, options: { qos: 1 }): Promise<unknown>;
