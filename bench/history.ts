@@ -23,6 +23,7 @@ import { loadavg } from 'node:os';
 import {
   createDevices,
   createLogger,
+  loadAreaSet,
   createPgliteDb,
   createSqlTelemetryStore,
   migrate,
@@ -155,6 +156,7 @@ async function devicesApi(db: Db, store: TelemetryStore): Promise<(url: string) 
   await upsertUser(db, 'bench-viewer', password, 'viewer');
   const app = await buildDashboardApp({
     logger: createLogger({ level: 'silent' }),
+    areaSet: loadAreaSet(),
     db,
     telemetry: store,
     clock: systemClock,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { AreaSetError, DEFAULT_AREAS_DIR, loadAreaSet } from './areas.ts';
 import { parsePartition, type Partition } from './partition.ts';
 import { DEFAULT_RETENTION, type Retention } from './telemetry/tiers.ts';
 
@@ -43,6 +44,8 @@ export interface IocConfig {
   cameraChecks: CameraCheckConfig;
   /** This ingest process's share of the devices when several split them (IOC_INGEST_PARTITION, `i/n`). */
   ingestPartition?: Partition;
+  /** The province's area set (IOC_AREAS_DIR: areas.geojson + attribution.txt; default Huế's, core/data/hue). */
+  areasDir: string;
 }
 
 export interface CameraCheckConfig {
@@ -191,6 +194,18 @@ function cameraChecks(env: Env): CameraCheckConfig {
   return { intervalMs: intervalS * 1000, concurrency: count(env, 'IOC_CAMERA_CHECKS_AT_ONCE', 1), frames };
 }
 
+/** The area-set directory, read once here so a bad one stops start-up with one line naming the variable. */
+function areasDir(env: Env): string {
+  const dir = resolve(text(env, 'IOC_AREAS_DIR') ?? DEFAULT_AREAS_DIR);
+  try {
+    loadAreaSet(dir);
+  } catch (error) {
+    if (error instanceof AreaSetError) throw new ConfigError('IOC_AREAS_DIR', error.message);
+    throw error;
+  }
+  return dir;
+}
+
 function partition(env: Env, name: string): Partition | undefined {
   const raw = text(env, name);
   if (raw === undefined) return undefined;
@@ -247,5 +262,6 @@ export function loadConfig(env: Env = process.env): IocConfig {
     logLevel,
     cameraChecks: cameraChecks(env),
     ingestPartition: partition(env, 'IOC_INGEST_PARTITION'),
+    areasDir: areasDir(env),
   };
 }

@@ -1,4 +1,4 @@
-import { findArea } from './areas.ts';
+import { findArea, type Area } from './areas.ts';
 import { recordAuditEvents } from './audit.ts';
 import type { BusAnnouncement } from './bus-announcements.ts';
 import type { Clock } from './clock.ts';
@@ -32,16 +32,13 @@ export interface DeviceRegistryDeps {
   logger: Logger;
   /** Publishes records and credential changes on the bus (bus-announcements.ts); rejects when it cannot. */
   announce: (announcement: BusAnnouncement) => Promise<void>;
+  /** The province's areas (IOC_AREAS_DIR), to find a device's commune from its location. */
+  areas: Area[];
 }
 
 /** Whether the bus was told: when false the change is stored, but running services learn it only at the gateway's next start. */
 type Told = { gatewayNotified: boolean };
 
-/** The commune containing the location, when the area is not given (a device placed by lat/lon alone). */
-function withArea<T extends { areaId?: string | null; lat?: number | null; lon?: number | null }>(device: T): T {
-  if (device.areaId !== undefined || device.lat == null || device.lon == null) return device;
-  return { ...device, areaId: findArea(device.lon, device.lat)?.id };
-}
 
 const record = (device: Device) => ({ id: device.id, record: registryRecordOf(device) });
 
@@ -51,7 +48,13 @@ const record = (device: Device) => ({ id: device.id, record: registryRecordOf(de
  * (empty once deleted), and the credential changes that close open connections.
  */
 export function createDeviceRegistry(deps: DeviceRegistryDeps) {
-  const { db, clock, logger, announce } = deps;
+  const { db, clock, logger, announce, areas } = deps;
+
+  /** The commune containing the location, when the area is not given (a device placed by lat/lon alone). */
+  function withArea<T extends { areaId?: string | null; lat?: number | null; lon?: number | null }>(device: T): T {
+    if (device.areaId !== undefined || device.lat == null || device.lon == null) return device;
+    return { ...device, areaId: findArea(device.lon, device.lat, areas)?.id };
+  }
 
   const audit = (by: RegistryActor, action: string, target: string, detail: Record<string, unknown> = {}) =>
     recordAuditEvents(db, [{ ts: clock.now(), actor: by.actor, action, target, remoteAddress: by.remoteAddress ?? null, detail }]);

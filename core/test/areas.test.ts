@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HUE_AREAS_ATTRIBUTION, boundingBox, containsPoint, findArea, loadHueAreas } from '@ioc/core';
+import { boundingBox, containsPoint, ConfigError, findArea, loadAreaSet, loadConfig, loadHueAreas } from '@ioc/core';
 
 interface CommunePoint {
   properties: { id: string; name: string };
@@ -64,6 +66,39 @@ describe('Huế areas', () => {
   });
 
   it('carry their attribution', () => {
-    expect(HUE_AREAS_ATTRIBUTION).toMatch(/CC BY-SA 4\.0/);
+    expect(loadAreaSet().attribution).toMatch(/^Huế boundaries: .*CC BY-SA 4\.0/);
+  });
+});
+
+describe('area sets from a directory (IOC_AREAS_DIR)', () => {
+  const small = new URL('../../test/fixtures/areas-small/', import.meta.url).pathname;
+
+  it('loads another province: its areas, parents first, names NFC, and its attribution', () => {
+    const set = loadAreaSet(small);
+    expect(set.areas.map((a) => [a.id, a.level, a.parentId])).toEqual([['T', 'city', null], ['T-1', 'commune', 'T'], ['T-2', 'ward', 'T']]);
+    expect(set.areas[2]?.name).toBe('Phường Đông'.normalize('NFC'));
+    expect(set.attribution).toBe("Test areas: two made-up squares for the IOC's tests (CC0).");
+    expect(findArea(108.25, 16.05, set.areas)?.id).toBe('T-2');
+    expect(findArea(108.15, 16.05, set.areas)?.id).toBe('T-1');
+    expect(loadConfig({ IOC_AREAS_DIR: small }).areasDir).toBe(small.replace(/\/$/, ''));
+  });
+
+  it.each([
+    ['no areas file', {}, /areas\.geojson: missing/],
+    ['no attribution', { 'areas.geojson': readFileSync(join(small, 'areas.geojson'), 'utf8') }, /attribution\.txt: missing/],
+    ['an empty attribution', { 'areas.geojson': readFileSync(join(small, 'areas.geojson'), 'utf8'), 'attribution.txt': ' \n' }, /attribution\.txt: is empty/],
+    ['malformed JSON', { 'areas.geojson': '{', 'attribution.txt': 'x' }, /areas\.geojson: .*JSON/],
+    ['a bad level', { 'areas.geojson': readFileSync(join(small, 'areas.geojson'), 'utf8').replace('"ward"', '"district"'), 'attribution.txt': 'x' }, /feature 2 \("T-2"\): properties\.level must be one of city, ward, commune/],
+    ['an unknown parent', { 'areas.geojson': readFileSync(join(small, 'areas.geojson'), 'utf8').replace('"parent_id": "T"', '"parent_id": "Q"'), 'attribution.txt': 'x' }, /"T-1" names an unknown parent "Q"/],
+  ])('refuses a directory with %s, naming IOC_AREAS_DIR and the file', (_case, files, reason) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ioc-areas-'));
+    try {
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      expect(() => loadConfig({ IOC_AREAS_DIR: dir })).toThrow(ConfigError);
+      expect(() => loadConfig({ IOC_AREAS_DIR: dir })).toThrow(/^IOC_AREAS_DIR: /);
+      expect(() => loadAreaSet(dir)).toThrow(reason);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deviceTopic, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type Service } from '@ioc/core';
+import { deviceTopic, loadAreaSet, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type Service } from '@ioc/core';
 import { createCameraStreams, type CameraStreams } from './camera-streams.ts';
 import { connectDevice } from './device-connection.ts';
 import { createSimEngine, type SimEngine } from './engine.ts';
@@ -12,7 +12,7 @@ import { createSimClock, defaultStartAt, type SimClock } from './sim-clock.ts';
 import { createSimSpeaker, type SimSpeaker } from './speaker.ts';
 
 export interface DeviceSimDeps {
-  config: Pick<IocConfig, 'dataDir' | 'mqttUrl'> & Partial<Pick<IocConfig, 'mqttLimits'>>;
+  config: Pick<IocConfig, 'dataDir' | 'mqttUrl'> & Partial<Pick<IocConfig, 'mqttLimits' | 'areasDir'>>;
   logger: Logger;
   /** Where the fleet is registered (provisioning, camera stream URLs); not needed with `credentials`. */
   db?: Db;
@@ -88,13 +88,15 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
   const { config, db } = deps;
   const logger = deps.logger.child({ service: 'sim' });
   const url = deps.mqttUrl ?? config.mqttUrl;
-  const fleet = deps.fleet ?? buildFleet(loadFleetFile());
+  // The fleet and its incidents are placed in the configured province (IOC_AREAS_DIR).
+  const areas = loadAreaSet(config.areasDir).areas;
+  const fleet = deps.fleet ?? buildFleet(loadFleetFile(), areas);
   const scenario = deps.scenario ?? { name: 'none', durationMs: 0, incidents: [] };
   const seed = deps.seed ?? 1;
   const speed = deps.speed ?? 1;
   const real = deps.clock ?? systemClock;
   let clock = createSimClock({ startAt: deps.startAt ?? defaultStartAt(real.now(), scenario.durationMs, speed), speed, real });
-  const plan = planScenario(scenario, fleet, { seed, startAt: clock.startAt });
+  const plan = planScenario(scenario, fleet, { seed, startAt: clock.startAt, areas });
   const engine = createSimEngine(plan, seed);
   const truth = groundTruth(plan, fleet);
   const devices = new Map<string, Running>();

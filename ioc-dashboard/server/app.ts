@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createDeviceRegistry, type BackoffPolicy, type BusAnnouncement, type Clock, type CredentialChange, type Db, type DeviceCommands, type Health, type Logger, type TelemetryStore } from '@ioc/core';
+import { createDeviceRegistry, type AreaSet, type BackoffPolicy, type BusAnnouncement, type Clock, type CredentialChange, type Db, type DeviceCommands, type Health, type Logger, type TelemetryStore } from '@ioc/core';
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { installErrorHandlers } from './errors.ts';
@@ -31,6 +31,8 @@ export interface DashboardAppDeps {
    * Without it (an app with no bus) changes are stored and answered with `gatewayNotified: false`.
    */
   announce?: (announcement: BusAnnouncement) => Promise<void>;
+  /** The province's areas and their attribution (IOC_AREAS_DIR). */
+  areaSet: AreaSet;
   /** The device command path; without it the API has no command routes (an app with no bus). */
   commands?: DeviceCommands;
   /** The built web app (default ioc-dashboard/web/dist). */
@@ -55,7 +57,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
   const guard = createGuard(deps.sessions);
   const { db, telemetry, clock, sessions } = deps;
   const announce = deps.announce ?? (() => Promise.reject(new Error('this app has no MQTT bus')));
-  const registry = createDeviceRegistry({ db, clock, logger: deps.logger, announce });
+  const registry = createDeviceRegistry({ db, clock, logger: deps.logger, announce, areas: deps.areaSet.areas });
   const announceCredentialChange = (change: CredentialChange) =>
     announce({ credentials: [change] }).then(
       () => true,
@@ -85,7 +87,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });
       await api.register(deadLetterRoutes, { db, guard });
       await api.register(anomalyRoutes, { db, guard });
-      await api.register(areaRoutes, { db, guard });
+      await api.register(areaRoutes, { db, guard, attribution: deps.areaSet.attribution });
     },
     { prefix: '/api' },
   );

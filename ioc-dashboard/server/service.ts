@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   announceOnBus,
   createDeviceCommands,
+  loadAreaSet,
   systemClock,
   type Clock,
   type Db,
@@ -84,6 +85,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
       });
       app = await buildDashboardApp({
         logger,
+        areaSet: loadAreaSet(deps.config.areasDir),
         db: deps.db,
         telemetry: deps.telemetry,
         clock,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUE_AREAS_ATTRIBUTION, recordDeadLetters } from '@ioc/core';
+import { loadAreaSet, recordDeadLetters } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
 import { openTestApp, signIn, type TestApp } from './helpers.ts';
 
@@ -56,7 +56,7 @@ describe('health, dead letters, areas, docs and errors', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.type).toBe('FeatureCollection');
-    expect(body.attribution).toBe(HUE_AREAS_ATTRIBUTION);
+    expect(body.attribution).toBe(loadAreaSet().attribution);
     expect(body.features.length).toBeGreaterThanOrEqual(41);
     expect(body.features[0].properties).toMatchObject({ level: 'city', parentId: null });
     const commune = body.features.find((f: { properties: { level: string } }) => f.properties.level !== 'city');

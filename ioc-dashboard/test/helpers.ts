@@ -4,6 +4,7 @@ import {
   createPgliteDb,
   createSqlTelemetryStore,
   migrate,
+  loadAreaSet,
   seedAreas,
   upsertUser,
   type Db,
@@ -64,6 +65,7 @@ export async function openTestApp(
   const clock = manualClock();
   const app = await buildDashboardApp({
     logger,
+    areaSet: loadAreaSet(),
     db,
     telemetry,
     clock,

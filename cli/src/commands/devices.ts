@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   createDeviceRegistry,
   createLogger,
+  loadAreaSet,
   DeviceError,
   listDevices,
   loadConfig,
@@ -50,7 +51,13 @@ export const devices: Command = async (context) => {
   const config = loadConfig(context.env);
   const db = await openDb(config);
   // Bus failures are told on stderr by announceFromCli; the registry's own log stays quiet.
-  const registry = createDeviceRegistry({ db, clock: systemClock, logger: createLogger({ level: 'silent' }), announce: announceFromCli(config, context.io) });
+  const registry = createDeviceRegistry({
+    db,
+    clock: systemClock,
+    logger: createLogger({ level: 'silent' }),
+    announce: announceFromCli(config, context.io),
+    areas: loadAreaSet(config.areasDir).areas,
+  });
   try {
     return await handler({ ...context, args, config, db, registry });
   } catch (error) {

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import type { IocConfig } from '../config.ts';
 import { migrate } from './migrate.ts';
-import { seedAreas } from '../areas.ts';
+import { loadAreaSet, seedAreas } from '../areas.ts';
 import type { Db } from './types.ts';
 
-/** Opens the configured relational store (PostgreSQL with DATABASE_URL, else PGlite in IOC_DATA_DIR), migrated and seeded. */
-export async function openDb(config: Pick<IocConfig, 'databaseUrl' | 'dataDir'>): Promise<Db> {
+/**
+ * Opens the configured relational store (PostgreSQL with DATABASE_URL, else PGlite in IOC_DATA_DIR), migrated and
+ * seeded with the area set's areas (IOC_AREAS_DIR; Huế's by default).
+ */
+export async function openDb(config: Pick<IocConfig, 'databaseUrl' | 'dataDir'> & Partial<Pick<IocConfig, 'areasDir'>>): Promise<Db> {
   let db: Db;
   if (config.databaseUrl) {
     const { createPostgresDb } = await import('./postgres.ts');
@@ -15,6 +18,6 @@ export async function openDb(config: Pick<IocConfig, 'databaseUrl' | 'dataDir'>)
     db = await createPgliteDb(join(config.dataDir, 'pglite'));
   }
   await migrate(db);
-  await seedAreas(db);
+  await seedAreas(db, loadAreaSet(config.areasDir).areas);
   return db;
 }

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { HUE_AREAS_ATTRIBUTION, type AreaGeometry, type Db } from '@ioc/core';
+import type { AreaGeometry, Db } from '@ioc/core';
 import { errorResponses } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 
@@ -27,10 +27,12 @@ const AreaCollection = Type.Object({
 export interface AreaRoutesOptions {
   db: Db;
   guard: Guard;
+  /** The area set's attribution line (its licence requires it wherever the areas are shown). */
+  attribution: string;
 }
 
 /** GET /api/areas: the province's areas as GeoJSON, with the attribution the map must show. */
-export const areaRoutes: FastifyPluginAsyncTypebox<AreaRoutesOptions> = async (app, { db, guard }) => {
+export const areaRoutes: FastifyPluginAsyncTypebox<AreaRoutesOptions> = async (app, { db, guard, attribution }) => {
   app.addHook('onRequest', guard('viewer'));
 
   app.get(
@@ -42,7 +44,7 @@ export const areaRoutes: FastifyPluginAsyncTypebox<AreaRoutesOptions> = async (a
       );
       return {
         type: 'FeatureCollection' as const,
-        attribution: HUE_AREAS_ATTRIBUTION,
+        attribution,
         features: rows.map((r) => ({
           type: 'Feature' as const,
           properties: { id: r.id, name: r.name, level: r.level, parentId: r.parent_id },
