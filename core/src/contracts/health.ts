@@ -4,7 +4,7 @@
  * that connection saying it is down; a graceful stop publishes `down` with the reason "stopped". The gateway, being
  * the bus, publishes its own in-process. A health older than HEALTH_STALE_MS counts as down: its service is hung.
  */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { TOPIC_ROOT } from '../topics.ts';
 
 export const HealthStatus = Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]);

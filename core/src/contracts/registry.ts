@@ -4,7 +4,7 @@
  * topic gets an empty retained payload. The gateway republishes every record when it starts, so a subscriber always
  * receives the whole registry first (retained messages), then each change.
  */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { DEVICE_KIND_NAMES } from '../catalogue.ts';
 import { DEVICE_ID_PATTERN, TOPIC_ROOT } from '../topics.ts';
 import { decodeJson, type Decoded } from './decode.ts';
