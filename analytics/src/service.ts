@@ -5,6 +5,7 @@ import {
   decodeTelemetry,
   parseDeviceTopic,
   publishAnomalyEvent,
+  publishDerivedTelemetry,
   systemClock,
   type Clock,
   type Db,
@@ -16,13 +17,8 @@ import {
   type MqttConnect,
   type RegistryRecord,
   type Service,
-  type TelemetryStore,
 } from '@ioc/core';
 import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from './env/scored-metrics.ts';
-import { createFrigateAdapter } from './frigate/adapter.ts';
-import type { CameraHealthModel } from './camera/health-model.ts';
-import type { CameraHealthOptions } from './camera/health-tracker.ts';
-import { createCameraHealthMonitor, type CameraScheduleOptions } from './camera/monitor.ts';
 import { createEnvDetector, ENV_MODEL_NAME, type EnvAlarm, type EnvDetector, type EnvDetectorOptions } from './env/env-detector.ts';
 import type { HysteresisOptions } from './env/hysteresis.ts';
 import { loadNoveltyModel, type NoveltyModel } from './env/novelty-model.ts';
@@ -30,14 +26,14 @@ import type { DetectorOptions } from './env/series-detector.ts';
 import { loadStationModels, type StationModel } from './env/station-model.ts';
 
 export { ENV_MODEL_NAME };
-/** Suffix of the telemetry metric that stores a metric's anomaly likelihood, e.g. pm25_anomaly. */
+/** Suffix of the derived series that holds a metric's anomaly likelihood, e.g. pm25_anomaly. */
 export const ANOMALY_METRIC_SUFFIX = '_anomaly';
 
 export interface AnalyticsDeps {
   config: IocConfig;
   logger: Logger;
+  /** Read only: the registry, for devices the bus has not named yet. */
   db: Db;
-  telemetry: TelemetryStore;
   mqttConnect: MqttConnect;
   clock?: Clock;
   /** The per-stream environment model (default: models/env-novelty.onnx, loaded at start and released at stop). */
@@ -52,14 +48,6 @@ export interface AnalyticsDeps {
   silenceCheckMs?: number;
   /** Longest a reading waits before it is scored with the others, in ms (default 200). */
   flushMs?: number;
-  /** Topic root of a Frigate NVR publishing on this broker (default `frigate`). */
-  frigatePrefix?: string;
-  /** Camera health (camera/monitor.ts): the model (default models/camera-health.onnx), schedule overrides of
-   * config.cameraChecks, alarm options, and the ffmpeg that grabs frames. */
-  cameraModel?: CameraHealthModel;
-  cameraSchedule?: Partial<CameraScheduleOptions>;
-  cameraHealth?: CameraHealthOptions;
-  ffmpegPath?: string;
 }
 
 export interface AnalyticsService extends Service {
@@ -75,29 +63,17 @@ interface Sample {
 }
 
 /**
- * Analytics: brings in a Frigate NVR's detections and camera status (frigate/adapter.ts), checks the cameras'
- * own streams for tampering (camera/monitor.ts), and scores every
- * environment metric of every device as it arrives (one streaming detector per device and
- * metric, batched into one ONNX call), stores each likelihood as telemetry `<metric>_anomaly`, and publishes
- * raised/cleared anomaly events on ioc/v1/anomalies with hysteresis.
+ * Analytics, environment detection: scores every environment metric of every device as it arrives (one streaming
+ * detector per device and metric, batched into one ONNX call), publishes each likelihood as the derived series
+ * `<metric>_anomaly` on ioc/v1/derived/{id}/telemetry (ingest stores it), and raised/cleared anomaly events on
+ * ioc/v1/anomalies with hysteresis. It writes no store.
  */
 export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
-  const { db, telemetry, mqttConnect, clock = systemClock, flushMs = 200, silenceCheckMs = 60_000 } = deps;
+  const { db, mqttConnect, clock = systemClock, flushMs = 200, silenceCheckMs = 60_000 } = deps;
   const logger = deps.logger.child({ service: 'analytics' });
   // Kinds and places from the registry on the bus: a device moved or re-kinded is scored as it is now.
   const registry = createRegistryCache({ db, logger });
   registry.onChange((_deviceId, record) => place(record));
-  const frigate = createFrigateAdapter({ db, registry, logger, clock, prefix: deps.frigatePrefix });
-  const cameras = createCameraHealthMonitor({
-    db,
-    telemetry,
-    logger,
-    clock,
-    model: deps.cameraModel,
-    ffmpegPath: deps.ffmpegPath,
-    schedule: { ...deps.config.cameraChecks, timeoutMs: 10_000, ...deps.cameraSchedule },
-    health: deps.cameraHealth,
-  });
   let model: NoveltyModel | undefined;
   let stationModels: ReadonlyMap<string, StationModel> | undefined;
   let detector: EnvDetector | undefined;
@@ -161,12 +137,22 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       const scored = likelihoods.filter((result) => !result.warmingUp);
       counts.scored += scored.length;
       for (const alarm of alarms) await publish(anomalyEvent(alarm));
-      if (scored.length > 0) {
-        await telemetry.write(
-          scored.map((result) => ({ deviceId: result.deviceId, metric: `${result.metric}${ANOMALY_METRIC_SUFFIX}`, ts: result.ts, value: result.likelihood })),
-        );
-      }
+      await publishLikelihoods(scored);
     }
+  }
+
+  /** One derived message per device and step, holding the likelihood of each of its streams scored at that time. */
+  async function publishLikelihoods(scored: readonly { deviceId: string; metric: string; ts: number; likelihood: number }[]): Promise<void> {
+    const messages = new Map<string, { deviceId: string; ts: number; metrics: Record<string, number> }>();
+    for (const { deviceId, metric, ts, likelihood } of scored) {
+      const key = `${deviceId}/${ts}`;
+      let message = messages.get(key);
+      if (!message) messages.set(key, (message = { deviceId, ts, metrics: {} }));
+      message.metrics[`${metric}${ANOMALY_METRIC_SUFFIX}`] = likelihood;
+    }
+    const connection = client;
+    if (!connection) return;
+    await Promise.all([...messages.values()].map(({ deviceId, ts, metrics }) => publishDerivedTelemetry(connection, deviceId, { ts, metrics })));
   }
 
   function anomalyEvent(alarm: EnvAlarm): AnomalyEvent {
@@ -201,8 +187,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     // Async handlers: whatever a payload makes them throw arrives here as a rejection, never out of mqtt.js' event.
     connection.on('message', (topic, payload) => {
       if (registry.owns(topic)) return; // the registry cache has its own listener
-      const handled = frigate.owns(topic) ? frigate.handle(connection, topic, payload) : receive(topic, payload);
-      handled.catch((error: Error) => {
+      receive(topic, payload).catch((error: Error) => {
         counts.ignored++;
         lastError = error.message;
         logger.warn({ err: error, topic }, 'telemetry not scored');
@@ -211,8 +196,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     client = connection;
     await registry.attach(connection);
-    await connection.subscribeAsync([allDevicesTopic('telemetry'), frigate.filter], { qos: 1 });
-    await cameras.start(connection);
+    await connection.subscribeAsync(allDevicesTopic('telemetry'), { qos: 1 });
     logger.info({ model: ENV_MODEL_NAME, threshold: detector.options.detector.threshold }, 'analytics subscribed to device telemetry');
   }
 
@@ -224,7 +208,6 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     timer = undefined;
     clearInterval(silenceTimer);
     pending = [];
-    await cameras.stop();
     await scoring;
     registry.detach();
     await connection.endAsync();
@@ -240,8 +223,6 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       status: !client ? 'down' : !client.connected ? 'degraded' : 'ok',
       model: ENV_MODEL_NAME,
       ...counts,
-      ...frigate.counts,
-      ...cameras.health(),
       activeAnomalies: detector?.active ?? 0,
       lastError,
     };

@@ -1,51 +1,26 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  ANOMALIES_TOPIC,
-  createDevice,
-  createLogger,
-  createMqttAccount,
-  createMqttConnect,
-  createPgliteDb,
-  createSqlTelemetryStore,
-  listDeadLetters,
-  loadConfig,
-  migrate,
-  type Db,
-  type TelemetryStore,
-} from '@ioc/core';
-import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createAnalyticsService } from '@ioc/analytics';
+import { ANOMALIES_TOPIC, createDevice, createMqttAccount, listDeadLetters } from '@ioc/core';
+import { createFrigateService, type FrigateService } from '@ioc/analytics';
+import { startBusStack, type BusStack } from './stack.ts';
 
-const SERVICE_TOKEN = 'analytics-frigate-token-42';
 const SESSION = readFileSync(new URL('./fixtures/frigate/session.jsonl', import.meta.url), 'utf8')
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line) as { topic: string; payload: string });
 
-describe('Frigate adapter in the analytics service', () => {
-  const dir = tempDir();
-  let db: Db;
-  let gateway: GatewayService;
-  let telemetry: TelemetryStore;
-  let analytics: ReturnType<typeof createAnalyticsService>;
+describe('the Frigate bridge service', () => {
+  let stack: BusStack;
+  let frigate: FrigateService;
   const clients: MqttClient[] = [];
   const received: Array<{ topic: string; body: Record<string, unknown> }> = [];
 
   beforeAll(async () => {
-    db = await createPgliteDb();
-    await migrate(db);
-    const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
-    const logger = createLogger({ level: 'silent' });
-    gateway = createGatewayService({ config, logger, db });
-    await gateway.start();
-    telemetry = createSqlTelemetryStore(db);
-    const url = `mqtt://127.0.0.1:${gateway.port}`;
-    analytics = createAnalyticsService({ config, logger, db, telemetry, mqttConnect: createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN }) });
-    await analytics.start();
-    const listener = await mqtt.connectAsync(url, { clientId: 'svc:frigate-test', username: 'svc:frigate-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
+    stack = await startBusStack();
+    const { logger, db, mqttConnect } = stack;
+    frigate = await stack.run(createFrigateService({ logger, db, mqttConnect }));
+    const listener = await mqttConnect('frigate-test');
     clients.push(listener);
     listener.on('message', (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }));
     await listener.subscribeAsync([ANOMALIES_TOPIC, 'ioc/v1/devices/+/events'], { qos: 1 });
@@ -53,21 +28,18 @@ describe('Frigate adapter in the analytics service', () => {
 
   afterAll(async () => {
     for (const client of clients) await client.endAsync();
-    await analytics?.stop();
-    await gateway?.stop();
-    await telemetry?.close();
-    await db?.close();
-    dir.remove();
+    await stack?.stop();
   });
 
   it("turns a Frigate session on its integration account into camera events, alert and lost-signal anomalies, and dead letters", async () => {
+    const { db } = stack;
     await createDevice(db, { id: 'cam-dong-ba', kind: 'camera', attributes: { frigate_camera: 'cam_dong_ba' } });
     const { username, token } = await createMqttAccount(db, { name: 'frigate', role: 'integration', topicRoot: 'frigate' });
-    const nvr = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.port}`, { clientId: username, username, password: token, reconnectPeriod: 0 });
+    const nvr = await mqtt.connectAsync(stack.url, { clientId: username, username, password: token, reconnectPeriod: 0 });
     clients.push(nvr);
     for (const { topic, payload } of SESSION) await nvr.publishAsync(topic, payload, { qos: 1 });
 
-    await vi.waitFor(() => expect(analytics.health()).toMatchObject({ frigateMessages: SESSION.length }), { timeout: 20_000 });
+    await vi.waitFor(() => expect(frigate.health()).toMatchObject({ frigateMessages: SESSION.length }), { timeout: 20_000 });
     await vi.waitFor(() => expect(received).toHaveLength(9), { timeout: 20_000 });
 
     const events = received.filter((r) => r.topic === 'ioc/v1/devices/cam-dong-ba/events').map((r) => r.body);
@@ -102,10 +74,11 @@ describe('Frigate adapter in the analytics service', () => {
     ]);
     expect(anomalies[0]).toMatchObject({ kind: 'camera', model: 'frigate', ts: 1795430000050 });
 
-    await vi.waitFor(async () => expect(await listDeadLetters(db, { limit: 10 })).toHaveLength(2));
+    // Published on ioc/v1/dead-letters and stored by ingest.
+    await vi.waitFor(async () => expect(await listDeadLetters(db, { limit: 10 })).toHaveLength(2), { timeout: 10_000 });
     const reasons = (await listDeadLetters(db, { limit: 10 })).map((l) => l.reason).sort();
     expect(reasons[0]).toBe('Frigate camera "cam_unknown" is not an IOC camera device (id or attribute frigate_camera)');
     expect(reasons[1]).toMatch(/^malformed JSON: /);
-    expect(analytics.health()).toMatchObject({ status: 'ok', frigateEvents: 5, frigateRefused: 2 });
+    expect(frigate.health()).toMatchObject({ status: 'ok', frigateEvents: 5, frigateRefused: 2 });
   });
 });

@@ -19,7 +19,7 @@ describe('analytics service on a real gateway', () => {
 
   const station = (id: string): Promise<MqttClient> => stack.device({ id, kind: 'air' });
 
-  it('raises one anomaly for a spike, clears it after the series calms down, and stores the scores as telemetry', async () => {
+  it('raises one anomaly for a spike, clears it after the series calms down, and publishes the scores for ingest to store', async () => {
     const device = await station('air-ana-1');
     const start = Date.now() - 400 * 60_000;
     const pm25 = (i: number) => 30 + 8 * Math.sin((2 * Math.PI * i) / 48) + ((i * 7919) % 13) / 13;
@@ -38,9 +38,10 @@ describe('analytics service on a real gateway', () => {
     expect(raised!.ts).toBeGreaterThanOrEqual(start + 300 * 60_000);
     expect(cleared!.ts).toBeGreaterThan(raised!.ts);
 
-    const scores = await stack.telemetry.range({ deviceId: 'air-ana-1', metric: 'pm25_anomaly', from: start, to: start + 400 * 60_000 });
-    expect(scores).toHaveLength(359 - 39);
-    expect(scores.find((p) => p.ts === raised!.ts)!.value).toBeGreaterThanOrEqual(0.9995);
+    // Published on ioc/v1/derived/air-ana-1/telemetry and stored by ingest.
+    const scores = () => stack.telemetry.range({ deviceId: 'air-ana-1', metric: 'pm25_anomaly', from: start, to: start + 400 * 60_000 });
+    await vi.waitFor(async () => expect(await scores()).toHaveLength(359 - 39), { timeout: 10_000 });
+    expect((await scores()).find((p) => p.ts === raised!.ts)!.value).toBeGreaterThanOrEqual(0.9995);
     expect(analytics.health()).toMatchObject({ status: 'ok', published: 2, activeAnomalies: 0 });
   });
 

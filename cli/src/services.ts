@@ -84,11 +84,24 @@ export const SERVICES: readonly ServiceEntry[] = [
   }),
   entry({
     name: 'analytics',
-    summary: 'anomaly detection (environment, camera streams), the Frigate bridge',
-    needs: ['db', 'telemetry', 'bus'],
+    summary: 'environment anomaly detection: likelihoods and station alarms on the bus',
+    needs: ['db', 'bus'],
     allInOne: 'always',
-    create: async ({ config, logger, db, telemetry, mqttConnect, clock }) =>
-      (await import('@ioc/analytics')).createAnalyticsService({ config, logger, db, telemetry, mqttConnect, clock }),
+    create: async ({ config, logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createAnalyticsService({ config, logger, db, mqttConnect, clock }),
+  }),
+  entry({
+    name: 'camera-health',
+    summary: "camera health checks on the cameras' own streams (IOC_CAMERA_CHECK_*)",
+    needs: ['db', 'bus'],
+    allInOne: 'always',
+    create: async ({ config, logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createCameraHealthService({ config, logger, db, mqttConnect, clock }),
+  }),
+  entry({
+    name: 'frigate',
+    summary: "the Frigate NVR bridge: frigate/# into camera events and anomalies",
+    needs: ['db', 'bus'],
+    allInOne: 'always',
+    create: async ({ logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createFrigateService({ logger, db, mqttConnect, clock }),
   }),
   entry({
     name: 'sim',

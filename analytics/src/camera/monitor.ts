@@ -1,10 +1,10 @@
-import { listCameraStreamUrls, publishAnomalyEvent, resolveFfmpeg, type AnomalyEvent, type Clock, type Db, type Logger, type MqttClient, type TelemetryStore } from '@ioc/core';
+import { listCameraStreamUrls, publishAnomalyEvent, publishDerivedTelemetry, resolveFfmpeg, type AnomalyEvent, type Clock, type Db, type Logger, type MqttClient } from '@ioc/core';
 import type { CameraCondition } from './conditions.ts';
 import { grabFrames } from './frame-grabber.ts';
 import { CAMERA_MODEL_NAME, loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';
 import { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraCheck, type CameraHealthOptions } from './health-tracker.ts';
 
-/** The telemetry metric holding each check's anomaly score (0…1) on the camera. */
+/** The derived series holding each check's anomaly score (0…1) on the camera. */
 export const CAMERA_HEALTH_METRIC = 'camera_health_anomaly';
 
 export interface CameraScheduleOptions {
@@ -20,7 +20,6 @@ export interface CameraScheduleOptions {
 
 export interface CameraMonitorDeps {
   db: Db;
-  telemetry: TelemetryStore;
   logger: Logger;
   clock: Clock;
   /** The camera health model (default: models/camera-health.onnx, loaded at start and released at stop). */
@@ -36,11 +35,11 @@ export interface CameraMonitorDeps {
  * camera is checked about once per `intervalMs`, with at most `concurrency` checks at once (each one makes the camera
  * encode while its frames are pulled) and never two of the same camera; a camera whose turn comes while the checks
  * are busy waits for the next free tick. A check grabs a few frames with ffmpeg and judges them (health-tracker.ts);
- * the anomaly score is stored as telemetry `camera_health_anomaly` and raised/cleared alarms are published on
- * ioc/v1/anomalies. The list of cameras is read again at the start of every round.
+ * the anomaly score is published as the derived series `camera_health_anomaly` (ioc/v1/derived/{id}/telemetry, stored
+ * by ingest) and raised/cleared alarms on ioc/v1/anomalies. The list of cameras is read again at the start of every round.
  */
 export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
-  const { db, telemetry, clock, schedule } = deps;
+  const { db, clock, schedule } = deps;
   const logger = deps.logger.child({ part: 'camera-health' });
   const health = deps.health ?? DEFAULT_CAMERA_HEALTH;
   const counts = { cameras: 0, cameraChecks: 0, cameraFramesScored: 0, cameraNoFrames: 0, cameraPublished: 0 };
@@ -74,7 +73,7 @@ export function createCameraHealthMonitor(deps: CameraMonitorDeps) {
       counts.cameraNoFrames++;
       logger.debug({ deviceId: camera.id, reason: grab.reason }, 'camera gave no frames');
     }
-    await telemetry.write([{ deviceId: camera.id, metric: CAMERA_HEALTH_METRIC, ts, value: result.anomaly }]);
+    if (client) await publishDerivedTelemetry(client, camera.id, { ts, metrics: { [CAMERA_HEALTH_METRIC]: result.anomaly } });
     for (const transition of result.transitions) await publish(camera.id, ts, transition);
   }
 

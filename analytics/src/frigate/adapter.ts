@@ -1,12 +1,11 @@
 import {
   deviceTopic,
   publishAnomalyEvent,
-  recordDeadLetters,
+  publishDeadLetter,
   type AnomalyEvent,
   type AnomalyLabel,
   type AnomalyState,
   type Clock,
-  type Db,
   type Logger,
   type MqttClient,
   type RegistryCache,
@@ -23,10 +22,10 @@ export const FRIGATE_MODEL_NAME = 'frigate';
  *   with type `frigate.detection` / `frigate.review`;
  * - a review of severity `alert` raises an anomaly (label `frigate_alert`) on `ioc/v1/anomalies` and its end clears it;
  * - `frigate/<camera>/status[/<role>]` going offline raises `lost_signal`, back online clears it.
- * Anything unusable (bad JSON, unknown camera) becomes a dead letter with its reason.
+ * Anything unusable (bad JSON, unknown camera) is published on ioc/v1/dead-letters with its reason (ingest stores it).
  */
-export function createFrigateAdapter(deps: { db: Db; registry: RegistryCache; logger: Logger; clock: Clock; prefix?: string }) {
-  const { db, registry, logger, clock, prefix = 'frigate' } = deps;
+export function createFrigateAdapter(deps: { registry: RegistryCache; logger: Logger; clock: Clock; prefix?: string }) {
+  const { registry, logger, clock, prefix = 'frigate' } = deps;
   const offline = new Set<string>();
   const counts = { frigateMessages: 0, frigateEvents: 0, frigateRefused: 0 };
 
@@ -37,10 +36,10 @@ export function createFrigateAdapter(deps: { db: Db; registry: RegistryCache; lo
     return (await registry.find((device) => device.kind === 'camera' && device.attributes.frigate_camera === camera))?.id;
   }
 
-  async function refuse(topic: string, payload: string, reason: string): Promise<void> {
+  async function refuse(client: MqttClient, topic: string, payload: string, reason: string): Promise<void> {
     counts.frigateRefused++;
     logger.warn({ topic, reason }, 'Frigate message refused');
-    await recordDeadLetters(db, [{ deviceId: null, topic, payload, reason, ts: clock.now() }]);
+    await publishDeadLetter(client, { deviceId: null, topic, payload, reason, ts: clock.now() });
   }
 
   async function anomaly(client: MqttClient, deviceId: string, label: AnomalyLabel, state: AnomalyState, ts: number, score: number): Promise<void> {
@@ -59,10 +58,10 @@ export function createFrigateAdapter(deps: { db: Db; registry: RegistryCache; lo
       const kind = topic === `${prefix}/events` ? 'event' : topic === `${prefix}/reviews` ? 'review' : undefined;
       if (kind) {
         const parsed = kind === 'event' ? parseFrigateEvent(payload) : parseFrigateReview(payload);
-        if (!parsed.ok) return refuse(topic, payload, parsed.reason);
+        if (!parsed.ok) return refuse(client, topic, payload, parsed.reason);
         if (!parsed.event) return;
         const deviceId = await deviceFor(parsed.camera);
-        if (!deviceId) return refuse(topic, payload, `Frigate camera "${parsed.camera}" is not an IOC camera device (id or attribute frigate_camera)`);
+        if (!deviceId) return refuse(client, topic, payload, `Frigate camera "${parsed.camera}" is not an IOC camera device (id or attribute frigate_camera)`);
         await client.publishAsync(deviceTopic(deviceId, 'events'), JSON.stringify(parsed.event), { qos: 1 });
         counts.frigateEvents++;
         const review = parsed.event.type === 'frigate.review' ? parsed.event : undefined;
@@ -74,7 +73,7 @@ export function createFrigateAdapter(deps: { db: Db; registry: RegistryCache; lo
       const status = parseFrigateStatus(topic, payload, prefix);
       if (!status) return; // Frigate's many other topics (counts, snapshots, switches) are not ours to use.
       const deviceId = await deviceFor(status.camera);
-      if (!deviceId) return refuse(topic, payload, `Frigate camera "${status.camera}" is not an IOC camera device (id or attribute frigate_camera)`);
+      if (!deviceId) return refuse(client, topic, payload, `Frigate camera "${status.camera}" is not an IOC camera device (id or attribute frigate_camera)`);
       const key = `${deviceId}/${status.role ?? ''}`;
       if (status.online === !offline.has(key)) return;
       if (status.online) offline.delete(key);
