@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { AreaSetError, DEFAULT_AREAS_DIR, loadAreaSet } from './areas.ts';
 import { parsePartition, type Partition } from './partition.ts';
@@ -44,6 +45,8 @@ export interface IocConfig {
   cameraChecks: CameraCheckConfig;
   /** This ingest process's share of the devices when several split them (IOC_INGEST_PARTITION, `i/n`). */
   ingestPartition?: Partition;
+  /** The dashboard's reverse proxies (IOC_TRUST_PROXY): their addresses and ranges; undefined = none. */
+  trustProxy?: string[];
   /** The province's area set (IOC_AREAS_DIR: areas.geojson + attribution.txt; default Huế's, core/data/hue). */
   areasDir: string;
 }
@@ -214,6 +217,35 @@ function partition(env: Env, name: string): Partition | undefined {
   return parsed;
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * IOC_TRUST_PROXY: `off` (default), or the addresses and ranges of the reverse proxies in front of the dashboard
+ * (`10.0.0.5,192.168.0.0/16`, `loopback`), whose X-Forwarded-For/-Proto/-Host are believed. Never "trust everyone"
+ * nor a hop count: any client could then choose its own address.
+ */
+function trustProxy(env: Env): string[] | undefined {
+  const raw = text(env, 'IOC_TRUST_PROXY');
+  if (raw === undefined || raw.toLowerCase() === 'off') return undefined;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !PROXY_NAMES.includes(entry) && !isAddressOrRange(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'IOC_TRUST_PROXY',
+      `must be off, or the reverse proxies' IP addresses, CIDR ranges or ${PROXY_NAMES.join('/')} separated by commas; "${bad}" is none of these`,
+    );
+  }
+  return entries;
+}
+
 /** Reads and validates the configuration; throws ConfigError on the first bad variable. */
 export function loadConfig(env: Env = process.env): IocConfig {
   const mqttPort = port(env, 'IOC_MQTT_PORT', 1883) as number;
@@ -262,6 +294,7 @@ export function loadConfig(env: Env = process.env): IocConfig {
     logLevel,
     cameraChecks: cameraChecks(env),
     ingestPartition: partition(env, 'IOC_INGEST_PARTITION'),
+    trustProxy: trustProxy(env),
     areasDir: areasDir(env),
   };
 }

@@ -17,6 +17,8 @@ import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
+import { registerSecurityHeaders } from './security/headers.ts';
+import { refuseCrossOriginWrites } from './security/origin.ts';
 import { registerWebApp } from './web-app.ts';
 
 export interface DashboardAppDeps {
@@ -39,6 +41,8 @@ export interface DashboardAppDeps {
   webDir: string;
   /** HTTP login backoff policies (default: as MQTT logins); tests shorten them. */
   loginBackoff?: { username: BackoffPolicy; ip: BackoffPolicy };
+  /** The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (IOC_TRUST_PROXY); none by default. */
+  trustProxy?: string[];
 }
 
 /** The dashboard's Fastify app: one plugin per API area under /api, OpenAPI at /api/docs, the web app elsewhere. */
@@ -48,9 +52,12 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
     loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
+    trustProxy: deps.trustProxy ?? false,
   });
   base.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandlers(base);
+  await registerSecurityHeaders(base);
+  refuseCrossOriginWrites(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(fastifyCookie);
 
@@ -78,7 +85,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { check: deps.health });
+      await api.register(healthRoutes, { check: deps.health, guard });
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard, clock, backoff: deps.loginBackoff });
       await api.register(deviceRoutes, { db, telemetry, guard, registry });
       if (deps.commands) await api.register(commandRoutes, { commands: deps.commands, guard });

@@ -91,6 +91,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         clock,
         sessions,
         webDir: deps.webDir ?? WEB_DIST_DIR,
+        trustProxy: deps.config.trustProxy,
         commands,
         announce: (announcement) => announceOnBus(deps.mqttConnect, 'dashboard-registry', announcement),
         // Every service as the bus tells it, this dashboard as it is now, and the stores as it reaches them.
@@ -101,7 +102,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
       });
       await app.ready();
       const fastify = app;
-      const liveServer = createLiveServer({ httpServer: app.server, sessions, parseCookie: (header) => fastify.parseCookie(header), clock, logger });
+      const liveServer = createLiveServer({ httpServer: app.server, sessions, parseCookie: (header) => fastify.parseCookie(header), clock, logger, trustProxy: deps.config.trustProxy !== undefined });
       io = liveServer;
       feed = createDeviceFeed({
         mqttConnect: deps.mqttConnect,

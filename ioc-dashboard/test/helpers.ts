@@ -58,13 +58,15 @@ export async function openTestApp(
     health?: () => Promise<Record<string, Health>>;
     announce?: DashboardAppDeps['announce'];
     loginBackoff?: DashboardAppDeps['loginBackoff'];
+    trustProxy?: DashboardAppDeps['trustProxy'];
+    logger?: DashboardAppDeps['logger'];
   } = {},
 ): Promise<TestApp> {
   const { db, telemetry } = await openStores();
   await addUsers(db);
   const clock = manualClock();
   const app = await buildDashboardApp({
-    logger,
+    logger: options.logger ?? logger,
     areaSet: loadAreaSet(),
     db,
     telemetry,
@@ -74,6 +76,7 @@ export async function openTestApp(
     webDir: options.webDir ?? '/nonexistent/web/dist',
     announce: options.announce,
     loginBackoff: options.loginBackoff,
+    trustProxy: options.trustProxy,
   });
   await app.ready();
   return {

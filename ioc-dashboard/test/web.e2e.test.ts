@@ -54,6 +54,8 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
   let page: Page;
   const requested: string[] = [];
   const pageErrors: string[] = [];
+  /** What the browser refused under the server's Content-Security-Policy. */
+  const cspViolations: string[] = [];
 
   async function api(path: string, cookie: string, body?: unknown): Promise<Response> {
     return fetch(`${baseUrl}${path}`, {
@@ -133,6 +135,9 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
     page.on('request', (request) => requested.push(request.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content[- ]Security[- ]Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   });
 
   afterAll(async () => {
@@ -285,10 +290,11 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
     expect(await page.locator('[data-testid="map"]').count()).toBe(0);
   });
 
-  it('fetched nothing from outside and raised no page errors', () => {
+  it('fetched nothing from outside, raised no page errors and broke no rule of its Content-Security-Policy', () => {
     const origin = new URL(baseUrl).origin;
     const outside = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:'));
     expect(outside).toEqual([]);
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ export async function bootstrapAdmin(db: Db, config: Pick<IocConfig, 'adminPassw
   if (rows.length > 0) return;
   const password = generateToken(18);
   const file = join(config.dataDir, ADMIN_PASSWORD_FILE);
-  await mkdir(config.dataDir, { recursive: true });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
   await upsertUser(db, ADMIN_USERNAME, password, 'admin');

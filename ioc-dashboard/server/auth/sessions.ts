@@ -17,6 +17,8 @@ export interface SessionStore {
   /** The user of a live session, or undefined for an unknown or expired token. */
   find(token: string): Promise<SessionUser | undefined>;
   delete(token: string): Promise<void>;
+  /** Which of these session ids (sessionId of a cookie) are still live: not signed out, expired or ended. */
+  live(ids: readonly string[]): Promise<Set<string>>;
   /** Calls `listener` with the id of each session deleted (signed out). */
   onDeleted(listener: (sessionId: string) => void): void;
 }
@@ -54,6 +56,14 @@ export function createSessionStore(db: Db, clock: Clock): SessionStore {
       const id = sessionId(token);
       await db.query('DELETE FROM sessions WHERE id_hash = $1', [id]);
       for (const listener of deletedListeners) listener(id);
+    },
+
+    async live(ids) {
+      const { rows } = await db.query<{ id_hash: string }>('SELECT id_hash FROM sessions WHERE id_hash = ANY($1::text[]) AND expires_at > $2', [
+        ids,
+        new Date(clock.now()).toISOString(),
+      ]);
+      return new Set(rows.map((row) => row.id_hash));
     },
 
     onDeleted(listener) {

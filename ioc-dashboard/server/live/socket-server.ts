@@ -1,15 +1,16 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingHttpHeaders, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { Clock, Logger, StoredAnomalyEvent } from '@ioc/core';
+import type { AnomalyEvent, Clock, Logger } from '@ioc/core';
 import type { CommandRecord, RegistryRecord } from '@ioc/core/contracts';
 import { SESSION_COOKIE, sessionId, type SessionStore } from '../auth/sessions.ts';
+import { isCrossOrigin } from '../security/origin.ts';
 
 /** What the server pushes to browsers. */
 export interface LiveEvents {
   telemetry: (event: { deviceId: string; ts: number; metrics: Record<string, number> }) => void;
   status: (event: { deviceId: string; online: boolean; ts: number }) => void;
-  /** An anomaly raised or cleared (stored once; see GET /api/anomalies). */
-  anomaly: (event: StoredAnomalyEvent) => void;
+  /** An anomaly raised or cleared, as published on ioc/v1/anomalies (stored by ingest; history: GET /api/anomalies). */
+  anomaly: (event: AnomalyEvent) => void;
   /** A device registered or changed (its registry record), or deleted (record null): ioc/v1/registry/devices/{id}. */
   device: (event: { id: string; record: RegistryRecord | null }) => void;
   /** A device command sent, acked, failed or expired: its whole record (see GET /api/devices/:id/commands). */
@@ -25,9 +26,19 @@ export type LiveServer = Server<Record<string, never>, LiveEvents, Record<string
 
 const sessionRoom = (id: string) => `session:${id}`;
 
+/** How often the sessions of open sockets are checked against the store (a session ended by another process). */
+export const SESSION_RECHECK_MS = 5000;
+
+/** The host a handshake was sent to: X-Forwarded-Host's last entry when proxies are trusted (IOC_TRUST_PROXY), else Host. */
+function requestHost(headers: IncomingHttpHeaders, trustProxy: boolean): string | undefined {
+  const forwarded = trustProxy ? [headers['x-forwarded-host'] ?? []].flat().join(',') : '';
+  return forwarded ? forwarded.split(',').at(-1)?.trim() : headers.host;
+}
+
 /**
- * socket.io on the dashboard's HTTP server (path /socket.io). A handshake needs a live session cookie; sockets
- * are closed when their session is signed out or expires.
+ * socket.io on the dashboard's HTTP server (path /socket.io). A handshake needs a live session cookie and, from a
+ * browser, the dashboard's own origin; sockets are closed when their session is signed out, expires or is ended
+ * (a password or role change, by any process: checked every `sessionRecheckMs`).
  */
 export function createLiveServer(deps: {
   httpServer: HttpServer;
@@ -35,9 +46,21 @@ export function createLiveServer(deps: {
   parseCookie: (header: string) => Record<string, string | undefined>;
   clock: Clock;
   logger: Logger;
+  /** Whether reverse proxies are trusted (IOC_TRUST_PROXY), so X-Forwarded-Host is the host. */
+  trustProxy?: boolean;
+  sessionRecheckMs?: number;
 }): LiveServer {
   const { sessions, clock, logger } = deps;
-  const io: LiveServer = new Server(deps.httpServer, { path: '/socket.io', serveClient: false });
+  const io: LiveServer = new Server(deps.httpServer, {
+    path: '/socket.io',
+    serveClient: false,
+    // Cross-site WebSocket hijacking: another site's page may open a socket with the user's cookie.
+    allowRequest: (request, callback) => {
+      const refused = isCrossOrigin(request.headers.origin, requestHost(request.headers, deps.trustProxy ?? false));
+      if (refused) logger.warn({ address: request.socket.remoteAddress, origin: request.headers.origin?.slice(0, 100) }, 'socket.io handshake refused: cross-origin');
+      callback(refused ? 'cross-origin handshake refused' : null, !refused);
+    },
+  });
 
   io.use((socket, next) => {
     const token = deps.parseCookie(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
@@ -62,5 +85,18 @@ export function createLiveServer(deps: {
     socket.once('disconnect', () => clearTimeout(expiry));
   });
   sessions.onDeleted((id) => io.in(sessionRoom(id)).disconnectSockets(true));
+
+  const recheck = setInterval(() => {
+    const open = [...new Set([...io.of('/').sockets.values()].map((socket) => socket.data.sessionId))];
+    if (open.length === 0) return;
+    sessions.live(open).then(
+      (live) => {
+        for (const id of open) if (!live.has(id)) io.in(sessionRoom(id)).disconnectSockets(true);
+      },
+      (error: unknown) => logger.warn({ err: error }, 'could not check the sessions of open sockets'),
+    );
+  }, deps.sessionRecheckMs ?? SESSION_RECHECK_MS);
+  recheck.unref();
+  deps.httpServer.once('close', () => clearInterval(recheck));
   return io;
 }

@@ -5,7 +5,9 @@ import {
   findUser,
   hashPassword,
   IP_BACKOFF,
+  needsRehash,
   recordAuditEvents,
+  setPasswordHash,
   USERNAME_BACKOFF,
   verifyPassword,
   type BackoffPolicy,
@@ -16,6 +18,7 @@ import {
 import { ApiError, errorResponses } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../auth/sessions.ts';
+import { shownUsername } from '../auth/shown-username.ts';
 
 /** A failed login answers no sooner than this, whatever failed, so timing tells nothing. */
 export const LOGIN_FAILURE_DELAY_MS = 400;
@@ -48,12 +51,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   const audit = (events: NewAuditEvent[]) =>
     recordAuditEvents(db, events).catch((error: unknown) => app.log.error({ err: error }, 'login audit events could not be recorded'));
 
-  /** Counts a failure against the username and the IP; the events of any block it starts. */
-  function failed(username: string, ip: string): NewAuditEvent[] {
+  /** Counts a failure against the username and the IP; the events of any block it starts (`shown`: the username as logged). */
+  function failed(username: string, shown: string, ip: string): NewAuditEvent[] {
     const blocks: NewAuditEvent[] = [];
-    for (const [scope, counter, key] of [['username', byUsername, username], ['ip', byIp, ip]] as const) {
+    for (const [scope, counter, key, target] of [['username', byUsername, username, shown], ['ip', byIp, ip, ip]] as const) {
       const waitMs = counter.failed(key);
-      if (waitMs > 0) blocks.push({ ts: clock.now(), actor: `user:${username}`, action: 'user.login_blocked', target: key, remoteAddress: ip, detail: { scope, waitMs } });
+      if (waitMs > 0) blocks.push({ ts: clock.now(), actor: `user:${shown}`, action: 'user.login_blocked', target, remoteAddress: ip, detail: { scope, waitMs } });
     }
     return blocks;
   }
@@ -74,23 +77,26 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const waitMs = Math.max(byUsername.waitFor(username), byIp.waitFor(ip));
       if (waitMs > 0) {
         const seconds = Math.ceil(waitMs / 1000);
-        request.log.warn({ username, ip, waitMs }, 'login refused unchecked: too many failures');
+        request.log.warn({ username: shownUsername(username, false), ip, waitMs }, 'login refused unchecked: too many failures');
         reply.header('retry-after', String(seconds));
         throw new ApiError(429, 'too_many_failures', `too many failed logins for this username or address: try again in ${seconds} s`);
       }
       const user = await findUser(db, username);
       const valid = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !valid) {
-        request.log.warn({ username, ip }, 'login refused: wrong username or password');
+        const shown = shownUsername(username, user !== undefined);
+        request.log.warn({ username: shown, ip }, 'login refused: wrong username or password');
         await audit([
-          { ts: clock.now(), actor: `user:${username}`, action: 'user.login_failure', target: null, remoteAddress: ip, detail: { reason: user ? 'wrong password' : 'unknown user' } },
-          ...failed(username, ip),
+          { ts: clock.now(), actor: `user:${shown}`, action: 'user.login_failure', target: null, remoteAddress: ip, detail: { reason: user ? 'wrong password' : 'unknown user' } },
+          ...failed(username, shown, ip),
         ]);
         await sleep(Math.max(0, LOGIN_FAILURE_DELAY_MS - (performance.now() - started)));
         throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
       }
       // The IP's count is kept: one valid login must not reset the budget of a guesser at the same address.
       byUsername.succeeded(username);
+      // A hash made at an older cost is made again at today's, now that the password is at hand.
+      if (needsRehash(user.passwordHash)) await setPasswordHash(db, user.id, await hashPassword(password));
       await audit([{ ts: clock.now(), actor: `user:${user.username}`, action: 'user.login', target: null, remoteAddress: ip }]);
       const session = await sessions.create(user.id);
       reply.setCookie(SESSION_COOKIE, session.token, {

@@ -24,9 +24,14 @@ const TelemetryQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** Most metrics one CSV export may name: more than any kind has, and each costs the store a query. */
+export const MAX_EXPORT_METRICS = 32;
+
 const ExportQuery = Type.Object(
   {
-    metrics: Type.Optional(Type.String({ minLength: 1, description: 'comma-separated metrics; default every metric of the device kind' })),
+    metrics: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1000, description: `comma-separated metrics, each once, at most ${MAX_EXPORT_METRICS}; default every metric of the device kind` }),
+    ),
     from: Type.Optional(Type.String({ description: 'epoch ms or ISO 8601; default `to` minus 24 h' })),
     to: Type.Optional(Type.String({ description: 'epoch ms or ISO 8601; default now' })),
     every: Type.Optional(Type.String({ description: 'bucket width: 60s, 5m, 1h, 1d or milliseconds; raw points without it' })),
@@ -93,7 +98,10 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
       const { from, to, every, agg } = timeWindow(request.query, clock);
       const device = await getDevice(db, id);
       if (!device) throw notFound(`no device "${id}"`);
-      const metrics = request.query.metrics?.split(',').map((m) => m.trim()) ?? Object.keys(DEVICE_KINDS[device.kind].metrics);
+      const listed = request.query.metrics?.split(',').map((m) => m.trim());
+      if (listed && listed.length > MAX_EXPORT_METRICS) throw badRequest(`querystring/metrics: at most ${MAX_EXPORT_METRICS} metrics, got ${listed.length}`);
+      // A metric named twice is one column: each would cost the store a query.
+      const metrics = listed ? [...new Set(listed)] : Object.keys(DEVICE_KINDS[device.kind].metrics);
       const unknown = metrics.find((m) => !metricSpec(device.kind, m));
       if (unknown !== undefined) throw badRequest(`querystring/metrics: a ${device.kind} device has no metric "${unknown}"`);
       if (every !== undefined && (to - from) / every > MAX_EXPORT_ROWS) {
