@@ -106,7 +106,8 @@ export function rawClient(port: number, clientId: string, login: { username?: st
         protocolVersion: 4,
         clean: true,
         clientId,
-        keepalive: 0,
+        // The longest the gateway allows (it refuses 0); this client sends no pings.
+        keepalive: 3600,
         username: login.username,
         password: login.password === undefined ? undefined : Buffer.from(login.password),
       }),

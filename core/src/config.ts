@@ -22,6 +22,8 @@ export interface IocConfig {
   tlsKey?: string;
   /** CA bundle for mutual TLS: a client certificate it signed logs in as the device named by its CN. */
   tlsCa?: string;
+  /** PEM certificate revocation list of the client CA: a device certificate it lists cannot log in. */
+  tlsCrl?: string;
   /** MQTT over WebSocket (path /mqtt). */
   mqttWsPort?: number;
   mqttLimits: MqttLimits;
@@ -33,6 +35,8 @@ export interface IocConfig {
   retention: Retention;
   /** How long audit events are kept (ms; undefined = forever). */
   auditRetentionMs?: number;
+  /** How long dead letters are kept (ms; undefined = forever), and how many at most (0 = no cap). */
+  deadLetters: { retentionMs?: number; max: number };
   redisUrl?: string;
   /** In cluster mode: how long a gateway node may stay silent before its devices count as offline (ms). */
   clusterNodeTtlMs: number;
@@ -259,6 +263,10 @@ export function loadConfig(env: Env = process.env): IocConfig {
   if (tlsCa !== undefined && mqttsPort === undefined) {
     throw new ConfigError('IOC_TLS_CA', 'mutual TLS needs the TLS listener: set IOC_MQTTS_PORT too');
   }
+  const tlsCrl = text(env, 'IOC_TLS_CRL');
+  if (tlsCrl !== undefined && tlsCa === undefined) {
+    throw new ConfigError('IOC_TLS_CRL', 'a revocation list is for client certificates: set IOC_TLS_CA too');
+  }
   const logLevel = (text(env, 'IOC_LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('IOC_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -279,6 +287,7 @@ export function loadConfig(env: Env = process.env): IocConfig {
     tlsCert,
     tlsKey,
     tlsCa,
+    tlsCrl,
     mqttWsPort: port(env, 'IOC_MQTT_WS_PORT'),
     mqttLimits: mqttLimits(env),
     mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']) ?? `mqtt://127.0.0.1:${mqttPort}`,
@@ -286,6 +295,7 @@ export function loadConfig(env: Env = process.env): IocConfig {
     influx: influx(env),
     retention: retention(env),
     auditRetentionMs: retentionMs(env, 'IOC_AUDIT_RETENTION', 90 * RETENTION_UNIT_MS.d),
+    deadLetters: { retentionMs: retentionMs(env, 'IOC_DEAD_LETTER_RETENTION', 30 * RETENTION_UNIT_MS.d), max: count(env, 'IOC_DEAD_LETTERS_MAX', 1_000_000) },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     clusterNodeTtlMs: clusterNodeTtlMs(env),
     adminPassword,

@@ -12,6 +12,8 @@ export interface DeadLetter {
 
 /** Stored payloads are cut to this many characters. */
 export const DEAD_LETTER_PAYLOAD_LIMIT = 2048;
+/** Stored topics and reasons are cut to this many characters (a reason may quote a topic or a name a device sent). */
+export const DEAD_LETTER_TEXT_LIMIT = 1024;
 
 export type NewDeadLetter = Omit<DeadLetter, 'id'>;
 
@@ -27,9 +29,9 @@ export async function recordDeadLetters(db: Queryable, letters: readonly NewDead
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])`,
     [
       letters.map((l) => l.deviceId),
-      letters.map((l) => storable(l.topic)),
+      letters.map((l) => storable(l.topic.slice(0, DEAD_LETTER_TEXT_LIMIT))),
       letters.map((l) => storable(l.payload.slice(0, DEAD_LETTER_PAYLOAD_LIMIT))),
-      letters.map((l) => storable(l.reason)),
+      letters.map((l) => storable(l.reason.slice(0, DEAD_LETTER_TEXT_LIMIT))),
       letters.map((l) => new Date(l.ts).toISOString()),
     ],
   );
@@ -92,4 +94,19 @@ export async function countDeadLetters(db: Queryable, filter: DeadLetterFilter =
   const { sql, params } = where(filter);
   const { rows } = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM dead_letters WHERE ${sql}`, params);
   return Number(rows[0]?.count ?? 0);
+}
+
+/**
+ * Deletes dead letters refused before `before` (epoch ms; undefined: kept by age), then all but the newest `keep`
+ * (0: no cap); returns how many were deleted. Ingest runs it hourly (IOC_DEAD_LETTER_RETENTION, IOC_DEAD_LETTERS_MAX).
+ */
+export async function pruneDeadLetters(db: Queryable, limits: { before?: number; keep: number }): Promise<number> {
+  const { rows } = await db.query<{ n: string | number }>(
+    `WITH oldest_kept AS (SELECT ts, id FROM dead_letters ORDER BY ts DESC, id DESC OFFSET $2 LIMIT 1),
+     gone AS (DELETE FROM dead_letters WHERE ($1::timestamptz IS NOT NULL AND ts < $1)
+       OR ($2 > 0 AND (ts, id) <= (SELECT ts, id FROM oldest_kept)) RETURNING 1)
+     SELECT count(*) AS n FROM gone`,
+    [limits.before === undefined ? null : new Date(limits.before).toISOString(), limits.keep],
+  );
+  return Number(rows[0]?.n ?? 0);
 }

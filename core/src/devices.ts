@@ -266,13 +266,13 @@ export async function listDevices(db: Queryable): Promise<Device[]> {
 export async function getDeviceCredentials(
   db: Queryable,
   id: string,
-): Promise<{ tokenHash: string; enabled: boolean; kind: DeviceKind } | undefined> {
-  const { rows } = await db.query<{ token_hash: string; enabled: boolean; kind: DeviceKind }>(
-    'SELECT token_hash, enabled, kind FROM devices WHERE id = $1',
+): Promise<{ tokenHash: string; enabled: boolean; revoked: boolean; kind: DeviceKind } | undefined> {
+  const { rows } = await db.query<{ token_hash: string; enabled: boolean; kind: DeviceKind; revoked: boolean }>(
+    'SELECT token_hash, enabled, kind, revoked_at IS NOT NULL AS revoked FROM devices WHERE id = $1',
     [id],
   );
   const row = rows[0];
-  return row && { tokenHash: row.token_hash, enabled: row.enabled, kind: row.kind };
+  return row && { tokenHash: row.token_hash, enabled: row.enabled, revoked: row.revoked, kind: row.kind };
 }
 
 /** Records a device going online or offline. */

@@ -62,6 +62,11 @@ export function createBackoff(policy: BackoffPolicy, clock: Clock, maxKeys = MAX
       entries.set(key, entry);
       return wait;
     },
+    /** Whether `key` has failures still remembered. */
+    has(key: string): boolean {
+      const entry = entries.get(key);
+      return entry !== undefined && clock.now() - entry.lastFailure <= policy.maxMs;
+    },
     succeeded(key: string): void {
       entries.delete(key);
     },
@@ -72,6 +77,77 @@ export function createBackoff(policy: BackoffPolicy, clock: Clock, maxKeys = MAX
 }
 
 export type Backoff = ReturnType<typeof createBackoff>;
+
+/**
+ * A new wait started by a failed login: `username` (from every address that failed for it), `address` (the
+ * username at that address) or `ip` (the address, any username); `address` is the address as counted.
+ */
+export interface LoginBlock {
+  scope: 'username' | 'address' | 'ip';
+  address: string;
+  waitMs: number;
+}
+
+/**
+ * The login rule of MQTT and HTTP logins alike: failures are counted per username AND address (a /64 for IPv6,
+ * `addressBucket`), per address, and per username. A login waits while its username at its address waits (after
+ * `username.freeFailures`), while its address waits (after `ip.freeFailures`, any usernames: spraying), or while
+ * its username waits AND its address has failed for that username (many addresses guessing one password). So a
+ * guesser locks out only itself: the right credentials from an address without failures always go through.
+ * A success forgets its username's failures at that address; the address's and the username's counts stay, so one
+ * valid login does not reset a brute force.
+ */
+export function createLoginBackoff(policy: { username: BackoffPolicy; ip: BackoffPolicy }, clock: Clock) {
+  const byPair = createBackoff(policy.username, clock);
+  const byAddress = createBackoff(policy.ip, clock);
+  const byUsername = createBackoff(policy.username, clock);
+  const pairKey = (username: string, address: string) => `${username}\n${address}`;
+
+  return {
+    /** Milliseconds until `username` may try again from `ip` (0: now). */
+    waitFor(username: string, ip: string): number {
+      const address = addressBucket(ip);
+      const pair = pairKey(username, address);
+      const suspect = byPair.has(pair) ? byUsername.waitFor(username) : 0;
+      return Math.max(byPair.waitFor(pair), byAddress.waitFor(address), suspect);
+    },
+    /** Counts a failure; returns the waits it starts. */
+    failed(username: string, ip: string): LoginBlock[] {
+      const address = addressBucket(ip);
+      const blocks: LoginBlock[] = [];
+      const counts = [
+        ['address', byPair, pairKey(username, address)],
+        ['ip', byAddress, address],
+        ['username', byUsername, username],
+      ] as const;
+      for (const [scope, backoff, key] of counts) {
+        const waitMs = backoff.failed(key);
+        if (waitMs > 0) blocks.push({ scope, address, waitMs });
+      }
+      return blocks;
+    },
+    succeeded(username: string, ip: string): void {
+      byPair.succeeded(pairKey(username, addressBucket(ip)));
+    },
+  };
+}
+
+export type LoginBackoff = ReturnType<typeof createLoginBackoff>;
+
+/**
+ * The address a per-address limit counts: an IPv4 address as it is, an IPv6 address as its /64 (one subscriber's
+ * network: a host picks any of its 2^64 addresses). IPv4-mapped IPv6 (`::ffff:10.0.0.7`) counts as IPv4.
+ */
+export function addressBucket(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1] as string;
+  const [head = '', tail = ''] = ip.split('%')[0]?.split('::') ?? [];
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16)).join(':')}::/64`;
+}
 
 /** The IP of a `host:port` remote address (IPv6 hosts keep their colons). */
 export function ipOf(remoteAddress: string): string {

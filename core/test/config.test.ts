@@ -114,6 +114,7 @@ describe('loadConfig', () => {
     ['IOC_TLS_CERT', { IOC_MQTTS_PORT: '8883' }],
     ['IOC_TLS_KEY', { IOC_MQTTS_PORT: '8883', IOC_TLS_CERT: '/c.pem' }],
     ['IOC_TLS_CA', { IOC_TLS_CA: '/ca.pem' }],
+    ['IOC_TLS_CRL', { IOC_MQTTS_PORT: '8883', IOC_TLS_CERT: '/c.pem', IOC_TLS_KEY: '/k.pem', IOC_TLS_CRL: '/crl.pem' }],
     ['IOC_MQTT_WS_PORT', { IOC_MQTT_WS_PORT: 'ws' }],
     ['IOC_MQTT_MAX_CONNECTIONS', { IOC_MQTT_MAX_CONNECTIONS: '-5' }],
     ['IOC_MQTT_PUBLISH_RATE', { IOC_MQTT_PUBLISH_RATE: '1.5' }],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import {
   DEAD_LETTER_PAYLOAD_LIMIT,
+  DEAD_LETTER_TEXT_LIMIT,
   DeviceError,
   createDevice,
   createPgliteDb,
@@ -14,6 +15,7 @@ import {
   loadHueAreas,
   migrate,
   openDb,
+  pruneDeadLetters,
   recordDeadLetters,
   seedAreas,
   setDeviceOnline,
@@ -179,6 +181,19 @@ function dbContract(kind: Db['kind'], open: () => Promise<Subject>): void {
     expect(typeof all[2]?.id).toBe('number');
     expect((await listDeadLetters(db, { deviceId: 'dl-1' })).map((l) => l.reason)).toEqual(['malformed JSON']);
     expect(await listDeadLetters(db, { limit: 1 })).toHaveLength(1);
+  });
+
+  it('cuts topics and reasons of dead letters, and prunes them by age, then by count', async () => {
+    const t = Date.UTC(2025, 3, 1);
+    await recordDeadLetters(db, [{ deviceId: null, topic: 't'.repeat(5000), payload: '', reason: 'r'.repeat(5000), ts: t }]);
+    const [long] = await listDeadLetters(db, { from: t, to: t + 1 });
+    expect([long?.topic.length, long?.reason.length]).toEqual([DEAD_LETTER_TEXT_LIMIT, DEAD_LETTER_TEXT_LIMIT]);
+    await recordDeadLetters(db, [1, 2, 3, 4].map((i) => ({ deviceId: 'dl-prune', topic: 'x', payload: '', reason: `n${i}`, ts: t + i * 1000 })));
+    // Older than t + 1.5 s: the long one, the first of the four, and those of the earlier test (2025-03).
+    expect(await pruneDeadLetters(db, { before: t + 1500, keep: 0 })).toBe(5);
+    expect(await pruneDeadLetters(db, { keep: 2 })).toBe(1);
+    expect((await listDeadLetters(db)).map((l) => l.reason)).toEqual(['n4', 'n3']);
+    expect(await pruneDeadLetters(db, { keep: 0 })).toBe(0);
   });
 }
 

@@ -94,4 +94,11 @@ describe('decodeTelemetry with SenML (RFC 8428)', () => {
   it('ignores fields it does not know that are not must-understand, and a record of base fields only', () => {
     expect(points([{ bn: 'air-01/', bu: 'ug/m3' }, { n: 'pm25', v: 4, ut: 60, note: 'x' }])).toEqual([{ metric: 'pm25', ts: NOW, value: 4 }]);
   });
+
+  it('refuses a pack of more than 256 records whole, and takes one of 256', () => {
+    const records = (n: number) => Array.from({ length: n }, (_, i) => ({ n: 'pm25', v: 1, t: -i }));
+    expect(points(records(256))).toHaveLength(256);
+    expect(reason(records(257))).toBe('SenML pack of 257 records: at most 256 per message');
+    expect(reason(Array.from({ length: 20_000 }, () => ({})))).toMatch(/^SenML pack of 20000 records: at most 256/);
+  });
 });

@@ -1,4 +1,4 @@
-import { TOPIC_ROOT, deviceTopic, type DeviceChannel } from '@ioc/core';
+import { CREDENTIALS_TOPIC, TOPIC_ROOT, deviceTopic, type DeviceChannel } from '@ioc/core';
 import { describeIdentity, type Identity } from './identity.ts';
 
 /** Channels a device may publish on, under its own ioc/v1/devices/{id}/ only (DESIGN.md §4). */
@@ -23,7 +23,9 @@ function allowedToPublish(identity: Identity | undefined, topic: string): boolea
     case 'service':
       return topic.startsWith(SERVICE_ROOT);
     case 'admin':
-      return true;
+      // Read only: an admin account debugs with mosquitto_sub. Publishing, it could forge telemetry, retain
+      // commands, or kick any login through the credentials control topic.
+      return false;
     case 'integration':
       return insideTree(topic, identity.topicRoot);
     case 'device': {
@@ -50,10 +52,11 @@ function allowedToSubscribe(identity: Identity | undefined, filter: string): boo
 /**
  * Why `identity` may not publish to `topic`, or undefined when it may:
  * a device only on its own telemetry, events and ack topics; a service anywhere under ioc/; an integration
- * inside its own topic tree; an admin anywhere. Nobody publishes to $SYS (the broker writes it).
+ * inside its own topic tree; an admin nowhere. Nobody publishes to $SYS (the broker writes it), and only services to
+ * the credentials control topic, whatever else they may.
  */
 export function publishRefusal(identity: Identity | undefined, topic: string): string | undefined {
-  if (allowedToPublish(identity, topic)) return undefined;
+  if (allowedToPublish(identity, topic) && (topic !== CREDENTIALS_TOPIC || identity?.type === 'service')) return undefined;
   return `not authorised: ${describeIdentity(identity)} may not publish to "${topic}"`;
 }
 

@@ -3,6 +3,7 @@ import { parseDeviceTopic, recordDeadLetters, type Clock, type Logger, type Quer
 import { publishRefusal, subscribeRefusal } from './acl.ts';
 import type { BackgroundWriter } from './background.ts';
 import { identityOf, remoteAddressOf } from './identity.ts';
+import type { RetainPolicy } from './retain-policy.ts';
 import type { GatewayStats } from './stats.ts';
 
 type AuthorizePublish = NonNullable<AedesOptions['authorizePublish']>;
@@ -20,13 +21,17 @@ interface AuthorizeDeps {
  * Publish ACL (acl.ts). A refused publish is not forwarded, is logged and kept as a dead letter. aedes then
  * closes the connection: MQTT 3.1.1 has no negative PUBACK, and [MQTT-3.3.5-2] leaves a server the choice
  * between acknowledging and dropping, or disconnecting. We disconnect on purpose, so a device that writes
- * where it must not notices, instead of believing its data was accepted.
+ * where it must not notices, instead of believing its data was accepted. A publish let through may lose its retain
+ * flag (retain-policy.ts).
  */
-export function createAuthorizePublish({ db, logger, clock, stats, writer }: AuthorizeDeps): AuthorizePublish {
+export function createAuthorizePublish({ db, logger, clock, stats, writer, retain }: AuthorizeDeps & { retain: RetainPolicy }): AuthorizePublish {
   return (client, packet, callback) => {
     const identity = identityOf(client);
     const reason = publishRefusal(identity, packet.topic);
-    if (!reason) return callback(null);
+    if (!reason) {
+      retain(identity, packet);
+      return callback(null);
+    }
     stats.refusedPublishes++;
     logger.warn({ clientId: client?.id, remoteAddress: client && remoteAddressOf(client), topic: packet.topic }, reason);
     const deviceId = identity?.type === 'device' ? identity.deviceId : (parseDeviceTopic(packet.topic)?.deviceId ?? null);

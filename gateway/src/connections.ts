@@ -45,6 +45,10 @@ export function createConnections(audit: AuditLog, credentials: Credentials) {
       for (const client of live) client.close();
       return live.length;
     },
+    /** The usernames with open connections, and those connections, as they are now. */
+    snapshot(): Array<[string, Client[]]> {
+      return [...byUsername].map(([username, live]) => [username, [...live]]);
+    },
     count(username: string): number {
       return byUsername.get(username)?.size ?? 0;
     },

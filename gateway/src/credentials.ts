@@ -9,12 +9,13 @@ import {
 } from '@ioc/core';
 import type { Identity } from './identity.ts';
 
-type Stored = { tokenHash: string; enabled: boolean; identity: Identity };
+/** `revoked`: a device whose credentials were revoked (no token works, and no certificate). */
+export type Stored = { tokenHash: string; enabled: boolean; revoked: boolean; identity: Identity };
 
 /** `stamp`: how many disconnecting changes of the username were known when the check began (see `changedSince`). */
 export type CredentialCheck =
-  | { ok: true; identity: Identity; stamp: number }
-  | { ok: false; reason: 'unknown user' | 'account disabled' | 'wrong token' };
+  | { ok: true; identity: Identity; stamp: number; tokenHash: string }
+  | { ok: false; reason: 'unknown user' | 'account disabled' | 'revoked' | 'wrong token' };
 
 /**
  * How long a cached credential is trusted. Changes made through the dashboard or CLI are announced on the bus
@@ -32,11 +33,18 @@ async function load(db: Queryable, username: string): Promise<Stored | undefined
       account.role === 'admin'
         ? { type: 'admin', name: account.name }
         : { type: 'integration', name: account.name, topicRoot: stored.topicRoot as string };
-    return { tokenHash: stored.tokenHash, enabled: stored.enabled, identity };
+    return { tokenHash: stored.tokenHash, enabled: stored.enabled, revoked: false, identity };
   }
   if (!isDeviceId(username)) return undefined;
   const stored = await getDeviceCredentials(db, username);
-  return stored && { tokenHash: stored.tokenHash, enabled: stored.enabled, identity: { type: 'device', deviceId: username, kind: stored.kind } };
+  return (
+    stored && {
+      tokenHash: stored.tokenHash,
+      enabled: stored.enabled,
+      revoked: stored.revoked,
+      identity: { type: 'device', deviceId: username, kind: stored.kind },
+    }
+  );
 }
 
 /**
@@ -60,7 +68,8 @@ export function createCredentials(db: Queryable, clock: Clock) {
     if (!stored) return { ok: false, reason: 'unknown user' };
     if (!verifyToken(token, stored.tokenHash)) return { ok: false, reason: 'wrong token' };
     if (!stored.enabled) return { ok: false, reason: 'account disabled' };
-    return { ok: true, identity: stored.identity, stamp };
+    if (stored.revoked) return { ok: false, reason: 'revoked' };
+    return { ok: true, identity: stored.identity, stamp, tokenHash: stored.tokenHash };
   }
 
   async function current(username: string): Promise<Stored | undefined> {
@@ -85,6 +94,10 @@ export function createCredentials(db: Queryable, clock: Clock) {
         if (verdict.ok) return verdict;
       }
       return judge(await read(username), token, stamp);
+    },
+    /** The username's credential as the database has it now (the cache is refreshed): for re-checks of open connections. */
+    reload(username: string): Promise<Stored | undefined> {
+      return read(username);
     },
     /**
      * Drops a cached credential, so the next login reads the database. `revoked`: the change takes rights

@@ -11,9 +11,10 @@ export type Identity =
 const IDENTITY = Symbol('ioc.identity');
 const STAMP = Symbol('ioc.credentialStamp');
 const REMOTE = Symbol('ioc.remoteAddress');
+const TOKEN_HASH = Symbol('ioc.tokenHash');
 
 /** The aedes client with the fields the gateway keeps on it. */
-type GatewayClient = Client & { [IDENTITY]?: Identity; [STAMP]?: number; [REMOTE]?: string };
+type GatewayClient = Client & { [IDENTITY]?: Identity; [STAMP]?: number; [REMOTE]?: string; [TOKEN_HASH]?: string };
 
 export function setIdentity(client: Client, identity: Identity): void {
   (client as GatewayClient)[IDENTITY] = identity;
@@ -26,6 +27,15 @@ export function setCredentialStamp(client: Client, stamp: number): void {
 
 export function credentialStampOf(client: Client): number | undefined {
   return (client as GatewayClient)[STAMP];
+}
+
+/** The stored hash of the token a device or account logged in with, so a later check sees a rotation (recheck.ts). */
+export function setTokenHash(client: Client, tokenHash: string): void {
+  (client as GatewayClient)[TOKEN_HASH] = tokenHash;
+}
+
+export function tokenHashOf(client: Client): string | undefined {
+  return (client as GatewayClient)[TOKEN_HASH];
 }
 
 /** The identity set at authentication; undefined before (or without) a successful login. */

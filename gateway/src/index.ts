@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { clearStalePresence, systemClock, type Clock, type Db, type Health, type HealthBeacon, type IocConfig, type Logger, type Service } from '@ioc/core';
 import { createAuthorizePublish, createAuthorizeQueued, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
@@ -11,6 +11,7 @@ import { createCommandExpiry } from './commands.ts';
 import { identityOf } from './identity.ts';
 import { createConnectionLimits, createPublishThrottle, type ConnectionLimits } from './limits.ts';
 import { publishRegistrySnapshot } from './registry-snapshot.ts';
+import { createRetainPolicy } from './retain-policy.ts';
 import { closeServer, createTcpListener, createTlsListener, createWebSocketListener, listen } from './listener.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { createPartitionFilter } from './partitions.ts';
@@ -29,6 +30,14 @@ export type { Identity } from './identity.ts';
  * publish gate instead (publish-gate.ts).
  */
 const DELIVERY_CONCURRENCY = 10_000;
+
+/** A socket that has not sent its CONNECT within this time is closed (aedes' default is 30 s). */
+const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The longest keep-alive a client may ask for, in seconds; 0 (no keep-alive: a dead peer's connection would be held
+ * for ever) is refused too, with aedes' CONNACK 6 "keep alive limit exceeded".
+ */
+const MAX_KEEPALIVE_S = 3600;
 
 export interface GatewayDeps {
   config: IocConfig;
@@ -76,9 +85,16 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         security: ReturnType<typeof createSecurity>;
         gate: PublishGate;
         backlog: () => number;
+        /** Client ids with messages queued in memory (undefined in cluster mode: they live in Redis). */
+        sessionQueues: () => number | undefined;
       }
     | undefined;
 
+  const connectionsFull = () => {
+    const error = new Error(`IOC_MQTT_MAX_CONNECTIONS (${config.mqttLimits.maxConnections}) logged in`) as AuthenticateError;
+    error.returnCode = 3; // server unavailable
+    return error;
+  };
   const portOf = (name: string) => running?.listeners.find((listener) => listener.name === name)?.port;
 
   /** Binds each configured listener; on failure closes those already bound and says which port failed. */
@@ -87,11 +103,11 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       { name: 'MQTT', port: config.mqttPort, create: () => createTcpListener(broker, limits) },
     ];
     if (config.mqttsPort !== undefined && config.tlsCert && config.tlsKey) {
-      const files = { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa };
+      const files = { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa, crl: config.tlsCrl };
       wanted.push({ name: 'MQTT/TLS', port: config.mqttsPort, create: () => createTlsListener(broker, limits, files) });
     }
     if (config.mqttWsPort !== undefined) {
-      wanted.push({ name: 'MQTT/WebSocket', port: config.mqttWsPort, create: () => createWebSocketListener(broker, limits) as unknown as Server });
+      wanted.push({ name: 'MQTT/WebSocket', port: config.mqttWsPort, create: () => createWebSocketListener(broker, limits, config.mqttLimits.maxPacketBytes) as unknown as Server });
     }
     const bound: Listener[] = [];
     try {
@@ -122,7 +138,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       options: deps.security,
     });
     const authenticate = security.authenticate;
-    const authorizePublish = createAuthorizePublish({ db, logger, clock, stats, writer });
+    const authorizePublish = createAuthorizePublish({ db, logger, clock, stats, writer, retain: createRetainPolicy({ logger, stats }) });
     const throttle = createPublishThrottle(config.mqttLimits.publishRate, clock, stats);
     const stillValid = createCommandExpiry({ clock, logger, onExpired: () => stats.expiredCommands++ });
     const mayReceiveQueued = createAuthorizeQueued({ logger, stats });
@@ -141,9 +157,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       // Bytes queued for a slow subscriber are capped by the listener (limits.ts), which never makes aedes wait;
       // without a cap, aedes waits up to 60 s for it to drain, holding up delivery meanwhile.
       drainTimeout: config.mqttLimits.maxQueueBytes > 0 ? 0 : 60_000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      keepaliveLimit: MAX_KEEPALIVE_S,
       preConnect: noteEmptyClientIds,
       authenticate: (client, username, password, done) =>
         authenticate(client, username, password, (error, success) => {
+          if (success && !limits.loggedIn(client.conn)) return done(connectionsFull(), false);
           if (success) status.loggedIn(client);
           done(error, success);
         }),
@@ -212,7 +231,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     }
     const metrics = createLiveMetrics({ broker, stats, clock, logger, intervalMs: metricsIntervalMs, health });
     const ownHealth = startGatewayHealth({ broker, health, clock, logger });
-    running = { broker, listeners, status, metrics, ownHealth, limits, cluster, clusterPresence, security, gate, backlog };
+    running = { broker, listeners, status, metrics, ownHealth, limits, cluster, clusterPresence, security, gate, backlog, sessionQueues: () => sessions?.clients };
     await ownHealth.publishNow();
     logger.info(
       { ports: Object.fromEntries(listeners.map(({ name, port }) => [name, port])), node: broker.id, cluster: Boolean(cluster) },
@@ -256,6 +275,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       node: running?.broker.id ?? null,
       cluster: Boolean(running?.cluster),
       connections: running?.limits.open ?? 0,
+      pendingLogins: running?.limits.pending ?? 0,
       clients: { devices: running?.status.deviceConnections ?? 0, services: services.size },
       messages: { in: stats.messagesIn, out: stats.messagesOut, inPerSecond: live?.messagesInPerSecond ?? 0, outPerSecond: live?.messagesOutPerSecond ?? 0 },
       dropped: {
@@ -264,9 +284,15 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         malformedPackets: stats.malformedPackets,
         slowConsumers: stats.slowConsumers,
         expiredCommands: stats.expiredCommands,
+        unretained: stats.unretained,
       },
       throttledPublishes: stats.throttledPublishes,
-      backlog: { messages: running?.backlog() ?? 0, heldPublishes: stats.heldPublishes, waiting: running?.gate.waiting ?? 0 },
+      backlog: {
+        messages: running?.backlog() ?? 0,
+        heldPublishes: stats.heldPublishes,
+        waiting: running?.gate.waiting ?? 0,
+        sessionQueues: running?.sessionQueues() ?? null,
+      },
       authFailures: stats.authFailures,
       refused: {
         publishes: stats.refusedPublishes,

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
-import type { Clock, Logger, MqttLimits } from '@ioc/core';
+import { addressBucket, type Clock, type Logger, type MqttLimits } from '@ioc/core';
 import { identityOf } from './identity.ts';
 import type { GatewayStats } from './stats.ts';
 
@@ -26,15 +26,34 @@ interface PacketParser {
   _emitError(error: Error): void;
 }
 
+/** Sockets not logged in yet, at most, from one address (a /64 for IPv6), and in all. */
+export const MAX_PENDING_PER_ADDRESS = 100;
+export const MAX_PENDING = 10_000;
+
 /**
- * The gateway's connection limits (IOC_MQTT_*): maximum connections, new connections per second per IP,
- * maximum packet size, and a cap on bytes queued for one subscriber, so that a slow or stuck subscriber is
- * disconnected instead of stalling delivery to everyone else.
+ * The gateway's connection limits (IOC_MQTT_*): maximum connections, new connections per second per address
+ * (IPv4, or an IPv6 /64: core's addressBucket), maximum packet size, and a cap on bytes queued for one subscriber, so
+ * that a slow or stuck subscriber is disconnected instead of stalling delivery to everyone else. Sockets that have
+ * not logged in yet do not count towards IOC_MQTT_MAX_CONNECTIONS, so idle sockets cannot keep devices out: they have
+ * caps of their own (MAX_PENDING_PER_ADDRESS, MAX_PENDING), and aedes closes them after its connect timeout.
  */
 export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logger; stats: GatewayStats; clock: Clock }) {
   const { limits, logger, stats, clock } = deps;
   const connectBuckets = new Map<string, Bucket>();
+  /** Sockets not logged in, per address: the address of each, until it logs in or closes. */
+  const pendingByAddress = new Map<string, number>();
+  const pendingSockets = new Map<Duplex, string>();
   let open = 0;
+  let loggedIn = 0;
+
+  function settle(socket: Duplex): void {
+    const address = pendingSockets.get(socket);
+    if (address === undefined) return;
+    pendingSockets.delete(socket);
+    const left = (pendingByAddress.get(address) ?? 1) - 1;
+    if (left === 0) pendingByAddress.delete(address);
+    else pendingByAddress.set(address, left);
+  }
 
   function refuse(socket: Duplex, ip: string, reason: string): false {
     stats.refusedConnections++;
@@ -51,12 +70,12 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
     }
   }
 
-  function withinConnectRate(ip: string): boolean {
+  function withinConnectRate(address: string): boolean {
     if (limits.connectRate === 0) return true;
     const now = clock.now();
     if (connectBuckets.size > 10_000) pruneBuckets(now);
-    const bucket = connectBuckets.get(ip) ?? { tokens: limits.connectRate, at: now };
-    connectBuckets.set(ip, bucket);
+    const bucket = connectBuckets.get(address) ?? { tokens: limits.connectRate, at: now };
+    connectBuckets.set(address, bucket);
     refill(bucket, limits.connectRate, now);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
@@ -126,14 +145,36 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
   return {
     /** Decides on a new connection before any MQTT is read; a refused socket is destroyed. */
     admit(socket: Duplex, ip: string): boolean {
-      if (limits.maxConnections > 0 && open >= limits.maxConnections) {
-        return refuse(socket, ip, `${open} connections open, IOC_MQTT_MAX_CONNECTIONS is ${limits.maxConnections}`);
+      const address = addressBucket(ip);
+      if (limits.maxConnections > 0 && loggedIn >= limits.maxConnections) {
+        return refuse(socket, ip, `${loggedIn} connections logged in, IOC_MQTT_MAX_CONNECTIONS is ${limits.maxConnections}`);
       }
-      if (!withinConnectRate(ip)) {
+      if (!withinConnectRate(address)) {
         return refuse(socket, ip, `more than ${limits.connectRate} new connections per second from this address (IOC_MQTT_CONNECT_RATE)`);
       }
+      const pending = pendingByAddress.get(address) ?? 0;
+      if (pending >= MAX_PENDING_PER_ADDRESS || pendingSockets.size >= MAX_PENDING) {
+        return refuse(socket, ip, `${pending} connections from this address and ${pendingSockets.size} in all have not logged in yet`);
+      }
+      pendingByAddress.set(address, pending + 1);
+      pendingSockets.set(socket, address);
       open++;
-      socket.once('close', () => open--);
+      socket.once('close', () => {
+        open--;
+        if (pendingSockets.has(socket)) settle(socket);
+        else loggedIn--;
+      });
+      return true;
+    },
+    /**
+     * A socket has logged in: it counts towards IOC_MQTT_MAX_CONNECTIONS from now on. False (and nothing counted)
+     * when the cap is reached: the login is then refused.
+     */
+    loggedIn(socket: Duplex): boolean {
+      if (!pendingSockets.has(socket)) return true;
+      if (limits.maxConnections > 0 && loggedIn >= limits.maxConnections) return false;
+      settle(socket);
+      loggedIn++;
       return true;
     },
     /** Applies the per-connection limits to a client aedes has just taken over. */
@@ -144,6 +185,10 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
     },
     get open(): number {
       return open;
+    },
+    /** Sockets that have not logged in yet. */
+    get pending(): number {
+      return pendingSockets.size;
     },
   };
 }

@@ -35,6 +35,8 @@ export interface TlsFiles {
   key: string;
   /** With a CA, clients are asked for a certificate (optional: token logins still work without one). */
   ca?: string;
+  /** The CA's revocation list: a certificate it lists fails verification (certificate-login.ts refuses it). */
+  crl?: string;
 }
 
 /** Reads the PEM files, with an error naming the file that cannot be read. */
@@ -56,6 +58,7 @@ export function createTlsListener(broker: Aedes, limits: ConnectionLimits, files
       cert: readPem(files.cert, 'IOC_TLS_CERT'),
       key: readPem(files.key, 'IOC_TLS_KEY'),
       ...(files.ca ? { ca: readPem(files.ca, 'IOC_TLS_CA'), requestCert: true, rejectUnauthorized: false } : {}),
+      ...(files.crl ? { crl: readPem(files.crl, 'IOC_TLS_CRL') } : {}),
     },
     (socket: TLSSocket) => accept(broker, limits, socket),
   );
@@ -64,12 +67,23 @@ export function createTlsListener(broker: Aedes, limits: ConnectionLimits, files
   return server;
 }
 
-/** MQTT over WebSocket on any path (clients usually use /mqtt), subprotocol "mqtt". */
-export function createWebSocketListener(broker: Aedes, limits: ConnectionLimits): HttpServer {
+/** The bytes a fixed header adds to a packet's remaining length: one type byte and up to four length bytes. */
+const FIXED_HEADER_BYTES = 5;
+
+/**
+ * MQTT over WebSocket on any path (clients usually use /mqtt), subprotocol "mqtt". A WebSocket message longer than
+ * the largest packet (IOC_MQTT_MAX_PACKET_BYTES) closes the connection as ws reads its header (1009), instead of
+ * being buffered whole (ws' default is 100 MiB) before the packet-size guard sees it.
+ */
+export function createWebSocketListener(broker: Aedes, limits: ConnectionLimits, maxPacketBytes: number): HttpServer {
   const server = createHttpServer((_request, response) => {
     response.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with a WebSocket client\n');
   });
-  const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  const wss = new WebSocketServer({
+    server,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    ...(maxPacketBytes > 0 ? { maxPayload: maxPacketBytes + FIXED_HEADER_BYTES } : {}),
+  });
   wss.on('connection', (ws, request) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', () => ws.terminate());

@@ -8,7 +8,8 @@ import type { Credentials } from './credentials.ts';
  * Acts on credential changes announced on the bus (core/credential-changes.ts) by any process: the cached
  * credential is dropped, and after a rotation, revocation or disabling every open connection of that username
  * is closed at once. The broker's own subscription sees messages from every cluster node; it ends when the
- * broker closes.
+ * broker closes. What reaches it came from a service: the ACL lets nobody else publish there, admins included (acl.ts),
+ * and a credential change is never retained (retain-policy.ts), so none is replayed to act again.
  */
 export async function listenForCredentialChanges(deps: {
   broker: Aedes;

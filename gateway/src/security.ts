@@ -8,6 +8,7 @@ import { createConnections } from './connections.ts';
 import { createCredentials } from './credentials.ts';
 import { identityOf } from './identity.ts';
 import { createPresenceWriter } from './presence.ts';
+import { RECHECK_INTERVAL_MS, startRecheck } from './recheck.ts';
 import { listenForCredentialChanges } from './revocation.ts';
 import type { GatewayStats } from './stats.ts';
 
@@ -18,11 +19,14 @@ export interface SecurityOptions {
   presenceIntervalMs?: number;
   /** Login backoff per username and per IP (defaults in core's login-backoff.ts). */
   backoff?: { username: BackoffPolicy; ip: BackoffPolicy };
+  /** How often open connections' credentials are checked again (default 5 min, recheck.ts). */
+  recheckIntervalMs?: number;
 }
 
 /**
  * The gateway's identity side in one place: token (and certificate) logins with cached credentials and backoff, client
- * ids tied to the login, the audit log, devices' batched presence, and revocation announced on the bus. `attach` hooks
+ * ids tied to the login, the audit log, devices' batched presence, revocation announced on the bus, and open
+ * connections' credentials checked again periodically. `attach` hooks
  * it to a started broker.
  */
 export function createSecurity(deps: {
@@ -45,6 +49,7 @@ export function createSecurity(deps: {
   const tokenLogin = createAuthenticate({ serviceToken, credentials, logger, stats, clock, audit, backoff: options.backoff });
   const login = deps.certificateLogins ? withCertificateLogin(tokenLogin, { credentials, audit, logger, stats }) : tokenLogin;
   const authenticate = withClientIds(login, { audit, logger, stats });
+  let recheck: ReturnType<typeof startRecheck> | undefined;
 
   return {
     authenticate,
@@ -60,10 +65,12 @@ export function createSecurity(deps: {
       broker.on('publish', (_packet, client) => seen(client));
       broker.on('ping', (_packet, client) => seen(client));
       await listenForCredentialChanges({ broker, credentials, connections, audit, logger });
+      recheck = startRecheck({ connections, credentials, audit, logger, intervalMs: options.recheckIntervalMs ?? RECHECK_INTERVAL_MS });
       audit.startPruning();
     },
     /** After the broker has closed (which ends its subscriptions): writes what is still buffered. */
     async drain(): Promise<void> {
+      await recheck?.stop();
       await Promise.all([audit.drain(), presence.drain()]);
     },
     health() {

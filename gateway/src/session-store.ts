@@ -173,7 +173,8 @@ class IndexedMemoryPersistence extends MemoryPersistence {
   }
 
   override async outgoingUpdate(client: { id: string }, packet: QueuedPacket): Promise<void> {
-    const queue = this.queue(client.id);
+    const queue = this.queues.get(client.id);
+    if (!queue) throw new Error('no such packet');
     const delivered = queue.delivery(packet);
     if (delivered !== undefined) return queue.setMessageId(delivered, packet.messageId);
     const slot = queue.withMessageId(packet.messageId, packet.brokerId);
@@ -181,12 +182,23 @@ class IndexedMemoryPersistence extends MemoryPersistence {
     queue.replace(slot, packet);
   }
 
+  /**
+   * A PUBACK (or PUBCOMP) for nothing queued creates nothing, and a queue emptied is forgotten: the stock store
+   * created a queue for any client id that sent one and never deleted it, so made-up ids grew memory for good.
+   */
   override async outgoingClearMessageId(client: { id: string }, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
-    const queue = this.queue(client.id);
-    const slot = queue.withMessageId(packet.messageId);
-    if (slot === undefined) return undefined;
+    const queue = this.queues.get(client.id);
+    const slot = queue?.withMessageId(packet.messageId);
+    if (queue === undefined || slot === undefined) return undefined;
     this.queued--;
-    return queue.remove(slot);
+    const removed = queue.remove(slot);
+    if (queue.entries.size === 0) this.queues.delete(client.id);
+    return removed;
+  }
+
+  /** Client ids with messages queued. */
+  get clients(): number {
+    return this.queues.size;
   }
 
   override outgoingStream(client: { id: string }): Readable {
@@ -198,6 +210,8 @@ export interface SessionStore {
   persistence: NonNullable<AedesOptions['persistence']>;
   /** Messages held for persistent sessions and not yet acknowledged (the broker's backlog). */
   readonly queued: number;
+  /** Client ids with messages queued. */
+  readonly clients: number;
 }
 
 /** The broker's single-process persistence: aedes' own in-memory store with indexed outgoing queues. */
@@ -207,6 +221,9 @@ export function createSessionStore(): SessionStore {
     persistence: new CallBackPersistence(() => store) as unknown as NonNullable<AedesOptions['persistence']>,
     get queued() {
       return store.queued;
+    },
+    get clients() {
+      return store.clients;
     },
   };
 }

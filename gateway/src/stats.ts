@@ -25,6 +25,8 @@ export interface GatewayStats {
   heldPublishes: number;
   /** Commands not delivered because their `expires` had passed. */
   expiredCommands: number;
+  /** Publishes delivered but not retained: a device's, the control topic's, an integration's over its cap (retain-policy.ts). */
+  unretained: number;
 }
 
 export function createStats(): GatewayStats {
@@ -44,5 +46,6 @@ export function createStats(): GatewayStats {
     throttledPublishes: 0,
     heldPublishes: 0,
     expiredCommands: 0,
+    unretained: 0,
   };
 }

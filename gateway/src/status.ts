@@ -1,5 +1,5 @@
 import type { Aedes, Client } from 'aedes';
-import { deviceTopic, type Clock, type Logger } from '@ioc/core';
+import { deviceTopic, type Clock, type DeviceStatus as StatusMessage, type Logger } from '@ioc/core';
 import { identityOf } from './identity.ts';
 import type { PresenceWriter } from './presence.ts';
 
@@ -23,11 +23,12 @@ export function createDeviceStatus(deps: {
 
   function announce(deviceId: string, online: boolean): void {
     const ts = clock.now();
+    const status: StatusMessage = { online, ts };
     broker.publish(
       {
         cmd: 'publish',
         topic: deviceTopic(deviceId, 'status'),
-        payload: Buffer.from(JSON.stringify({ online, ts })),
+        payload: Buffer.from(JSON.stringify(status)),
         qos: 1,
         retain: true,
         dup: false,

@@ -35,7 +35,7 @@ const login = mqttPacket.generate({
   protocolVersion: 4,
   clean: true,
   clientId: 'svc:bad',
-  keepalive: 0,
+  keepalive: 60,
   username: 'svc:bad',
   password: Buffer.from(SERVICE_TOKEN),
 });
@@ -85,7 +85,7 @@ describe('gateway: bad input is refused and logged, never a crash', () => {
   });
 
   it('answers MQTT 5 with CONNACK 1 (unacceptable protocol version) and closes on an unknown version', async () => {
-    const mqtt5 = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'v5', keepalive: 0 });
+    const mqtt5 = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'v5', keepalive: 60 });
     expect([...(await exchange(f.gateway.port, mqtt5))]).toEqual([0x20, 0x02, 0x00, 0x01]);
     const unknown = Buffer.from(login);
     unknown[8] = 9; // the protocol level follows the length-prefixed "MQTT"

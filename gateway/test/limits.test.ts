@@ -83,7 +83,7 @@ describe('gateway limits', () => {
     const topic = 'ioc/v1/flood';
     // A subscriber that logs in, subscribes, then never reads again.
     const stuck = rawSocket(f.gateway.port);
-    stuck.socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'svc:stuck', keepalive: 0, username: 'svc:stuck', password: Buffer.from(SERVICE_TOKEN) }));
+    stuck.socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'svc:stuck', keepalive: 60, username: 'svc:stuck', password: Buffer.from(SERVICE_TOKEN) }));
     stuck.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 0 }] }));
     // CONNACK (4 bytes) and SUBACK (5 bytes): then it stops reading.
     let acknowledged = 0;

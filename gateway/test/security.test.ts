@@ -283,7 +283,7 @@ describe('gateway security: a revocation that overtakes a login being checked', 
       async query(sql, params) {
         const result = await db.query(sql, params);
         const hold = held;
-        if (hold && sql.startsWith('SELECT token_hash, enabled, kind FROM devices')) {
+        if (hold && sql.startsWith('SELECT token_hash, enabled, kind')) {
           held = undefined;
           hold.reached();
           await hold.release;

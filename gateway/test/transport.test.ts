@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { announceCredentialChange, createMqttConnect, listAuditEvents } from '@ioc/core';
+import { announceCredentialChange, createMqttConnect, listAuditEvents, revokeDeviceToken } from '@ioc/core';
 import { requireBinary, tempDir } from '@ioc/core/testing';
 import { createTestPki, type TestPki } from './certificates.ts';
 import { collect, connect, serviceLogin, SERVICE_TOKEN, startGatewayFixture, type GatewayFixture } from './fixture.ts';
@@ -24,15 +24,27 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
   let pki: TestPki;
   let f: GatewayFixture;
   let token: string;
+  let revoked: { cert: string; key: string };
   const telemetry = 'ioc/v1/devices/air-tls-1/telemetry';
 
   beforeAll(async () => {
     pki = createTestPki(openssl as string, dir.path);
+    // A certificate the CA revoked before the gateway started: its revocation list lists it.
+    revoked = pki.client('air-tls-crl');
+    pki.revoke(revoked.cert);
     f = await startGatewayFixture({
-      env: { IOC_MQTTS_PORT: '0', IOC_TLS_CERT: pki.serverCert, IOC_TLS_KEY: pki.serverKey, IOC_TLS_CA: pki.ca, IOC_MQTT_WS_PORT: '0' },
+      env: {
+        IOC_MQTTS_PORT: '0',
+        IOC_TLS_CERT: pki.serverCert,
+        IOC_TLS_KEY: pki.serverKey,
+        IOC_TLS_CA: pki.ca,
+        IOC_TLS_CRL: pki.crl,
+        IOC_MQTT_WS_PORT: '0',
+      },
     });
     token = await f.addDevice('air-tls-1');
     await f.addDevice('air-tls-2');
+    await f.addDevice('air-tls-crl');
   });
   afterAll(async () => {
     await f.close();
@@ -107,6 +119,38 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
     await vi.waitFor(async () => {
       const failures = await listAuditEvents(f.db, { action: 'mqtt.auth_failure', subject: 'air-tls-3' });
       expect(failures.map((event) => event.detail.reason)).toContain('device disabled');
+    });
+  });
+
+  it('refuses a device revoked in the registry, a certificate in the CRL, and one not for client authentication', async () => {
+    const options = (cn: string, clientAuth = true) => {
+      const { cert, key } = pki.client(cn, { clientAuth });
+      return { ca: ca(), cert: readFileSync(cert), key: readFileSync(key), clientId: cn };
+    };
+    await f.addDevice('air-tls-4');
+    (await connect(tlsUrl(), options('air-tls-4'))).end(true);
+    // Revoked through the registry: no token works, and its certificate no longer does either.
+    await revokeDeviceToken(f.db, 'air-tls-4');
+    await announceCredentialChange(createMqttConnect({ mqttUrl: f.url, serviceToken: SERVICE_TOKEN }), 'transport-test', {
+      username: 'air-tls-4',
+      change: 'revoked',
+      ts: Date.now(),
+    });
+    await expect(connect(tlsUrl(), options('air-tls-4'))).rejects.toThrow(/not authori[sz]ed/i);
+    await expect(
+      connect(tlsUrl(), { ca: ca(), cert: readFileSync(revoked.cert), key: readFileSync(revoked.key), clientId: 'air-tls-crl' }),
+    ).rejects.toThrow(/not authori[sz]ed/i);
+    await f.addDevice('air-tls-5');
+    await expect(connect(tlsUrl(), options('air-tls-5', false))).rejects.toThrow(/not authori[sz]ed/i);
+    await vi.waitFor(async () => {
+      const failures = await listAuditEvents(f.db, { action: 'mqtt.auth_failure' });
+      expect(failures.map((event) => [event.actor, event.detail.reason])).toEqual(
+        expect.arrayContaining([
+          ['air-tls-4', 'device revoked'],
+          ['air-tls-crl', 'certificate revoked (IOC_TLS_CRL)'],
+          ['air-tls-5', 'the certificate is not for client authentication (extended key usage clientAuth)'],
+        ]),
+      );
     });
   });
 

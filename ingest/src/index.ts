@@ -8,6 +8,7 @@ import {
   partitionSuffix,
   parseDeviceTopic,
   recordAnomalyEvent,
+  pruneDeadLetters,
   recordDeadLetters,
   systemClock,
   type AnomalyEvent,
@@ -216,11 +217,16 @@ export function createIngestService(deps: IngestDeps): Service {
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     connection.on('offline', () => logger.warn('MQTT connection lost; reconnecting'));
     client = connection;
-    const applyRetention = () =>
-      telemetry.applyRetention(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'deleting old telemetry failed; retrying in an hour'));
-    // One worker deletes old telemetry for all of them.
+    const applyRetention = () => {
+      void telemetry.applyRetention(clock.now()).catch((error: unknown) => logger.error({ err: error }, 'deleting old telemetry failed; retrying in an hour'));
+      void pruneDeadLetters(db, { before: config.deadLetters.retentionMs && clock.now() - config.deadLetters.retentionMs, keep: config.deadLetters.max }).then(
+        (removed) => removed > 0 && logger.info({ removed }, 'old dead letters deleted (IOC_DEAD_LETTER_RETENTION, IOC_DEAD_LETTERS_MAX)'),
+        (error: unknown) => logger.error({ err: error }, 'deleting old dead letters failed; retrying in an hour'),
+      );
+    };
+    // One worker deletes old telemetry and dead letters for all of them.
     if (!partition || partition.index === 1) {
-      void applyRetention();
+      applyRetention();
       retentionTimer = setInterval(applyRetention, RETENTION_EVERY_MS).unref();
     }
     aqi.start();

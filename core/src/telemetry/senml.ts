@@ -15,6 +15,11 @@ export type SenmlResult = { ok: true; readings: SenmlReading[] } | { ok: false; 
 const SENML_VERSION = 10;
 /** Resolved times below 2^28 s are relative to the time of receipt (RFC 8428 §4.5.3). */
 const RELATIVE_TIME_LIMIT_S = 2 ** 28;
+/**
+ * Records one pack may hold: each becomes a point to write, so a device's one message must not become thousands of
+ * writes (a device reports tens of metrics; 256 leaves room for a batch of several readings each).
+ */
+export const MAX_SENML_RECORDS = 256;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9\-:./_]*$/;
 
 function refuse(reason: string): SenmlResult {
@@ -42,10 +47,12 @@ function optionalString(record: Record<string, unknown>, field: string, where: s
  * Resolves a SenML pack (RFC 8428 JSON: an array of records) into readings: base name + name, base time + time
  * (seconds; relative times count from `receivedAt`), base value + value, booleans as 1/0, and units converted to
  * the catalogue's. Records without a numeric value, unknown must-understand fields (ending in "_"), a newer
- * version, or a unit the metric does not accept refuse the whole pack, with the reason.
+ * version, a unit the metric does not accept, or more than MAX_SENML_RECORDS records refuse the whole pack, with the
+ * reason.
  */
 export function resolveSenml(pack: readonly unknown[], receivedAt: number): SenmlResult {
   if (pack.length === 0) return refuse('SenML pack is empty');
+  if (pack.length > MAX_SENML_RECORDS) return refuse(`SenML pack of ${pack.length} records: at most ${MAX_SENML_RECORDS} per message`);
   let bn = '';
   let bt = 0;
   let bu: string | undefined;
