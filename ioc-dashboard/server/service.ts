@@ -116,13 +116,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         },
       });
       await feed.start();
-      anomalies = createAnomalyFeed({
-        mqttConnect: deps.mqttConnect,
-        db: deps.db,
-        clock,
-        logger,
-        sink: (event) => liveServer.emit('anomaly', event),
-      });
+      anomalies = createAnomalyFeed({ mqttConnect: deps.mqttConnect, logger, sink: (event) => liveServer.emit('anomaly', event) });
       await anomalies.start();
       commandFeed = createCommandFeed({ mqttConnect: deps.mqttConnect, logger, commands, sweepIntervalMs: deps.commandSweepIntervalMs });
       await commandFeed.start();

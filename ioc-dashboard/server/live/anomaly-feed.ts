@@ -1,15 +1,4 @@
-import {
-  ANOMALIES_TOPIC,
-  decodeAnomalyEvent,
-  recordAnomalyEvent,
-  recordDeadLetters,
-  type Clock,
-  type Db,
-  type Logger,
-  type MqttClient,
-  type MqttConnect,
-  type StoredAnomalyEvent,
-} from '@ioc/core';
+import { ANOMALIES_TOPIC, decodeAnomalyEvent, type AnomalyEvent, type Logger, type MqttClient, type MqttConnect } from '@ioc/core';
 
 export interface AnomalyFeed {
   start(): Promise<void>;
@@ -18,41 +7,20 @@ export interface AnomalyFeed {
 }
 
 /**
- * The dashboard's subscription to `ioc/v1/anomalies` (QoS 1, service `dashboard-anomalies`) in a persistent
- * session (client id `clientId`, default `svc:dashboard-anomalies/ioc-dashboard-anomalies`;
- * it must start with `svc:dashboard-anomalies/`, the gateway's rule), so events published while the dashboard is
- * down are queued by the gateway and stored when it returns. Each valid event is
- * stored once (a redelivery is not stored or pushed again) and handed to the sink; an invalid one becomes a dead
- * letter with its reason. Messages are handled one at a time, in arrival order, so a clear never overtakes its raise.
+ * The wall's live anomalies: a clean subscription to `ioc/v1/anomalies` (service `dashboard-anomalies`) handing each
+ * valid event to the sink as it arrives. The dashboard stores nothing: ingest is the history's one writer (it stores
+ * each event once and dead-letters invalid ones), and browsers read the history from GET /api/anomalies. An event
+ * published while the dashboard is down is not pushed; browsers load the active alarms when they (re)connect.
  */
-export function createAnomalyFeed(deps: {
-  mqttConnect: MqttConnect;
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  sink: (event: StoredAnomalyEvent) => void;
-  clientId?: string;
-}): AnomalyFeed {
-  const { db, clock, logger, sink, clientId = 'svc:dashboard-anomalies/ioc-dashboard-anomalies' } = deps;
+export function createAnomalyFeed(deps: { mqttConnect: MqttConnect; logger: Logger; sink: (event: AnomalyEvent) => void }): AnomalyFeed {
+  const { logger, sink } = deps;
   let client: MqttClient | undefined;
-  let handling: Promise<void> = Promise.resolve();
-
-  async function handle(topic: string, payload: Buffer): Promise<void> {
-    const decoded = decodeAnomalyEvent(payload);
-    if (!decoded.ok) {
-      logger.warn({ topic, deviceId: decoded.deviceId, reason: decoded.reason }, 'anomaly event refused');
-      await recordDeadLetters(db, [{ deviceId: decoded.deviceId, topic, payload: payload.toString('utf8'), reason: decoded.reason, ts: clock.now() }]);
-      return;
-    }
-    const stored = await recordAnomalyEvent(db, decoded.event);
-    if (stored) sink(stored);
-  }
 
   function onMessage(topic: string, payload: Buffer): void {
     if (topic !== ANOMALIES_TOPIC) return;
-    handling = handling
-      .then(() => handle(topic, payload))
-      .catch((error: Error) => logger.error({ err: error, topic }, 'anomaly event not stored'));
+    const decoded = decodeAnomalyEvent(payload);
+    if (decoded.ok) sink(decoded.event);
+    else logger.debug({ topic, reason: decoded.reason }, 'anomaly event not pushed'); // ingest dead-letters it
   }
 
   return {
@@ -61,7 +29,7 @@ export function createAnomalyFeed(deps: {
     },
 
     async start() {
-      client = await deps.mqttConnect('dashboard-anomalies', { clientId, clean: false });
+      client = await deps.mqttConnect('dashboard-anomalies');
       client.on('message', onMessage);
       client.on('error', (error) => logger.warn({ err: error }, 'MQTT error (anomalies)'));
       await client.subscribeAsync(ANOMALIES_TOPIC, { qos: 1 });
@@ -70,7 +38,6 @@ export function createAnomalyFeed(deps: {
     async stop() {
       await client?.endAsync();
       client = undefined;
-      await handling;
     },
   };
 }
