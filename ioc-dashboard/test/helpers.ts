@@ -60,6 +60,8 @@ export async function openTestApp(
     loginBackoff?: DashboardAppDeps['loginBackoff'];
     trustProxy?: DashboardAppDeps['trustProxy'];
     logger?: DashboardAppDeps['logger'];
+    /** The command path's use-case (core's createDeviceCommands); without it the app has no command routes. */
+    commands?: (stores: { db: Db; clock: ReturnType<typeof manualClock> }) => DashboardAppDeps['commands'];
   } = {},
 ): Promise<TestApp> {
   const { db, telemetry } = await openStores();
@@ -77,6 +79,7 @@ export async function openTestApp(
     announce: options.announce,
     loginBackoff: options.loginBackoff,
     trustProxy: options.trustProxy,
+    commands: options.commands?.({ db, clock }),
   });
   await app.ready();
   return {
