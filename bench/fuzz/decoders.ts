@@ -7,10 +7,12 @@ import {
   DEVICE_KINDS,
   MAX_FUTURE_MS,
   MAX_PAST_MS,
+  decode,
   decodeAnomalyEvent,
   decodeTelemetry,
   isEpochMs,
   parseCredentialChange,
+  TelemetryPayload,
   type DeviceKind,
 } from '@ioc/core';
 import { parseFrigateEvent, parseFrigateReview, parseFrigateStatus } from '@ioc/analytics';
@@ -123,6 +125,9 @@ function telemetryTarget(name: string, kind: DeviceKind, text: fc.Arbitrary<stri
         if (point.ts > NOW + MAX_FUTURE_MS || point.ts < NOW - MAX_PAST_MS) throw new Error(`accepted time ${point.ts}`);
         new Date(point.ts).toISOString();
       }
+      // The hand-written hot path never accepts what the wire contract (contracts/telemetry.ts) refuses.
+      const contract = decode(TelemetryPayload, JSON.parse(asText(input)));
+      if (!contract.ok) throw new Error(`accepted a payload the contract refuses: ${contract.reason}`);
     }),
   };
 }

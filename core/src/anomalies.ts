@@ -1,4 +1,4 @@
-import type { AnomalyEvent, AnomalyLabel, AnomalyState } from './anomaly-event.ts';
+import type { AnomalyEvent, AnomalyLabel, AnomalyState } from './contracts/anomaly.ts';
 import type { Queryable } from './db/types.ts';
 
 /** An anomaly event as stored (migration 004). */

@@ -91,12 +91,12 @@ describe('anomaly event payloads', () => {
 
   it('refuses a malformed event naming the field at fault, keeping the device id when it is one', () => {
     expect(reason('{"deviceId":')).toMatch(/^malformed JSON/);
-    expect(reason([valid])).toBe('not a JSON object');
+    expect(reason([valid])).toBe('the value must be object');
     expect(reason({ ...valid, deviceId: 'a/b' })).toContain('"deviceId"');
     expect(reason({ ...valid, kind: 'toaster' })).toContain('"kind"');
     expect(reason({ ...valid, metric: 5 })).toContain('"metric"');
     expect(reason({ ...valid, score: 'high' })).toContain('"score"');
-    expect(reason({ ...valid, label: 'gremlins' })).toContain('"label" must be one of episode');
+    expect(reason({ ...valid, label: 'gremlins' })).toContain('"label" must be one of "episode", "anomaly"');
     expect(reason({ ...valid, state: 'on' })).toContain('"state"');
     expect(reason({ ...valid, ts: '2026-11-01' })).toContain('"ts"');
     expect(decodeAnomalyEvent(JSON.stringify({ ...valid, state: 'on' }))).toMatchObject({ ok: false, deviceId: 'air-001' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '@ioc/core';
+import { ConfigError, DEFAULT_AREAS_DIR, loadConfig } from '@ioc/core';
 
 /** The error loadConfig throws for `env`, or undefined when it accepts it. */
 function refusal(env: Record<string, string>): ConfigError | undefined {
@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       demo: false,
       logLevel: 'info',
       cameraChecks: { intervalMs: 60_000, concurrency: 1, frames: 3 },
+      areasDir: DEFAULT_AREAS_DIR.replace(/\/$/, ''),
     });
   });
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deviceTopic, loadAreaSet, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type Service } from '@ioc/core';
+import { deviceTopic, loadAreaSet, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type NativeTelemetry, type Service } from '@ioc/core';
 import { createCameraStreams, type CameraStreams } from './camera-streams.ts';
 import { connectDevice } from './device-connection.ts';
 import { createSimEngine, type SimEngine } from './engine.ts';
@@ -141,7 +141,8 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
     }
     if (!metrics) return;
     pending++;
-    client.publish(deviceTopic(device.id, 'telemetry'), JSON.stringify({ ts, metrics }), { qos: 1 }, (error) => {
+    const reading: NativeTelemetry = { ts, metrics };
+    client.publish(deviceTopic(device.id, 'telemetry'), JSON.stringify(reading), { qos: 1 }, (error) => {
       pending--;
       if (!error) published++;
       else {

@@ -48,6 +48,11 @@ function describe(root: TSchema, error: TLocalizedValidationError, at: string): 
     case 'anyOf': {
       const literals = literalsOf(schemaAt(root, error.schemaPath));
       if (literals) return `${name(fieldName(at, error.instancePath))} must be one of ${literals.map((l) => JSON.stringify(l)).join(', ')}`;
+      break;
+    }
+    case 'enum': {
+      const values = (schemaAt(root, error.schemaPath) as { enum?: unknown[] } | undefined)?.enum;
+      if (values) return `${name(fieldName(at, error.instancePath))} must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
     }
   }
   return `${name(fieldName(at, error.instancePath))} ${error.message}`;

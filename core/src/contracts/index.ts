@@ -3,6 +3,10 @@
  * Browser-safe (no Node imports): the web app, the simulator and every service take their shapes from here.
  */
 export * from './decode.ts';
+export * from './common.ts';
+export * from './anomaly.ts';
+export * from './status.ts';
+export * from './telemetry.ts';
 export * from './device-command.ts';
 export * from './health.ts';
 export * from './registry.ts';

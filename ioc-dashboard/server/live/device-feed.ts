@@ -1,8 +1,8 @@
 import {
   allDevicesTopic,
   createRegistryCache,
+  decodeDeviceStatus,
   decodeTelemetry,
-  isEpochMs,
   parseDeviceTopic,
   type Clock,
   type Db,
@@ -78,18 +78,12 @@ export function createDeviceFeed(deps: { mqttConnect: MqttConnect; db: Db; clock
 
   function onStatus(deviceId: string, payload: Buffer): void {
     if (payload.length === 0) return; // a cleared retained message
-    let body: unknown;
-    try {
-      body = JSON.parse(payload.toString('utf8'));
-    } catch {
-      body = undefined;
-    }
-    const { online, ts } = (body ?? {}) as { online?: unknown; ts?: unknown };
-    if (typeof online !== 'boolean') {
-      logger.warn({ deviceId, payload: payload.toString('utf8').slice(0, 200) }, 'status payload without a boolean "online"; ignored');
+    const decoded = decodeDeviceStatus(payload.toString('utf8'));
+    if (!decoded.ok) {
+      logger.warn({ deviceId, reason: decoded.reason }, 'status payload refused; ignored');
       return;
     }
-    sink.status({ deviceId, online, ts: isEpochMs(ts) ? ts : clock.now() });
+    sink.status({ deviceId, ...decoded.value });
   }
 
   /** A message that cannot be forwarded is logged and skipped: nothing in a payload may throw out of mqtt.js' event. */

@@ -1,5 +1,5 @@
 import type { PickingInfo } from '@deck.gl/core';
-import type { AnomalyCategory } from '@ioc/core/anomaly-event';
+import type { AnomalyCategory } from '@ioc/core/contracts';
 import { ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { AreaLabel } from './areas.ts';
 import { deviceState, type Device, type DeviceState } from './fleet.ts';

@@ -1,4 +1,4 @@
-import { ANOMALY_LABELS, isAnomalyLabel, type AnomalyCategory } from '@ioc/core/anomaly-event';
+import { ANOMALY_LABELS, isAnomalyLabel, type AnomalyCategory } from '@ioc/core/contracts';
 import type { AnomalyItem } from './types.ts';
 
 /** How long a cleared alarm stays on the wall, fading, before it leaves the list. */
