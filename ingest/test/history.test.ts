@@ -45,9 +45,9 @@ describe('ingest, the history sink: anomaly events, derived series and reported 
     await analytics.publishAsync(ANOMALIES_TOPIC, 'not json', { qos: 1 });
     await vi.waitFor(async () => expect(await listDeadLetters(f.db, { topic: ANOMALIES_TOPIC })).toHaveLength(2), { timeout: 10_000 });
     const letters = await listDeadLetters(f.db, { topic: ANOMALIES_TOPIC });
-    expect(letters.map((l) => [l.deviceId, l.reason.slice(0, 24)])).toEqual([
-      [null, 'malformed JSON: Unexpect'],
-      ['air-his-1', '"label" must be one of e'],
+    expect(letters.map((l) => [l.deviceId, l.reason])).toEqual([
+      [null, expect.stringMatching(/^malformed JSON: /)],
+      ['air-his-1', expect.stringMatching(/^"label" must be one of /)],
     ]);
   });
 
