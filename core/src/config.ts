@@ -4,7 +4,7 @@ import { AreaSetError, DEFAULT_AREAS_DIR, loadAreaSet } from './areas.ts';
 import { parsePartition, type Partition } from './partition.ts';
 import { DEFAULT_RETENTION, type Retention } from './telemetry/tiers.ts';
 
-/** Typed configuration of every IOC service, read from the environment (DESIGN.md §4). */
+/** Typed configuration of every IOC service, read from the environment (the README's configuration table). */
 export interface InfluxConfig {
   url: string;
   db: string;

@@ -5,7 +5,7 @@ export interface Health {
   [detail: string]: unknown;
 }
 
-/** Every IOC service is a small object with a lifecycle (DESIGN.md §2). */
+/** Every IOC service is a small object with a lifecycle (docs/architecture.md, "Services and the composition root"). */
 export interface Service {
   readonly name: string;
   start(): Promise<void>;

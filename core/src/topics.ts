@@ -1,4 +1,4 @@
-/** The MQTT topic contract of DESIGN.md §4 (namespace ioc/v1). */
+/** The MQTT topics of the bus (namespace ioc/v1; docs/architecture.md, "The bus"). */
 export const TOPIC_ROOT = 'ioc/v1';
 
 export type DeviceChannel = 'telemetry' | 'status' | 'events' | 'cmd' | 'ack';

@@ -11,7 +11,7 @@ import {
 } from '@ioc/core';
 
 describe('topics', () => {
-  it('builds the topics of DESIGN.md §4', () => {
+  it('builds the topics of the bus (docs/architecture.md)', () => {
     expect(deviceTopic('air-01', 'telemetry')).toBe('ioc/v1/devices/air-01/telemetry');
     expect(deviceTopic('spk.7', 'cmd')).toBe('ioc/v1/devices/spk.7/cmd');
     expect(allDevicesTopic('status')).toBe('ioc/v1/devices/+/status');

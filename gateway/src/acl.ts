@@ -1,7 +1,7 @@
 import { CREDENTIALS_TOPIC, TOPIC_ROOT, deviceTopic, type DeviceChannel } from '@ioc/core';
 import { describeIdentity, type Identity } from './identity.ts';
 
-/** Channels a device may publish on, under its own ioc/v1/devices/{id}/ only (DESIGN.md §4). */
+/** Channels a device may publish on, under its own ioc/v1/devices/{id}/ only (docs/architecture.md, "The bus"). */
 const DEVICE_PUBLISH_CHANNELS: readonly DeviceChannel[] = ['telemetry', 'events', 'ack'];
 const SERVICE_ROOT = 'ioc/';
 const SYS_ROOT = '$SYS';

@@ -8,7 +8,7 @@ export interface Queryable {
 }
 
 /**
- * The relational storage port (DESIGN.md §2): PostgreSQL via `pg`, or embedded PGlite. One SQL dialect
+ * The relational storage port (docs/architecture.md, "Stores and who writes them"): PostgreSQL via `pg`, or embedded PGlite. One SQL dialect
  * (PostgreSQL's) for both; parameters as $1, $2…
  */
 export interface Db extends Queryable {

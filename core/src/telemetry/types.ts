@@ -36,7 +36,7 @@ export interface SeriesPoint {
 }
 
 /**
- * The telemetry storage port (DESIGN.md §2). Writing the same (device, metric, ts) twice keeps one point, with
+ * The telemetry storage port (docs/architecture.md, "Stores and who writes them"). Writing the same (device, metric, ts) twice keeps one point, with
  * the value written last (in range and in latest alike): a redelivered message never becomes a duplicate.
  * Adapters: SQL on the relational Db, and InfluxDB.
  */
