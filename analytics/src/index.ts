@@ -1,9 +1,3 @@
-export { evaluateNabResults, labelledFiles, summarise, type NabEvaluation, type NabEvaluationOptions } from './nab/evaluate.ts';
-export { nabReport, NAB_PROFILES, type ProfileResult, type ScoredFile } from './nab/report.ts';
-export { readNabCsv, readLabels, listDataFiles, parseNabTime } from './nab/dataset.ts';
-export type { Counts, CostMatrix } from './nab/sweep.ts';
-export { evaluateNabDetector, DETECTOR_NAME } from './nab/run-detector.ts';
-export { evaluateNabHoldout, HOLDOUT_THRESHOLDS } from './nab/holdout.ts';
 export { loadNoveltyModel, ENV_NOVELTY_MODEL, type NoveltyModel, type NoveltyInput, type NoveltyOutput } from './env/novelty-model.ts';
 export { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, type SeriesDetector, type SeriesScore } from './env/series-detector.ts';
 export { ENVIRONMENT_KINDS, NOT_SCORED_METRICS, WEATHER_METRICS, HAZARD_RISE_METRICS } from './env/scored-metrics.ts';
@@ -19,7 +13,6 @@ export { judgeStation, DEFAULT_JUDGEMENT, type JudgementOptions, type StreamEvid
 export { createSilenceWatch, DEFAULT_SILENCE, type SilenceOptions } from './env/silence-watch.ts';
 export { createStuckWatch, DEFAULT_STUCK } from './env/stuck-watch.ts';
 export { createStreamSteps, DEFAULT_STEP_MS, type StepValue } from './env/stream-steps.ts';
-export { evaluateScenario, STORM_SCENARIO_FILE, type ScenarioEvaluationOptions } from './scenario/evaluate.ts';
 export { createFrigateAdapter, FRIGATE_MODEL_NAME } from './frigate/adapter.ts';
 export { createFrigateService, type FrigateDeps, type FrigateService } from './frigate/service.ts';
 export { parseFrigateEvent, parseFrigateReview, parseFrigateStatus } from './frigate/messages.ts';
@@ -29,5 +22,3 @@ export { loadCameraHealthModel, CAMERA_HEALTH_MODEL, CAMERA_MODEL_NAME, type Cam
 export { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraHealthOptions, type CameraCheck, type CameraTransition } from './camera/health-tracker.ts';
 export { createCameraHealthMonitor, CAMERA_HEALTH_METRIC, type CameraScheduleOptions } from './camera/monitor.ts';
 export { createCameraHealthService, type CameraHealthDeps, type CameraHealthService } from './camera/service.ts';
-export { startSimFootage, timeWithDarkness, type SimFootage } from './camera/sim-footage.ts';
-export { evaluateCameraHealth, type CameraEvaluationOptions } from './camera/evaluate.ts';

@@ -1,22 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDevice, setDeviceStreamUrl } from '@ioc/core';
+import { createDevice, createLogger, setDeviceStreamUrl } from '@ioc/core';
 import { requireBinary } from '@ioc/core/testing';
-import { CAMERA_HEALTH_METRIC, createCameraHealthService, startSimFootage, type CameraHealthService, type SimFootage } from '@ioc/analytics';
+import { createCameraStreams, type CameraStreams, type CameraTamper } from '@ioc/device-sim';
+import { CAMERA_HEALTH_METRIC, createCameraHealthService, type CameraHealthService } from '@ioc/analytics';
 import { startBusStack, type BusStack } from './stack.ts';
 
 const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');
 const CAMERA = 'camera-svc-1';
 const CALM = 'camera-svc-2'; // a second camera that stays normal throughout
+/** Noon in Huế: the simulated streets in full daylight. */
+const NOON = Date.UTC(2026, 2, 2, 5);
 
 describe.skipIf(!ffmpeg)('camera health service on a real stack', () => {
   let stack: BusStack;
   let cameraHealth: CameraHealthService;
-  let footage: SimFootage;
+  let footage: CameraStreams;
+  const tampers = new Map<string, CameraTamper>();
   const cameraEvents = () => stack.events.filter((e) => e.deviceId === CAMERA).map((e) => `${e.state} ${e.label}`);
   const checks = () => cameraHealth.health().cameraChecks as number;
 
   beforeAll(async () => {
-    footage = await startSimFootage({ ffmpegPath: ffmpeg!, cameras: [CAMERA, CALM] });
+    // The simulator's real MJPEG streams, with the tamper the test sets.
+    footage = createCameraStreams({ ffmpegPath: ffmpeg!, clock: { now: () => NOON }, logger: createLogger({ level: 'warn' }), cameras: [CAMERA, CALM], tamper: (id) => tampers.get(id) });
+    await footage.start();
     // Each camera checked every 600 ms instead of every minute, two at a time; raised after 2 detecting checks,
     // cleared after 2 calm ones.
     stack = await startBusStack();
@@ -35,8 +41,9 @@ describe.skipIf(!ffmpeg)('camera health service on a real stack', () => {
   });
 
   /** Sets the tamper, then waits for about `more` checks of each camera (they are checked in turn). */
-  async function show(tamper: Parameters<SimFootage['setTamper']>[1], more: number): Promise<void> {
-    footage.setTamper(CAMERA, tamper);
+  async function show(tamper: CameraTamper | undefined, more: number): Promise<void> {
+    if (tamper) tampers.set(CAMERA, tamper);
+    else tampers.delete(CAMERA);
     const target = checks() + 2 * more;
     await vi.waitFor(() => expect(checks()).toBeGreaterThanOrEqual(target), { timeout: 30_000, interval: 100 });
   }

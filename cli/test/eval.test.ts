@@ -1,9 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireBinary } from '@ioc/core/testing';
+import { NAB_DIR as NAB } from '@ioc/analytics-lab';
 import { main, type Io } from '@ioc/cli';
-
-const NAB = fileURLToPath(new URL('../../analytics/nab/', import.meta.url));
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

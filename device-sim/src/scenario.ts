@@ -60,6 +60,8 @@ export interface GroundTruth {
 }
 
 export const DEFAULT_SCENARIO_FILE = fileURLToPath(new URL('../scenarios/gentle.yaml', import.meta.url));
+/** The scenario with every kind of incident (pollution, flood, spike, stuck, drift, dropout, a network cut). */
+export const STORM_SCENARIO_FILE = fileURLToPath(new URL('../scenarios/storm.yaml', import.meta.url));
 
 const DEFAULT_METRIC: Record<SimKind, string> = { air: 'pm25', noise: 'laeq_db', water: 'level_cm', camera: 'bitrate_kbps', speaker: 'temp_c' };
 const INCIDENT_KEYS = ['type', 'start', 'duration', 'areas', 'devices', 'count', 'kind', 'fraction', 'factor', 'intensity_mm_h', 'fault', 'metric'];

@@ -1,4 +1,4 @@
-import { evaluateCameraHealth, evaluateNabDetector, evaluateNabHoldout, evaluateNabResults, evaluateScenario } from '@ioc/analytics';
+import { evaluateCameraHealth, evaluateNabDetector, evaluateNabHoldout, evaluateNabResults, evaluateScenario } from '@ioc/analytics-lab';
 import { numberFlag, parseFlags, required } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 

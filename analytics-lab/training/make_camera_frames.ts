@@ -3,14 +3,13 @@
  * camera streams: for each training camera and darkness level (noon … night), a few normal checks, then one normal
  * check and two checks of each tamper, each check a few consecutive 64×48 greyscale frames grabbed with ffmpeg as
  * the monitor grabs them. The training cameras are not the ones `npx ioc eval camera` evaluates on.
- *   npx tsx analytics/training/make_camera_frames.ts [OUT_PREFIX]      (default /tmp/camera-frames)
+ *   npx tsx analytics-lab/training/make_camera_frames.ts [OUT_PREFIX]      (default /tmp/camera-frames)
  * writes OUT_PREFIX.frames (the frames, raw bytes one after another) and OUT_PREFIX.json (what each frame shows);
- * analytics/training/make_camera_health.py trains on them.
+ * analytics-lab/training/make_camera_health.py trains on them.
  */
 import { writeFileSync } from 'node:fs';
 import { resolveFfmpeg } from '@ioc/core';
-import { CAMERA_MODEL_CLASSES, type CameraModelClass } from '../src/camera/conditions.ts';
-import { FRAME_HEIGHT, FRAME_WIDTH } from '../src/camera/frame-grabber.ts';
+import { CAMERA_MODEL_CLASSES, FRAME_HEIGHT, FRAME_WIDTH, type CameraModelClass } from '@ioc/analytics';
 import { startSimFootage, timeWithDarkness } from '../src/camera/sim-footage.ts';
 
 const OUT = process.argv[2] ?? '/tmp/camera-frames';

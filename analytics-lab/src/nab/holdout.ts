@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { loadNoveltyModel } from '../env/novelty-model.ts';
-import { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS } from '../env/series-detector.ts';
+import { createSeriesDetector, DEFAULT_DETECTOR_OPTIONS, loadNoveltyModel } from '@ioc/analytics';
 import { readNabCsv } from './dataset.ts';
 import { labelledFiles } from './evaluate.ts';
 import { nabReport, type ScoredFile } from './report.ts';

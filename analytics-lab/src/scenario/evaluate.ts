@@ -1,13 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { buildFleet, createSimEngine, groundTruth, JITTER, loadFleetFile, loadScenarioFile, planScenario, type GroundTruth } from '@ioc/device-sim';
-import { createEnvDetector, type EnvAlarm, type EnvReading } from '../env/env-detector.ts';
-import { loadNoveltyModel } from '../env/novelty-model.ts';
-import { loadStationModels } from '../env/station-model.ts';
-import { ENVIRONMENT_KINDS, NOT_SCORED_METRICS } from '../env/scored-metrics.ts';
+import { buildFleet, createSimEngine, groundTruth, JITTER, loadFleetFile, loadScenarioFile, planScenario, STORM_SCENARIO_FILE, type GroundTruth } from '@ioc/device-sim';
+import { createEnvDetector, type EnvAlarm, ENVIRONMENT_KINDS, type EnvReading, loadNoveltyModel, loadStationModels, NOT_SCORED_METRICS } from '@ioc/analytics';
 import { createReportSchedule } from './report-schedule.ts';
 
-/** The simulator's scenario with every kind of incident. */
-export const STORM_SCENARIO_FILE = fileURLToPath(new URL('../../../device-sim/scenarios/storm.yaml', import.meta.url));
 const ENVIRONMENT = new Set<string>(ENVIRONMENT_KINDS);
 const EPISODES = new Set(['pollution', 'flood']);
 const WEEK_MS = 7 * 24 * 3600_000;

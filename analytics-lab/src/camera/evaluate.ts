@@ -1,7 +1,5 @@
 import { resolveFfmpeg } from '@ioc/core';
-import { CAMERA_CONDITIONS, type CameraCondition } from './conditions.ts';
-import { loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';
-import { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH } from './health-tracker.ts';
+import { CAMERA_CONDITIONS, type CameraCondition, type CameraHealthModel, createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, loadCameraHealthModel } from '@ioc/analytics';
 import { startSimFootage, timeWithDarkness, type SimFootage } from './sim-footage.ts';
 
 export interface CameraEvaluationOptions {

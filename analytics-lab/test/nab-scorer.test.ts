@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { evaluateNabResults, nabReport, parseNabTime } from '@ioc/analytics';
+import { evaluateNabResults, nabReport, NAB_DIR as NAB, parseNabTime } from '@ioc/analytics-lab';
 
-const NAB = fileURLToPath(new URL('../nab/', import.meta.url));
 const REFERENCE = `${NAB}reference/windowedGaussian`;
 
 describe('NAB scorer', () => {

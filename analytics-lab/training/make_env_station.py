@@ -2,7 +2,7 @@
 STATION_MODEL_METRICS (src/env/station-model.ts), trained with Debian's python3-torch on normal simulated data.
 
   apt-get install -y python3-torch python3-onnx
-  /usr/bin/python3 analytics/training/make_env_station.py
+  /usr/bin/python3 analytics-lab/training/make_env_station.py
 
 It runs make_env_station_data.ts (npx tsx) for the training data: the simulator's environment models, no incidents,
 a fleet placed with another seed and three weeks of weather the evaluations do not use, standardised by the
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODELS = os.path.join(HERE, '..', 'models')
+MODELS = os.path.join(HERE, '..', '..', 'analytics', 'models')
 HIDDEN = int(os.environ.get('HIDDEN', 16))
 BOTTLENECK = int(os.environ.get('BOTTLENECK', 3))
 EPOCHS = int(os.environ.get('EPOCHS', 30))

@@ -3,7 +3,7 @@
 No weights are learned: the graph is a fixed computation whose few constants (embedding length, resolution, smoothing
 length, trimmed share, repeats, level width, confirming z-score) were chosen by scoring with `npx ioc eval nab` (see
 models/env-novelty.md). Run with Debian's python3-onnx:
-    /usr/bin/python3 analytics/training/make_env_novelty.py
+    /usr/bin/python3 analytics-lab/training/make_env_novelty.py
 """
 import math
 import os
@@ -21,7 +21,7 @@ LEVEL = float(os.environ.get('LEVEL', 1.0))  # width of a quantised level, in ro
 RECENT = int(os.environ.get('RECENT', SMOOTHING))  # latest values in which a level new to the window confirms the novelty
 CONFIRM_Z = float(os.environ.get('CONFIRM_Z', 2.0))  # z-score that reaches the threshold once a new level confirms it
 THRESHOLD_Z = math.log(1000) / math.sqrt(2)  # z-score at which the Laplace likelihood reaches the detector's 0.9995
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'env-novelty.onnx')
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'analytics', 'models', 'env-novelty.onnx')
 
 nodes = []
 inits = []

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { loadNoveltyModel } from '../env/novelty-model.ts';
-import { createSeriesDetector, type DetectorOptions } from '../env/series-detector.ts';
+import { createSeriesDetector, type DetectorOptions, loadNoveltyModel } from '@ioc/analytics';
 import { readNabCsv } from './dataset.ts';
 import { labelledFiles, summarise, type NabEvaluation } from './evaluate.ts';
 

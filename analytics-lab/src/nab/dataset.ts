@@ -1,5 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The NAB subset shipped with the lab (nab/README.md): `data/`, `labels/combined_windows.json`, `reference/`; ends in '/'. */
+export const NAB_DIR = fileURLToPath(new URL('../../nab/', import.meta.url));
 
 /** NAB timestamps ("2014-04-10 07:15:00" or with ".000000") are UTC wall times; returns ms since the epoch. */
 export function parseNabTime(text: string): number {

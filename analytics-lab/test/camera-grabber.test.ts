@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, requireBinary } from '@ioc/core/testing';
-import { FRAME_PIXELS, grabFrames, startSimFootage, type SimFootage } from '@ioc/analytics';
+import { FRAME_PIXELS, grabFrames } from '@ioc/analytics';
+import { startSimFootage, type SimFootage } from '@ioc/analytics-lab';
 
 const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');
 

@@ -6,8 +6,8 @@ contrast, clipped shares, change since the previous frame, sharpness, likeness t
 neural network trained here turns them into one probability per class (CLASSES, same order as
 src/camera/conditions.ts). Training footage comes from the simulator's camera streams, recorded by
 make_camera_frames.ts. Run with Debian's python3-onnx:
-    npx tsx analytics/training/make_camera_frames.ts /tmp/camera-frames
-    /usr/bin/python3 analytics/training/make_camera_health.py /tmp/camera-frames
+    npx tsx analytics-lab/training/make_camera_frames.ts /tmp/camera-frames
+    /usr/bin/python3 analytics-lab/training/make_camera_health.py /tmp/camera-frames
 It prints the leave-one-camera-out accuracy per class, then writes the model trained on every training camera.
 """
 import json
@@ -24,7 +24,7 @@ NORMAL_WEIGHT = 3.0  # a false alarm costs more than a late detection
 EPOCHS = 3000
 SEED = 1
 FRAMES = sys.argv[1] if len(sys.argv) > 1 else '/tmp/camera-frames'
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'camera-health.onnx')
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'analytics', 'models', 'camera-health.onnx')
 FEATURES = ['mean', 'sd', 'bright', 'dark', 'ref_mean', 'brightness_vs_ref', 'contrast_vs_ref', 'motion',
             'sharpness', 'ref_sharpness', 'sharpness_vs_ref', 'edge_energy_vs_ref', 'likeness_to_ref']
 

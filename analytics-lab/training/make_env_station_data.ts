@@ -4,14 +4,13 @@
  * evaluations do not use, standardised by the same normaliser the detector runs. Writes one CSV per kind
  * (a header of metric names, then one row per station and step) into the directory given (default: the system's
  * temporary directory). make_env_station.py runs it:
- *   npx tsx analytics/training/make_env_station_data.ts [DIR]
+ *   npx tsx analytics-lab/training/make_env_station_data.ts [DIR]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseEnvironment, buildFleet, loadFleetFile, airReading, waterReading } from '@ioc/device-sim';
-import { createStationNormaliser } from '../src/env/station-normaliser.ts';
-import { STATION_MODEL_METRICS } from '../src/env/station-model.ts';
+import { createStationNormaliser, STATION_MODEL_METRICS } from '@ioc/analytics';
 
 const OUT = process.argv[2] ?? join(tmpdir(), 'ioc-env-station-data');
 const TRAINING_FLEET_SEED = 4242;

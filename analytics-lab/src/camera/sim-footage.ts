@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '@ioc/core';
 import { createCameraStreams, HOUR_MS, type CameraTamper } from '@ioc/device-sim';
-import { grabFrames, type Grab } from './frame-grabber.ts';
+import { grabFrames, type Grab } from '@ioc/analytics';
 
 /** A simulated time in Huế whose daylight gives the simulator's darkness level `darkness` (morning side). */
 export function timeWithDarkness(darkness: number): number {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '@ioc/core/testing';
-import { CAMERA_MODEL_CLASSES, loadCameraHealthModel, startSimFootage, timeWithDarkness, type CameraHealthModel, type CameraModelClass, type SimFootage } from '@ioc/analytics';
+import { CAMERA_MODEL_CLASSES, loadCameraHealthModel, type CameraHealthModel, type CameraModelClass } from '@ioc/analytics';
+import { startSimFootage, timeWithDarkness, type SimFootage } from '@ioc/analytics-lab';
 
 const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');
 const CAMERA = 'model-test-cam'; // not one of the training cameras

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@ioc/core/testing';
-import { evaluateScenario } from '@ioc/analytics';
+import { evaluateScenario } from '@ioc/analytics-lab';
 
 describe('scenario evaluation', () => {
   const dir = tempDir();
