@@ -61,9 +61,10 @@ export interface StatusEvent {
   ts: Timestamp;
 }
 
-/** An anomaly event: GET /api/anomalies items and the socket.io `anomaly` event. */
+/** An anomaly event: GET /api/anomalies items and the socket.io `anomaly` event (as published, without `id`). */
 export interface AnomalyItem {
-  id: number;
+  /** The stored row's id: in GET /api/anomalies items only. */
+  id?: number;
   deviceId: string;
   kind: string;
   /** The metric blamed; `camera_health` for camera checks, `telemetry` for a silent station, null for Frigate. */
