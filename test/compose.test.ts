@@ -22,6 +22,11 @@ interface ComposeService {
   environment?: Record<string, string>;
   depends_on?: Record<string, unknown>;
   healthcheck?: { test: string[] };
+  read_only?: boolean;
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
+  tmpfs?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -30,6 +35,7 @@ interface Compose {
 /** Values for the variables compose requires from the operator (`${VAR:?…}`), valid for the IOC's configuration. */
 const OPERATOR_ENV: Record<string, string> = {
   POSTGRES_PASSWORD: 'postgres-secret',
+  INFLUX_PASSWORD: 'influx-secret',
   IOC_SERVICE_TOKEN: 'service-token-of-32-characters!!',
   IOC_ADMIN_PASSWORD: 'admin-password',
 };
@@ -153,22 +159,71 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('requires the service token and the admin password from the operator', () => {
-    for (const [, service] of iocServices()) {
-      expect(service.environment?.IOC_SERVICE_TOKEN).toMatch(/^\$\{IOC_SERVICE_TOKEN:\?.+\}$/);
-      expect(service.environment?.IOC_ADMIN_PASSWORD).toMatch(/^\$\{IOC_ADMIN_PASSWORD:\?.+\}$/);
-      expect(() => interpolate(service.environment?.IOC_SERVICE_TOKEN ?? '', {})).toThrow(/IOC_SERVICE_TOKEN/);
+  it('gives each service only the secrets it needs, each required from the operator (hardening: not every secret everywhere)', () => {
+    /** Which operator secret each variable carries. */
+    const secretOf = (value: string) => Object.keys(OPERATOR_ENV).filter((name) => value.includes(`\${${name}`));
+    for (const entry of SERVICES) {
+      const env = compose.services[entry.name]?.environment ?? {};
+      const held = new Set(Object.values(env).flatMap((value) => secretOf(String(value))));
+      const needed = new Set<string>();
+      if (entry.needs.includes('db')) needed.add('POSTGRES_PASSWORD');
+      if (entry.needs.includes('telemetry')) needed.add('INFLUX_PASSWORD');
+      // The gateway checks the services' logins with the token; every service on the bus logs in with it.
+      if (entry.needs.includes('bus') || entry.name === 'gateway') needed.add('IOC_SERVICE_TOKEN');
+      if (entry.name === 'dashboard') needed.add('IOC_ADMIN_PASSWORD');
+      expect([...held].sort(), entry.name).toEqual([...needed].sort());
+      for (const [key, value] of Object.entries(env)) {
+        for (const secret of secretOf(String(value))) {
+          expect(String(value), `${entry.name} ${key}`).toMatch(new RegExp(`\\$\\{${secret}:\\?.+?\\}`));
+          expect(() => interpolate(String(value), {}), `${entry.name} ${key}`).toThrow(new RegExp(secret));
+        }
+      }
     }
+  });
+
+  it('drops every capability, forbids gaining privileges and mounts the root filesystem read-only in every container', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      expect(service.cap_drop, name).toEqual(['ALL']);
+      expect(service.security_opt, name).toContain('no-new-privileges:true');
+      expect(service.read_only, name).toBe(true);
+      expect(service.tmpfs, name).toContain('/tmp');
+    }
+    // Only the database images, whose entrypoints hand their volume to their own user, get a few back.
+    const allowed = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'];
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.build !== undefined) expect(service.cap_add, name).toBeUndefined();
+      for (const capability of service.cap_add ?? []) expect(allowed, `${name} ${capability}`).toContain(capability);
+    }
+  });
+
+  it('runs InfluxDB with authentication, and the services that read or write telemetry log in to it', () => {
+    const influx = compose.services.influxdb?.environment ?? {};
+    expect(influx.INFLUXDB_HTTP_AUTH_ENABLED).toBe('true');
+    const user = interpolate(String(influx.INFLUXDB_ADMIN_USER), OPERATOR_ENV);
+    expect(influx.INFLUXDB_ADMIN_PASSWORD).toMatch(/^\$\{INFLUX_PASSWORD:\?.+\}$/);
+    for (const entry of SERVICES.filter((service) => service.needs.includes('telemetry'))) {
+      const config = loadConfig(
+        Object.fromEntries(Object.entries(compose.services[entry.name]?.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), OPERATOR_ENV)])),
+      );
+      expect(config.influx, entry.name).toMatchObject({ user, password: OPERATOR_ENV.INFLUX_PASSWORD });
+    }
+  });
+
+  it('keeps .env, where the operator may put these secrets, out of the repository', () => {
+    const ignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(ignored).toContain('.env');
   });
 
   it('points every service URL and dependency at a service of the file', () => {
     const names = Object.keys(compose.services);
-    for (const [, service] of iocServices()) {
-      for (const key of ['MQTT_URL', 'DATABASE_URL', 'INFLUX_URL']) {
-        const url = new URL(interpolate(service.environment?.[key] ?? '', OPERATOR_ENV));
-        expect(names, key).toContain(url.hostname);
+    const provider = { db: 'DATABASE_URL', telemetry: 'INFLUX_URL', bus: 'MQTT_URL' } as const;
+    for (const entry of SERVICES) {
+      const env = compose.services[entry.name]?.environment ?? {};
+      for (const need of entry.needs) {
+        const url = new URL(interpolate(env[provider[need]] ?? '', OPERATOR_ENV));
+        expect(names, `${entry.name} ${provider[need]}`).toContain(url.hostname);
       }
-      expect(service.environment?.MQTT_URL).toBe('mqtt://gateway:1883');
+      if (entry.needs.includes('bus')) expect(env.MQTT_URL).toBe('mqtt://gateway:1883');
     }
     for (const service of Object.values(compose.services)) {
       for (const dependency of Object.keys(service.depends_on ?? {})) expect(names).toContain(dependency);
