@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import { clientIdOf, createDevice, createLogger, createPgliteDb, loadConfig, migrate, openDb, type Clock, type Db, type IocConfig } from '@ioc/core';
 import { startPostgres, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, type GatewayDeps, type GatewayService } from '@ioc/gateway';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 
@@ -22,6 +22,8 @@ export interface FixtureOptions {
   /** The $SYS metrics period. */
   metricsIntervalMs?: number;
   clock?: Clock;
+  /** Audit and presence intervals, backoff, re-check interval (the gateway's security options). */
+  security?: GatewayDeps['security'];
 }
 
 export async function startGatewayFixture(options: FixtureOptions = {}): Promise<GatewayFixture> {
@@ -31,7 +33,7 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
   const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, ...options.env });
   const lines: string[] = [];
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
-  const gateway = createGatewayService({ config, logger, db, metricsIntervalMs: options.metricsIntervalMs, clock: options.clock });
+  const gateway = createGatewayService({ config, logger, db, metricsIntervalMs: options.metricsIntervalMs, clock: options.clock, security: options.security });
   await gateway.start();
   return {
     db,

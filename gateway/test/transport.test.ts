@@ -101,6 +101,15 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
     expect(reasons).toEqual(expect.arrayContaining(['unknown device', 'username "air-tls-1" is not the certificate\'s CN']));
   });
 
+  it('logs a device in by certificate while someone guesses its token from the same address', async () => {
+    for (let i = 0; i < 8; i++) {
+      await expect(connect(tlsUrl(), { ca: ca(), username: 'air-tls-2', password: `guess-${i}`, clientId: 'air-tls-2' })).rejects.toThrow();
+    }
+    await expect(connect(tlsUrl(), { ca: ca(), username: 'air-tls-2', password: 'guess', clientId: 'air-tls-2' })).rejects.toThrow(/not authori[sz]ed/i);
+    const { cert, key } = pki.client('air-tls-2');
+    (await connect(tlsUrl(), { ca: ca(), cert: readFileSync(cert), key: readFileSync(key), clientId: 'air-tls-2' })).end(true);
+  });
+
   it('reads certificate logins through the credential cache and closes them when the device is disabled', async () => {
     await f.addDevice('air-tls-3');
     const { cert, key } = pki.client('air-tls-3');
