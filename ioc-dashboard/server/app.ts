@@ -6,7 +6,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import { createDeviceRegistry, type AreaSet, type BackoffPolicy, type BusAnnouncement, type Clock, type CredentialChange, type Db, type DeviceCommands, type Health, type Logger, type TelemetryStore } from '@ioc/core';
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
-import { installErrorHandlers } from './errors.ts';
+import { frameworkErrors, installErrorHandlers } from './errors.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { anomalyRoutes } from './routes/anomalies.ts';
 import { areaRoutes } from './routes/areas.ts';
@@ -18,6 +18,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
+import { refuseNulCharacters } from './security/nul-guard.ts';
 import { refuseCrossOriginWrites } from './security/origin.ts';
 import { registerWebApp } from './web-app.ts';
 
@@ -53,11 +54,13 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
     trustProxy: deps.trustProxy ?? false,
+    frameworkErrors,
   });
   base.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandlers(base);
   await registerSecurityHeaders(base);
   refuseCrossOriginWrites(base);
+  refuseNulCharacters(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(fastifyCookie);
 

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 
 /** The body of every error response: `{"error": {"code", "message"}}`. */
@@ -44,6 +44,16 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     return reply.code(status).send({ error: { code: clientCode(error), message: error.message } });
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route runs (a malformed URL, a path parameter over
+ * its length) in the same envelope, not Fastify's own `{"error", "code", "message", "statusCode"}`.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 400;
+  const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path_too_long' : error.code === 'FST_ERR_BAD_URL' ? 'bad_url' : 'bad_request';
+  void reply.code(status).send({ error: { code, message: error.message.slice(0, 200) } });
 }
 
 export function notFound(message: string): ApiError {

@@ -165,6 +165,29 @@ describe('HTTP attacks on a running dashboard', () => {
     });
   });
 
+  describe('what the HTTP fuzzer found (bench/fuzz/http.ts)', () => {
+    it('a NUL character anywhere is a 400, not a database error', async () => {
+      const headers = { cookie: admin, 'content-type': 'application/json' };
+      await expectRefusal(await fetch(`${s.url}/api/devices/%00`, { headers }), 400, 'invalid_request');
+      await expectRefusal(await fetch(`${s.url}/api/dead-letters?deviceId=a%00b`, { headers }), 400, 'invalid_request');
+      await expectRefusal(
+        await fetch(`${s.url}/api/devices/air-target`, { method: 'PATCH', headers, body: JSON.stringify({ attributes: { pole: 'P\u0000' } }) }),
+        400,
+        'invalid_request',
+      );
+    });
+
+    it('a path parameter too long for the router, or a URL that does not decode, comes back in the error envelope', async () => {
+      await expectRefusal(await fetch(`${s.url}/api/devices/${'x'.repeat(3000)}`, { headers: { cookie: admin } }), 414, 'path_too_long');
+      await expectRefusal(await fetch(`${s.url}/api/devices/%E0%A4%A`, { headers: { cookie: admin } }), 400, 'bad_url');
+    });
+
+    it('a bulk registration of the wrong shape is a 400 in the envelope (its schema had required details)', async () => {
+      const response = await fetch(`${s.url}/api/devices/bulk`, { method: 'POST', headers: { cookie: admin, 'content-type': 'application/json' }, body: '{"devices": -1}' });
+      await expectRefusal(response, 400, 'invalid_request');
+    });
+  });
+
   describe('refused logins', () => {
     it('keep a token typed as the username out of the logs and the audit log', async () => {
       const token = randomBytes(32).toString('base64url');

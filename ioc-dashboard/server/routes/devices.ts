@@ -48,12 +48,12 @@ const BulkBody = Type.Union([Type.Object({ devices: Type.Array(NewDeviceBody, { 
 
 const Credentials = Type.Object({ id: Type.String(), token: Type.String() });
 
-/** A bulk registration refused as a whole: every problem, by list index (JSON) or line (CSV). */
+/** A bulk registration refused as a whole: every problem, by list index (JSON) or line (CSV); a body of the wrong shape has no details. */
 const BulkRefusal = Type.Object({
   error: Type.Object({
     code: Type.String(),
     message: Type.String(),
-    details: Type.Array(Type.Object({ index: Type.Optional(Type.Number()), line: Type.Optional(Type.Number()), id: Type.Optional(Type.String()), message: Type.String() })),
+    details: Type.Optional(Type.Array(Type.Object({ index: Type.Optional(Type.Number()), line: Type.Optional(Type.Number()), id: Type.Optional(Type.String()), message: Type.String() }))),
   }),
 });
 
