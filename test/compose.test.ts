@@ -263,6 +263,8 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER (?!root)\w+$/m);
     expect(dockerfile).toMatch(/^VOLUME /m);
     expect(dockerfile).toMatch(/IOC_DATA_DIR=\/data/);
+    // The data volume is the IOC's own: no other user of the container reads it.
+    expect(dockerfile).toMatch(/chmod 0700 \/data/);
   });
 
   it('is what every IOC service of the compose file builds', () => {
