@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  createBackoff,
+  createLoginBackoff,
   findUser,
   hashPassword,
   IP_BACKOFF,
@@ -44,8 +44,8 @@ export interface AuthRoutesOptions {
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, sessions, guard, clock, backoff }) => {
   // Compared against when the user is unknown, so both failures cost one scrypt.
   const dummyHash = await hashPassword('not a password');
-  const byUsername = createBackoff(backoff?.username ?? USERNAME_BACKOFF, clock);
-  const byIp = createBackoff(backoff?.ip ?? IP_BACKOFF, clock);
+  // The MQTT gateway's rule: a guesser holds back its own address, not the right password from elsewhere.
+  const logins = createLoginBackoff(backoff ?? { username: USERNAME_BACKOFF, ip: IP_BACKOFF }, clock);
 
   /** Audited, never fatal to the answer: a login works even while the audit log cannot be written. */
   const audit = (events: NewAuditEvent[]) =>
@@ -54,9 +54,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   /** Counts a failure against the username and the IP; the events of any block it starts (`shown`: the username as logged). */
   function failed(username: string, shown: string, ip: string): NewAuditEvent[] {
     const blocks: NewAuditEvent[] = [];
-    for (const [scope, counter, key, target] of [['username', byUsername, username, shown], ['ip', byIp, ip, ip]] as const) {
-      const waitMs = counter.failed(key);
-      if (waitMs > 0) blocks.push({ ts: clock.now(), actor: `user:${shown}`, action: 'user.login_blocked', target, remoteAddress: ip, detail: { scope, waitMs } });
+    for (const { scope, address, waitMs } of logins.failed(username, ip)) {
+      const target = scope === 'ip' ? address : scope === 'username' ? shown : `${shown} from ${address}`;
+      blocks.push({ ts: clock.now(), actor: `user:${shown}`, action: 'user.login_blocked', target, remoteAddress: ip, detail: { scope, waitMs } });
     }
     return blocks;
   }
@@ -74,7 +74,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const started = performance.now();
       const { username, password } = request.body;
       const ip = request.ip;
-      const waitMs = Math.max(byUsername.waitFor(username), byIp.waitFor(ip));
+      const waitMs = logins.waitFor(username, ip);
       if (waitMs > 0) {
         const seconds = Math.ceil(waitMs / 1000);
         request.log.warn({ username: shownUsername(username, false), ip, waitMs }, 'login refused unchecked: too many failures');
@@ -94,7 +94,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         throw new ApiError(401, 'invalid_credentials', 'wrong username or password');
       }
       // The IP's count is kept: one valid login must not reset the budget of a guesser at the same address.
-      byUsername.succeeded(username);
+      logins.succeeded(username, ip);
       // A hash made at an older cost is made again at today's, now that the password is at hand.
       if (needsRehash(user.passwordHash)) await setPasswordHash(db, user.id, await hashPassword(password));
       await audit([{ ts: clock.now(), actor: `user:${user.username}`, action: 'user.login', target: null, remoteAddress: ip }]);
