@@ -7,11 +7,10 @@
  * - `ioc/v1/dead-letters`: a message a service refused (e.g. a Frigate message naming no IOC camera), with its reason.
  * Only services may publish under `ioc/` (the gateway's ACL); each is published at QoS 1 and stored once by ingest.
  */
-import Type, { type Static } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { DEVICE_ID_PATTERN, TOPIC_ROOT } from '../topics.ts';
+import { DeviceId, EpochMs } from './common.ts';
 import { decodeJson, type Decoded } from './decode.ts';
-
-const EpochMs = Type.Integer({ minimum: 0, maximum: 8.64e15, description: 'epoch ms' });
 
 /** A derived series' name: a likelihood of something unusual about the device, 0…1 (`pm25_anomaly`). */
 export const DERIVED_METRIC_PATTERN = /^[a-z][a-z0-9_]{0,54}_anomaly$/;
@@ -29,7 +28,7 @@ export type DerivedTelemetry = Static<typeof DerivedTelemetry>;
 /** A refused message as a service reports it; ingest stores it in `dead_letters` (`GET /api/dead-letters`). */
 export const BusDeadLetter = Type.Object(
   {
-    deviceId: Type.Union([Type.String({ pattern: DEVICE_ID_PATTERN.source }), Type.Null()]),
+    deviceId: Type.Union([DeviceId, Type.Null()]),
     topic: Type.String({ minLength: 1, maxLength: 65535 }),
     payload: Type.String(),
     reason: Type.String({ minLength: 1 }),
