@@ -1,5 +1,4 @@
 import { listCameraStreamUrls, publishAnomalyEvent, publishDerivedTelemetry, resolveFfmpeg, type AnomalyEvent, type Clock, type Db, type Logger, type MqttClient } from '@ioc/core';
-import type { CameraCondition } from './conditions.ts';
 import { grabFrames } from './frame-grabber.ts';
 import { CAMERA_MODEL_NAME, loadCameraHealthModel, type CameraHealthModel } from './health-model.ts';
 import { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraCheck, type CameraHealthOptions } from './health-tracker.ts';
