@@ -34,14 +34,19 @@ describe('ioc devices: registry commands', () => {
     expect(printed.every((p) => p.token.length >= 43)).toBe(true);
     const listed = lines((await runIoc(['devices', 'list'], env)).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(listed.find((d) => d.id === 'csv-1')).toMatchObject({ attributes: { pole: 'P-1' }, lat: 16.46, enabled: true, areaId: findArea(107.59, 16.46)?.id });
+  });
 
-    // One use-case for the API and the CLI: a device placed by --lat/--lon alone gets its commune, as over HTTP.
+  it('finds the commune of a device added with --lat/--lon alone, as the API does (one registry use-case)', async () => {
     const placed = await runIoc(['devices', 'add', '--id', 'cli-placed', '--kind', 'air', '--lat', '16.463', '--lon', '107.585'], env);
     expect(placed).toMatchObject({ code: 0, stderr: '' });
     const commune = findArea(107.585, 16.463)?.id;
     expect(commune).toBeTruthy();
-    const all = lines((await runIoc(['devices', 'list'], env)).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(all.find((d) => d.id === 'cli-placed')).toMatchObject({ areaId: commune });
+    const db = await openDb(loadConfig(env));
+    try {
+      expect(await getDevice(db, 'cli-placed')).toMatchObject({ areaId: commune });
+    } finally {
+      await db.close();
+    }
   });
 
   it('updates and disables a device, warning that no gateway was told when none can be', async () => {
