@@ -30,7 +30,21 @@ describe.skipIf(!postgresAvailable())('service health on the bus: each service i
   let postgres: PostgresServer;
   let healthUrl: string;
 
-  const health = async (): Promise<HealthBody> => (await (await fetch(healthUrl)).json()) as HealthBody;
+  let cookie: string | undefined;
+  /** Signs in as admin: anonymous callers see each part's status only, the reasons and details need a session. */
+  const signIn = async (): Promise<string> => {
+    const response = await fetch(healthUrl.replace('/api/health', '/api/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'health-test-admin' }),
+    });
+    if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
+    return (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  };
+  const health = async (): Promise<HealthBody> => {
+    cookie ??= await signIn();
+    return (await (await fetch(healthUrl, { headers: { cookie } })).json()) as HealthBody;
+  };
   const statusOf = async (name: string) => (await health().catch(() => undefined))?.services[name]?.status;
   const output = () => [...processes].map(([name, p]) => `--- ${name}\n${p.output().slice(-2000)}`).join('\n');
   /** Milliseconds until `name` shows `status` through GET /api/health (fails after `timeoutMs`). */
