@@ -23,6 +23,7 @@ export const CONTENT_SECURITY_POLICY = {
   // Svelte and MapLibre set style attributes on elements.
   styleSrc: ["'self'", "'unsafe-inline'"],
   workerSrc: ["'self'", 'blob:'],
+  // Browsers without worker-src (older Safari) read child-src for workers.
   childSrc: ["'self'", 'blob:'],
 };
 
@@ -35,8 +36,6 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
     hsts: false,
-    // The app loads nothing cross-origin; COEP would only get in the way of swagger-ui's assets.
-    crossOriginEmbedderPolicy: false,
   });
   app.addHook('onRequest', async (request, reply) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', `max-age=${HSTS_MAX_AGE_S}; includeSubDomains`);
