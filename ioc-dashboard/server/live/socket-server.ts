@@ -27,7 +27,7 @@ export type LiveServer = Server<Record<string, never>, LiveEvents, Record<string
 const sessionRoom = (id: string) => `session:${id}`;
 
 /** How often the sessions of open sockets are checked against the store (a session ended by another process). */
-export const SESSION_RECHECK_MS = 5000;
+const SESSION_RECHECK_MS = 5000;
 
 /** The host a handshake was sent to: X-Forwarded-Host's last entry when proxies are trusted (IOC_TRUST_PROXY), else Host. */
 function requestHost(headers: IncomingHttpHeaders, trustProxy: boolean): string | undefined {

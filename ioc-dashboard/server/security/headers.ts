@@ -2,14 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 
 /** How long a browser that has seen the dashboard over HTTPS refuses it over plain HTTP (one year). */
-export const HSTS_MAX_AGE_S = 365 * 86_400;
+const HSTS_MAX_AGE_S = 365 * 86_400;
 
 /**
  * What the web app may load: its own scripts, styles and data; MapLibre's workers (from its own files or blob:
  * URLs) and its images (data:, blob:); socket.io on the same origin. No inline scripts, no plugins, and no page may
  * frame it (clickjacking).
  */
-export const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   connectSrc: ["'self'"],
