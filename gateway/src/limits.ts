@@ -26,7 +26,10 @@ interface PacketParser {
   _emitError(error: Error): void;
 }
 
-/** Sockets not logged in yet, at most, from one address (a /64 for IPv6), and in all. */
+/**
+ * Sockets not logged in yet, at most, from one address (a /64 for IPv6): this many, or IOC_MQTT_CONNECT_RATE if higher
+ * (what the address may open in a second; 0 trusts addresses: no cap); and in all.
+ */
 export const MAX_PENDING_PER_ADDRESS = 100;
 export const MAX_PENDING = 10_000;
 
@@ -35,10 +38,11 @@ export const MAX_PENDING = 10_000;
  * (IPv4, or an IPv6 /64: core's addressBucket), maximum packet size, and a cap on bytes queued for one subscriber, so
  * that a slow or stuck subscriber is disconnected instead of stalling delivery to everyone else. Sockets that have
  * not logged in yet do not count towards IOC_MQTT_MAX_CONNECTIONS, so idle sockets cannot keep devices out: they have
- * caps of their own (MAX_PENDING_PER_ADDRESS, MAX_PENDING), and aedes closes them after its connect timeout.
+ * caps of their own (per address, and MAX_PENDING in all), and aedes closes them after its connect timeout.
  */
 export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logger; stats: GatewayStats; clock: Clock }) {
   const { limits, logger, stats, clock } = deps;
+  const pendingPerAddress = limits.connectRate === 0 ? Infinity : Math.max(MAX_PENDING_PER_ADDRESS, limits.connectRate);
   const connectBuckets = new Map<string, Bucket>();
   /** Sockets not logged in, per address: the address of each, until it logs in or closes. */
   const pendingByAddress = new Map<string, number>();
@@ -153,7 +157,7 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
         return refuse(socket, ip, `more than ${limits.connectRate} new connections per second from this address (IOC_MQTT_CONNECT_RATE)`);
       }
       const pending = pendingByAddress.get(address) ?? 0;
-      if (pending >= MAX_PENDING_PER_ADDRESS || pendingSockets.size >= MAX_PENDING) {
+      if (pending >= pendingPerAddress || pendingSockets.size >= MAX_PENDING) {
         return refuse(socket, ip, `${pending} connections from this address and ${pendingSockets.size} in all have not logged in yet`);
       }
       pendingByAddress.set(address, pending + 1);

@@ -120,4 +120,18 @@ describe.skipIf(!mosquittoPub)('a running IOC attacked with out-of-range telemet
     for (const name of ['gateway', 'ingest', 'dashboard']) expect(health.body.services[name]?.status, name).toBe('ok');
     expect(exited).toBeUndefined();
   });
+
+  it('refuses a SenML pack of thousands of records whole (hardening, defect 6: one message, one write per record)', async () => {
+    const pack = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ n: 'pm25', v: 99, t: -i })));
+    await publish(mqttPort, token, pack);
+    const letter = await until('the dead letter', async () => {
+      const { body } = await api<{ items: Array<{ reason: string; payload: string }> }>(`/api/dead-letters?deviceId=${DEVICE}&reason=SenML%20pack%20of&limit=1`);
+      return body.items[0];
+    });
+    expect(letter.reason).toBe('SenML pack of 3000 records: at most 256 per message');
+    expect(letter.payload.length).toBe(2048);
+    const { body } = await api<{ latest: { metrics: Record<string, number> } | null }>(`/api/devices/${DEVICE}`);
+    expect(body.latest?.metrics.pm25).toBe(21.5);
+    expect(exited).toBeUndefined();
+  });
 });
