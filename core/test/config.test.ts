@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       influx: undefined,
       retention: { raw: 30 * 86_400_000, minute: 365 * 86_400_000 },
       auditRetentionMs: 90 * 86_400_000,
+      deadLetters: { retentionMs: 30 * 86_400_000, max: 1_000_000 },
       redisUrl: undefined,
       clusterNodeTtlMs: 30_000,
       adminPassword: undefined,
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
   it('keeps audit events 90 days unless IOC_AUDIT_RETENTION says otherwise (inf: forever)', () => {
     expect(loadConfig({ IOC_AUDIT_RETENTION: '12h' }).auditRetentionMs).toBe(12 * 3_600_000);
     expect(loadConfig({ IOC_AUDIT_RETENTION: 'inf' }).auditRetentionMs).toBeUndefined();
+    expect(loadConfig({ IOC_DEAD_LETTER_RETENTION: 'inf', IOC_DEAD_LETTERS_MAX: '0' }).deadLetters).toEqual({ max: 0 });
     expect(refusal({ IOC_AUDIT_RETENTION: '5m' })?.message).toMatch(/^IOC_AUDIT_RETENTION: must be a duration of at least 1h/);
   });
 
