@@ -104,7 +104,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     ];
     if (config.mqttsPort !== undefined && config.tlsCert && config.tlsKey) {
       const files = { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa, crl: config.tlsCrl };
-      wanted.push({ name: 'MQTT/TLS', port: config.mqttsPort, create: () => createTlsListener(broker, limits, files) });
+      wanted.push({ name: 'MQTT/TLS', port: config.mqttsPort, create: () => createTlsListener(broker, limits, files, logger) });
     }
     if (config.mqttWsPort !== undefined) {
       wanted.push({ name: 'MQTT/WebSocket', port: config.mqttWsPort, create: () => createWebSocketListener(broker, limits, config.mqttLimits.maxPacketBytes) as unknown as Server });

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Aedes } from 'aedes';
+import type { Logger } from '@ioc/core';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { setRemoteAddress } from './identity.ts';
 import type { ConnectionLimits } from './limits.ts';
@@ -48,20 +49,36 @@ function readPem(path: string, variable: string): Buffer {
   }
 }
 
+/** How often the revocation list's file is looked at for a change. */
+export const CRL_POLL_MS = 5000;
+
 /**
  * MQTT over TLS. With a CA (mutual TLS) a client may present a certificate; whether it is valid is decided
- * at login (certificate-login.ts), so one listener serves certificate and token logins alike.
+ * at login (certificate-login.ts), so one listener serves certificate and token logins alike. A revocation list
+ * (IOC_TLS_CRL) is read again when its file changes, for the handshakes that follow; one that cannot be read keeps
+ * the one before, with an error logged.
  */
-export function createTlsListener(broker: Aedes, limits: ConnectionLimits, files: TlsFiles): Server {
-  const server = createTlsServer(
-    {
-      cert: readPem(files.cert, 'IOC_TLS_CERT'),
-      key: readPem(files.key, 'IOC_TLS_KEY'),
-      ...(files.ca ? { ca: readPem(files.ca, 'IOC_TLS_CA'), requestCert: true, rejectUnauthorized: false } : {}),
-      ...(files.crl ? { crl: readPem(files.crl, 'IOC_TLS_CRL') } : {}),
-    },
-    (socket: TLSSocket) => accept(broker, limits, socket),
-  );
+export function createTlsListener(broker: Aedes, limits: ConnectionLimits, files: TlsFiles, logger: Logger): Server {
+  const options = () => ({
+    cert: readPem(files.cert, 'IOC_TLS_CERT'),
+    key: readPem(files.key, 'IOC_TLS_KEY'),
+    ...(files.ca ? { ca: readPem(files.ca, 'IOC_TLS_CA'), requestCert: true, rejectUnauthorized: false } : {}),
+    ...(files.crl ? { crl: readPem(files.crl, 'IOC_TLS_CRL') } : {}),
+  });
+  const server = createTlsServer(options(), (socket: TLSSocket) => accept(broker, limits, socket));
+  const crl = files.crl;
+  if (crl) {
+    const reload = () => {
+      try {
+        server.setSecureContext(options());
+        logger.info({ file: crl }, 'certificate revocation list read again (IOC_TLS_CRL)');
+      } catch (error) {
+        logger.error({ err: error, file: crl }, 'certificate revocation list could not be read again: the previous one stays');
+      }
+    };
+    watchFile(crl, { interval: CRL_POLL_MS, persistent: false }, reload);
+    server.once('close', () => unwatchFile(crl, reload));
+  }
   // A failed handshake (plain MQTT on the TLS port, a scanner) concerns that socket only.
   server.on('tlsClientError', (_error, socket) => socket.destroy());
   return server;

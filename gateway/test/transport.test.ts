@@ -163,6 +163,25 @@ describe.skipIf(!openssl)('gateway listeners: TLS, mutual TLS and WebSocket', ()
     });
   });
 
+  it('reads the revocation list again when it changes: a certificate revoked while the gateway runs is refused', async () => {
+    await f.addDevice('air-tls-6');
+    const { cert, key } = pki.client('air-tls-6');
+    const options = { ca: ca(), cert: readFileSync(cert), key: readFileSync(key), clientId: 'air-tls-6' };
+    (await connect(tlsUrl(), options)).end(true);
+    pki.revoke(cert);
+    await vi.waitFor(
+      async () => {
+        const refused = await connect(tlsUrl(), options).then(
+          (client) => (client.end(true), false),
+          (error: Error) => /not authori[sz]ed/i.test(error.message),
+        );
+        expect(refused).toBe(true);
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+    expect(f.logLines().filter((line) => line.certificateCn === 'air-tls-6').map((line) => line.reason)).toContain('certificate revoked (IOC_TLS_CRL)');
+  }, 30_000);
+
   it('survives a plain-MQTT client and garbage on the TLS port', async () => {
     // A plain CONNECT is no TLS ClientHello: that socket is dropped, the listener goes on.
     const plain = netConnect(f.gateway.tlsPort as number, '127.0.0.1');
