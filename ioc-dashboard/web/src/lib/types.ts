@@ -1,4 +1,5 @@
-/** Shapes of the dashboard server's API (ioc-dashboard/server) as the web app reads them. */
+/** Shapes of the dashboard server's API (ioc-dashboard/server) as the web app reads them; bus payloads come from the contracts. */
+import type { AnomalyEvent, DeviceStatus } from '@ioc/core/contracts';
 
 export type Metrics = Record<string, number>;
 
@@ -54,25 +55,11 @@ export interface TelemetryEvent {
   metrics: Metrics;
 }
 
-/** socket.io `status` event. */
-export interface StatusEvent {
-  deviceId: string;
-  online: boolean;
-  ts: Timestamp;
-}
+/** socket.io `status` event: the gateway's status message (contracts/status.ts) of one device. */
+export type StatusEvent = DeviceStatus & { deviceId: string };
 
-/** An anomaly event: GET /api/anomalies items and the socket.io `anomaly` event (as published, without `id`). */
-export interface AnomalyItem {
-  /** The stored row's id: in GET /api/anomalies items only. */
-  id?: number;
-  deviceId: string;
-  kind: string;
-  /** The metric blamed; `camera_health` for camera checks, `telemetry` for a silent station, null for Frigate. */
-  metric: string | null;
-  model: string;
-  score: number;
-  threshold: number;
-  label: string;
-  state: 'raised' | 'cleared';
-  ts: number;
-}
+/**
+ * An anomaly event (contracts/anomaly.ts): GET /api/anomalies items carry the stored row's `id`, the socket.io
+ * `anomaly` event is the event as published, without it.
+ */
+export type AnomalyItem = AnomalyEvent & { id?: number };
