@@ -9,6 +9,14 @@ import {
   MAX_PAST_MS,
   decode,
   decodeAnomalyEvent,
+  decodeBusDeadLetter,
+  decodeDerivedTelemetry,
+  decodeDeviceStatus,
+  decodeJson,
+  decodeRegistryMessage,
+  DeviceAck,
+  DeviceCommand,
+  ServiceHealth,
   decodeTelemetry,
   isEpochMs,
   parseCredentialChange,
@@ -135,6 +143,23 @@ function telemetryTarget(name: string, kind: DeviceKind, text: fc.Arbitrary<stri
 const VALID_ANOMALY = JSON.stringify({ deviceId: 'air-1', kind: 'air', metric: 'pm25', model: 'm', score: 1, threshold: 0.5, label: 'episode', state: 'raised', ts: NOW });
 const VALID_FRIGATE = JSON.stringify({ type: 'new', after: { id: 'e1', camera: 'cam-1', label: 'person', start_time: NOW / 1000, data: {}, severity: 'alert' } });
 
+/** A decoder of the contract module (contracts/): it refuses with a reason, and what it accepts has a time a Date holds. */
+function contractTarget(name: string, valid: string[], decodeText: (text: string) => { ok: boolean; reason?: string; value?: unknown }): FuzzTarget {
+  return {
+    name,
+    property: fc.property(inputs(mutated(valid)), (input) => {
+      const result = decodeText(asText(input));
+      refusalHasReason(result);
+      for (const field of ['ts', 'expires', 'createdAt', 'updatedAt']) {
+        const value = (result.value as Record<string, unknown> | null | undefined)?.[field];
+        if (result.ok && value !== undefined) new Date(value as number).toISOString();
+      }
+    }),
+  };
+}
+
+const VALID_RECORD = JSON.stringify({ id: 'air-1', kind: 'air', areaId: null, lat: 16.4, lon: 107.5, attributes: { pole: 'P-1' }, enabled: true, revokedAt: null, createdAt: NOW, updatedAt: NOW });
+
 /** Every decoder of a bus message, each with inputs shaped for it. */
 export const FUZZ_TARGETS: FuzzTarget[] = [
   ...DEVICE_KIND_NAMES.map((kind) => telemetryTarget(`telemetry.native.${kind}`, kind, nativeTelemetry)),
@@ -149,6 +174,13 @@ export const FUZZ_TARGETS: FuzzTarget[] = [
       if (result.ok) new Date(result.event.ts).toISOString();
     }),
   },
+  contractTarget('command', [JSON.stringify({ id: 'c-1', type: 'volume', args: { level: 5 }, expires: NOW })], (text) => decodeJson(DeviceCommand, text)),
+  contractTarget('ack', ['{"id":"c-1","status":"error","detail":"busy"}'], (text) => decodeJson(DeviceAck, text)),
+  contractTarget('status', [JSON.stringify({ online: true, ts: NOW })], decodeDeviceStatus),
+  contractTarget('registry', [VALID_RECORD, ''], (text) => decodeRegistryMessage('air-1', text)),
+  contractTarget('service-health', [JSON.stringify({ status: 'ok', ts: NOW, received: 3 })], (text) => decodeJson(ServiceHealth, text)),
+  contractTarget('derived', [JSON.stringify({ ts: NOW, metrics: { pm25_anomaly: 0.5 } })], decodeDerivedTelemetry),
+  contractTarget('dead-letter', [JSON.stringify({ deviceId: null, topic: 'frigate/events', payload: '{', reason: 'malformed JSON', ts: NOW })], decodeBusDeadLetter),
   {
     name: 'credential-change',
     property: fc.property(inputs(mutated(['{"username":"air-1","change":"revoked","ts":1}'])), (input) => {
