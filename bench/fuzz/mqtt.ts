@@ -212,9 +212,11 @@ export async function fuzzMqtt(target: FuzzGateway, cases: number, seed: number)
   await service.subscribeAsync('ioc/v1/devices/air-fuzz-1/telemetry', { qos: 1 });
   let published = 0;
   let sent = 0;
+  let settled = 0;
   const publisher = setInterval(() => {
     const n = sent++;
     device.publish('ioc/v1/devices/air-fuzz-1/telemetry', `{"metrics":{"pm25":${n}}}`, { qos: 1 }, (error) => {
+      settled++;
       if (!error) published++;
     });
   }, 20);
@@ -233,9 +235,9 @@ export async function fuzzMqtt(target: FuzzGateway, cases: number, seed: number)
     { numRuns: cases, seed, endOnFailure: true },
   );
   clearInterval(publisher);
-  // Everything acknowledged must arrive: wait for the last deliveries, then count.
+  // Everything acknowledged must arrive: wait for the last acknowledgements and deliveries, then count.
   const deadline = Date.now() + 10_000;
-  while (received.size < published && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while ((settled < sent || received.size < published) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   const heapEnd = heapMb(gc);
   await Promise.all([device.endAsync(), service.endAsync()]);
   const outcome: MqttFuzzOutcome = {

@@ -37,7 +37,8 @@ describe('gateway: nothing an attacker sends grows without bound (attack)', () =
   let adminToken: string;
 
   beforeAll(async () => {
-    f = await startGatewayFixture({ env: { IOC_MQTT_PUBLISH_RATE: '0' } });
+    // No rates: the floods below open hundreds of connections and publish a thousand messages at once.
+    f = await startGatewayFixture({ env: { IOC_MQTT_PUBLISH_RATE: '0', IOC_MQTT_CONNECT_RATE: '0' } });
     deviceToken = await f.addDevice('air-growth-1');
     integrationToken = (await createMqttAccount(f.db, { name: 'nvr', role: 'integration', topicRoot: 'nvr' })).token;
     adminToken = (await createMqttAccount(f.db, { name: 'ops', role: 'admin' })).token;
