@@ -2,6 +2,7 @@ import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { clearStalePresence, systemClock, type Clock, type Db, type Health, type HealthBeacon, type IocConfig, type Logger, type Service } from '@ioc/core';
+import { emitterBacklog } from './aedes-internals.ts';
 import { createAuthorizePublish, createAuthorizeQueued, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
 import { clipped, noteEmptyClientIds } from './client-ids.ts';
@@ -146,7 +147,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const sessions = cluster ? undefined : createSessionStore();
     const partitions = createPartitionFilter();
     const persistence = cluster ? cluster.options.persistence : sessions?.persistence;
-    partitions.splitQueues(persistence as unknown as Parameters<typeof partitions.splitQueues>[0]);
+    if (persistence) partitions.splitQueues(persistence);
     const broker = new Aedes({
       persistence,
       // Deliveries in flight at once; the rest wait in the emitter's queue, whose handling costs more as it grows.
@@ -180,7 +181,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       },
     });
     // aedes' emitter (mqemitter, or mqemitter-redis in a cluster) counts the messages waiting for delivery.
-    const backlog = () => (broker as unknown as { mq: { length: number } }).mq.length + (sessions?.queued ?? 0);
+    const backlog = () => emitterBacklog(broker) + (sessions?.queued ?? 0);
     const gate = createPublishGate({ backlog, limit: config.mqttLimits.maxBacklog, stats });
     const clusterPresence = config.redisUrl
       ? createClusterPresence({

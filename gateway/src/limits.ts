@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import { addressBucket, type Clock, type Logger, type MqttLimits } from '@ioc/core';
+import { packetParserOf } from './aedes-internals.ts';
 import { identityOf } from './identity.ts';
 import type { GatewayStats } from './stats.ts';
 
@@ -14,16 +15,6 @@ interface Bucket {
 function refill(bucket: Bucket, rate: number, now: number): void {
   bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
   bucket.at = now;
-}
-
-/** The parts of mqtt-packet's parser the packet-size guard hooks into (aedes keeps one per client). */
-interface PacketParser {
-  packet: { cmd?: string; length: number };
-  _pos: number;
-  _list: { length: number; slice(start: number, end: number): Buffer };
-  _parseLength(): boolean;
-  _parseString(): string | null;
-  _emitError(error: Error): void;
 }
 
 /**
@@ -115,7 +106,7 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
   /** Refuses packets whose announced length is above the limit, before their bytes are buffered. */
   function capPacketSize(client: Client, remote: string): void {
     if (limits.maxPacketBytes === 0) return;
-    const parser = (client as unknown as { _parser: PacketParser })._parser;
+    const parser = packetParserOf(client);
     const parseLength = parser._parseLength.bind(parser);
     parser._parseLength = () => {
       if (!parseLength()) return false;
@@ -134,7 +125,7 @@ export function createConnectionLimits(deps: { limits: MqttLimits; logger: Logge
    * bytes checked, so the topic of every publish is not copied out of the parser's buffer list a second time.
    */
   function requireUtf8(client: Client, remote: string): void {
-    const parser = (client as unknown as { _parser: PacketParser })._parser;
+    const parser = packetParserOf(client);
     const parseString = parser._parseString.bind(parser);
     parser._parseString = () => {
       const start = parser._pos + 2;

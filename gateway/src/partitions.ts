@@ -1,4 +1,6 @@
+import type { AedesOptions } from 'aedes';
 import { ownsDevice, parseDeviceTopic, partitionOfClientId, type Partition } from '@ioc/core';
+import { wrapSubscriptionsByTopic } from './aedes-internals.ts';
 
 /** The device whose upstream channel (telemetry, status, events, ack) `topic` is; commands go to the device itself. */
 function upstreamDevice(topic: string): string | undefined {
@@ -8,10 +10,6 @@ function upstreamDevice(topic: string): string | undefined {
 
 /** Client ids remembered at most (past it, the cache starts again). */
 const MAX_CACHED_CLIENTS = 100_000;
-
-interface SubscriptionsByTopic {
-  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string }>>;
-}
 
 /**
  * Workers that split the devices between them (core's partition.ts, e.g. `svc:ingest/ioc-ingest-p2of4`): a device's
@@ -41,12 +39,11 @@ export function createPartitionFilter() {
   return {
     forwards,
     /** Makes the persistence queue a device's QoS 1/2 messages only for the worker owning the device. */
-    splitQueues(persistence: SubscriptionsByTopic): void {
-      const byTopic = persistence.subscriptionsByTopic.bind(persistence);
-      persistence.subscriptionsByTopic = async (topic) => {
+    splitQueues(persistence: NonNullable<AedesOptions['persistence']>): void {
+      wrapSubscriptionsByTopic(persistence, (byTopic) => async (topic) => {
         const subs = await byTopic(topic);
         return subs.every((sub) => forwards(sub.clientId, topic)) ? subs : subs.filter((sub) => forwards(sub.clientId, topic));
-      };
+      });
     },
   };
 }

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import Packet from 'aedes-packet';
 import MemoryPersistence from 'aedes-persistence/asyncPersistence.js';
 import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import type { AedesOptions } from 'aedes';
+import { copyQueuedPacket } from './aedes-internals.ts';
 
 /** A queued PUBLISH (or the PUBREL that replaced it): aedes' packet with its broker id and counter. */
 interface QueuedPacket {
@@ -10,9 +10,6 @@ interface QueuedPacket {
   brokerCounter?: number;
   messageId?: number;
 }
-
-/** aedes-packet's constructor: copies a packet for the queue (its types declare it a plain function). */
-const copyPacket = (packet: QueuedPacket): QueuedPacket => new (Packet as unknown as new (original: QueuedPacket) => QueuedPacket)(packet);
 
 /**
  * One client's QoS 1/2 messages not yet acknowledged, in delivery order, found by delivery or by packet id. The
@@ -163,12 +160,12 @@ class IndexedMemoryPersistence extends MemoryPersistence {
   }
 
   override async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
-    this.queue(sub.clientId).add(copyPacket(packet));
+    this.queue(sub.clientId).add(copyQueuedPacket(packet));
     this.queued++;
   }
 
   override async outgoingEnqueueCombi(subs: { clientId: string }[], packet: QueuedPacket): Promise<void> {
-    for (const sub of subs) this.queue(sub.clientId).add(copyPacket(packet));
+    for (const sub of subs) this.queue(sub.clientId).add(copyQueuedPacket(packet));
     this.queued += subs.length;
   }
 
