@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { deviceTopic, type Clock, type Logger, type MqttClient } from '@ioc/core';
-import { checkCommand, decode, DeviceCommand, type CommandArgsOf, type DeviceAck } from '@ioc/core/contracts';
+import { checkCommand, decode, DeviceCommand, type CommandArgsOf, type DeviceAck, type DeviceEvent } from '@ioc/core/contracts';
 import type { SimDevice } from './fleet.ts';
 import type { SpeakerFault } from './scenario.ts';
 
@@ -61,7 +61,10 @@ export function createSimSpeaker(options: {
     const body: DeviceAck = { id, status, ...(detail ? { detail } : {}) };
     send('ack', body);
   };
-  const event = (type: string, body: Record<string, unknown>) => send('events', { ts: clock.now(), type, ...body });
+  const event = (type: string, body: Record<string, unknown>) => {
+    const message: DeviceEvent = { ...body, ts: clock.now(), type };
+    send('events', message);
+  };
 
   function decoded(playback: Playback) {
     const samples = playback.bytes / 2;

@@ -6,6 +6,7 @@ export * from './decode.ts';
 export * from './common.ts';
 export * from './anomaly.ts';
 export * from './status.ts';
+export * from './events.ts';
 export * from './telemetry.ts';
 export * from './device-command.ts';
 export * from './health.ts';
