@@ -22,8 +22,9 @@ function packagedBinary(name: string, pick: (exported: unknown) => unknown): str
 
 /**
  * Finds ffmpeg, in this order: FFMPEG_PATH, ffmpeg-static (if its binary was downloaded), @ffmpeg-installer/ffmpeg,
- * `ffmpeg` on PATH. Neither npm package is a dependency: install one where the system has no ffmpeg. Throws a message
- * saying what to do when none is found, or when FFMPEG_PATH names a missing file.
+ * `ffmpeg` on PATH. ffmpeg-static is core's optional dependency: its install downloads the binary and may fail where
+ * the network forbids it (the install still succeeds, without the binary); @ffmpeg-installer/ffmpeg can be installed
+ * instead. Throws a message saying what to do when none is found, or when FFMPEG_PATH names a missing file.
  */
 export function resolveFfmpeg(env: Record<string, string | undefined> = process.env): ResolvedFfmpeg {
   const configured = env.FFMPEG_PATH?.trim();

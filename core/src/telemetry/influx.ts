@@ -1,3 +1,4 @@
+import { escape } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
 import type { Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
@@ -35,13 +36,16 @@ export function influxString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Characters line protocol escapes in tag keys, tag values and field keys (what InfluxDB's own clients escape). */
+/** Characters line protocol escapes in tag keys, tag values and field keys. */
 const KEY_SPECIALS = /[,= \n\r\t]/;
-const KEY_SPECIALS_ALL = /[,= \n\r\t]/g;
-const KEY_ESCAPES: Record<string, string> = { ',': '\\,', '=': '\\=', ' ': '\\ ', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+/**
+ * A tag key, tag value or field key as line protocol writes it, escaped by the official client's own `escape.tag`
+ * (@influxdata/influxdb-client). Ids and metric names almost never hold those characters, so the usual case is one
+ * regular-expression test on this hot path and no copy.
+ */
 function lineKey(text: string): string {
-  return KEY_SPECIALS.test(text) ? text.replace(KEY_SPECIALS_ALL, (c) => KEY_ESCAPES[c] as string) : text;
+  return KEY_SPECIALS.test(text) ? escape.tag(text) : text;
 }
 
 function floatField(metric: string, value: number): string {
