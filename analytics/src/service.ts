@@ -89,12 +89,9 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
     if (device?.lat != null && device.lon != null) detector?.place(device.id, device.kind, { lat: device.lat, lon: device.lon });
   }
 
+  /** The device's kind; a record read from the database on a miss is placed by the registry's change listener. */
   async function kindOf(deviceId: string): Promise<DeviceKind | undefined> {
-    const cached = registry.get(deviceId);
-    if (cached) return cached.kind;
-    const device = await registry.lookup(deviceId);
-    place(device);
-    return device?.kind;
+    return (registry.get(deviceId) ?? (await registry.lookup(deviceId)))?.kind;
   }
 
   /** Invalid or unknown telemetry is ingest's to dead-letter; here it is counted and skipped. */

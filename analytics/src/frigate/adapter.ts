@@ -29,11 +29,15 @@ export function createFrigateAdapter(deps: { registry: RegistryCache; logger: Lo
   const offline = new Set<string>();
   const counts = { frigateMessages: 0, frigateEvents: 0, frigateRefused: 0 };
 
-  /** The camera device a Frigate camera maps to, as the registry says now (a re-kinded or renamed camera follows at once). */
+  /**
+   * The camera device a Frigate camera maps to, as the registry says now (a re-kinded or renamed camera follows at
+   * once): the camera of that id, else the one whose attribute names it. From the registry cache; the database is read
+   * only when neither is there (at most every 10 s, registry-cache.ts), not on every Frigate message.
+   */
   async function deviceFor(camera: string): Promise<string | undefined> {
-    const byId = await registry.lookup(camera);
-    if (byId?.kind === 'camera') return byId.id;
-    return (await registry.find((device) => device.kind === 'camera' && device.attributes.frigate_camera === camera))?.id;
+    const byId = () => (registry.get(camera)?.kind === 'camera' ? camera : undefined);
+    const match = byId() ?? (await registry.find((d) => d.kind === 'camera' && (d.id === camera || d.attributes.frigate_camera === camera)))?.id;
+    return byId() ?? match;
   }
 
   async function refuse(client: MqttClient, topic: string, payload: string, reason: string): Promise<void> {
