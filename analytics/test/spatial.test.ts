@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deviceTopic } from '@ioc/core';
-import { createConsensus, createSilenceWatch, distanceKm, judgeStation, type StreamEvidence } from '@ioc/analytics';
+import { createConsensus, createEnvDetector, createSilenceWatch, distanceKm, judgeStation, loadNoveltyModel, type EnvAlarm, type EnvReading, type StreamEvidence } from '@ioc/analytics';
 import { startAnalyticsStack, type AnalyticsStack } from './stack.ts';
 
 /** A cluster of three stations ~1 km apart and four others 6–12 km away. */
@@ -69,6 +69,8 @@ describe('station judgement', () => {
     expect(judgeStation([stream('pm25', 9, 2), stream('no2', 0.5, 0)], undefined, nobody)).toMatchObject({ label: 'sensor_fault', metric: 'pm25' });
     expect(judgeStation([stream('pm25', 9, 2, false)], undefined, nobody)).toBeUndefined();
     expect(judgeStation([stream('pm25', -9, 0.5)], undefined, nobody)).toBeUndefined();
+    // Its neighbours jumping together leave it far below them, a little below the city: that is them, not it.
+    expect(judgeStation([stream('pm25', -9, -2, true, { departure: { rz: -9, dz: -2, neighboursDz: 40 } })], undefined, nobody)).toBeUndefined();
     expect(judgeStation([stream('co', 1, 5)], undefined, (metric, sign) => metric === 'co' && sign > 0)).toMatchObject({ label: 'episode', metric: 'co' });
     expect(judgeStation([stream('co', 1, 5)], undefined, nobody)).toBeUndefined();
     expect(judgeStation([stream('laeq_db', 1, 5)], undefined, () => true)).toBeUndefined();
@@ -122,6 +124,46 @@ describe('dropout', () => {
     expect(report('s0', 5_460_000)).toMatchObject({ deviceId: 's0', state: 'cleared' });
     for (let ts = 5_460_000; ts <= 6_000_000; ts += 60_000) for (const id of ids.slice(10)) report(id, ts);
     expect(silence.check(7_000_000)).toEqual([]);
+  });
+});
+
+describe('station judgement across rounds', () => {
+  const CONSENSUS = { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, warmupMs: 100 * 60_000, memoryMs: 24 * 3600_000 };
+  const MINUTE = 60_000;
+  const reading = (id: string, i: number): EnvReading => {
+    const normal = 30 + 8 * Math.sin((2 * Math.PI * i) / 48) + 3 * wobble(i, id);
+    const jumped = (['air-sp-a', 'air-sp-b', 'air-sp-c'].includes(id) && i >= 250 && i < 260) || (id === 'air-sp-e' && i >= 320 && i < 325);
+    return { deviceId: id, kind: 'air', metric: 'pm25', ts: 30_000 + i * MINUTE, value: jumped ? normal + 300 : normal };
+  };
+
+  /** The raised alarms of 360 minutes of the seven stations, scored one round per minute of what `roundAt` holds. */
+  async function raisedAlarms(roundAt: (i: number, ids: string[]) => [string, number][]): Promise<string[][]> {
+    const model = await loadNoveltyModel();
+    try {
+      const detector = createEnvDetector(model, new Map(), { stepMs: MINUTE, consensus: CONSENSUS, hysteresis: { clearBelow: 0.9, clearAfter: 30 } });
+      for (const [id, [lat, lon]] of Object.entries(STATIONS)) detector.place(id, 'air', { lat, lon });
+      const alarms: EnvAlarm[] = [];
+      const ids = Object.keys(STATIONS);
+      for (let i = 0; i <= 360; i++) {
+        alarms.push(...(await detector.score(roundAt(i, ids).map(([id, minute]) => reading(id, minute)))).alarms);
+      }
+      return alarms.filter((a) => a.state === 'raised').map((a) => [a.deviceId, a.label, String(a.ts)]);
+    } finally {
+      await model.close();
+    }
+  }
+
+  it('judges a station whose neighbours arrive only with its next reading (a batch ending between them) as if they came together', async () => {
+    const together = await raisedAlarms((i, ids) => ids.map((id) => [id, i]));
+    expect(together.map(([id, label]) => [id, label]).sort()).toEqual([
+      ['air-sp-a', 'episode'],
+      ['air-sp-b', 'episode'],
+      ['air-sp-c', 'episode'],
+      ['air-sp-e', 'sensor_fault'],
+    ]);
+    // Every batch ends after air-sp-e: f and g of minute i arrive in one round with a–e of minute i + 1.
+    const split = await raisedAlarms((i, ids) => [...(i > 0 ? ids.slice(5).map((id): [string, number] => [id, i - 1]) : []), ...ids.slice(0, 5).map((id): [string, number] => [id, i])]);
+    expect(split).toEqual(together);
   });
 });
 

@@ -28,8 +28,12 @@ export interface ConsensusOptions {
 export const DEFAULT_CONSENSUS: ConsensusOptions = { neighbours: 4, radiusKm: 25, recentMs: 15 * 60_000, faultAt: 6, episodeAt: 3, warmupMs: 6 * 3600_000, memoryMs: 24 * 3600_000 };
 
 export interface Departure {
+  /** The stream's departure from its neighbours' median, in its usual such departures. */
   rz: number;
+  /** The stream's departure from the city's median, in its usual such departures. */
   dz: number;
+  /** Its neighbours' median's departure from the city, on the stream's dz scale (0 until that scale is learned). */
+  neighboursDz?: number;
 }
 
 interface Reading {
@@ -138,9 +142,11 @@ export function createConsensus(options: ConsensusOptions = DEFAULT_CONSENSUS) {
       const key = `${deviceId}/${metric}`;
       let scale = scales.get(key);
       if (!scale) scales.set(key, (scale = { residual: { n: 0, meanAbs: 0, since: ts, ts }, regional: { n: 0, meanAbs: 0, since: ts, ts } }));
+      const aroundMedian = median(around);
       return {
-        rz: scaled(scale.residual, own - median(around), options.faultAt, ts),
+        rz: scaled(scale.residual, own - aroundMedian, options.faultAt, ts),
         dz: scaled(scale.regional, own - whole, options.episodeAt, ts),
+        neighboursDz: learned(scale.regional, ts) ? (aroundMedian - whole) / (1.25 * scale.regional.meanAbs + 0.02) : 0,
       };
     },
     /** Whether a neighbour departs from the city the same way at `ts` (`sign` +1 up, −1 down) by half an episode or more. */

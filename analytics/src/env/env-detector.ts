@@ -93,6 +93,12 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
     return { deviceId, kind, metric: judgement.metric, label: judgement.label, score: judgement.score, threshold: judgement.threshold, state, ts };
   }
 
+  function judgeIfCaughtUp(deviceId: string): EnvAlarm[] {
+    if (consensus.waitingFor(deviceId, stations.get(deviceId)!.ts)) return [];
+    undecided.delete(deviceId);
+    return judge(deviceId);
+  }
+
   function judge(deviceId: string): EnvAlarm[] {
     const station = stations.get(deviceId)!;
     const streams = [...station.streams.values()].map((s) => {
@@ -145,7 +151,11 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
       const novelSteps = stepped.filter(novel);
       const results = await series.push(novelSteps.map((r) => ({ key: `${r.deviceId}/${r.metric}`, value: r.value })));
       let scored = 0;
+      const waitingSinceEarlier = new Set(undecided);
       for (const reading of stepped) {
+        // A station still waiting for its neighbours is judged before its next reading replaces its evidence: they may
+        // have caught up earlier in this round (a batch that ended between the station and its neighbours).
+        if (waitingSinceEarlier.delete(reading.deviceId)) alarms.push(...judgeIfCaughtUp(reading.deviceId));
         const key = `${reading.deviceId}/${reading.metric}`;
         const detected = novel(reading) && results[scored++]!.detection;
         if (detected) lastDetection.set(key, reading.ts);
@@ -158,11 +168,7 @@ export function createEnvDetector(novelty: NoveltyModel, stationModels: Readonly
         undecided.add(reading.deviceId);
       }
       await scoreMultivariate(stepped);
-      for (const deviceId of undecided) {
-        if (consensus.waitingFor(deviceId, stations.get(deviceId)!.ts)) continue;
-        undecided.delete(deviceId);
-        alarms.push(...judge(deviceId));
-      }
+      for (const deviceId of undecided) alarms.push(...judgeIfCaughtUp(deviceId));
       return {
         likelihoods: novelSteps.map((r, i) => ({ ...r, likelihood: results[i]!.likelihood, warmingUp: results[i]!.warmingUp })),
         alarms,

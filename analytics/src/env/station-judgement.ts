@@ -4,11 +4,11 @@ import { HAZARD_RISE_METRICS, WEATHER_METRICS } from './scored-metrics.ts';
 /**
  * What a station's latest readings amount to, as an operator would judge them:
  * - `sensor_fault`: one stream stuck, or departing from its neighbours (which do not share the departure) and from
- *   the city the same way (not the neighbours departing from it) while its own detector finds it unusual, or jumping
- *   there within one step (a spike: far from its neighbours now, close to them a step before — surroundings change
- *   gradually); or the multivariate model finding the station's metrics inconsistent with
- *   each other, with the metric it blames departing from the neighbours. Not when three or more of the station's
- *   metrics depart the same way together: that is its surroundings changing (rain at one station), not a sensor.
+ *   the city the same way, farther than they are (not the neighbours departing from it), while its own detector finds
+ *   it unusual, or jumping there within one step (a spike: far from its neighbours now, close to them a step before —
+ *   surroundings change gradually); or the multivariate model finding the station's metrics inconsistent with each
+ *   other, with the metric it blames departing from the neighbours. Not when three or more of the station's metrics
+ *   depart the same way together: that is its surroundings changing (rain at one station), not a sensor.
  * - `episode`: a hazard metric rising above the city (pollution, water level) and above the highest it reached over
  *   the last day (daily-range.ts: a tide, a rush hour or a shower's few centimetres are not) or far above the city
  *   (a flood on a gauge whose big tide spans much of the rise), with a neighbour rising too.
@@ -71,7 +71,8 @@ export function judgeStation(
     if (stuck) consider({ label: 'sensor_fault', metric, score: 1, threshold: 1 });
     if (!departure) continue;
     const { rz, dz } = departure;
-    const fromCityToo = Math.sign(dz) === Math.sign(rz) && Math.abs(dz) >= options.episodeAt / 2;
+    // Farther from the city than its neighbours are: a station whose neighbours all jump departs from them too.
+    const fromCityToo = Math.sign(dz) === Math.sign(rz) && Math.abs(dz) >= options.episodeAt / 2 && Math.abs(dz) > Math.abs(departure.neighboursDz ?? 0);
     const jumped = Math.abs(rz) >= options.jumpAt && previousRz !== undefined && Math.abs(previousRz) < options.faultAt / 2;
     if (Math.abs(rz) >= options.faultAt && fromCityToo && (unusual || jumped) && departsAlone(metric, rz)) {
       consider({ label: 'sensor_fault', metric, score: Math.abs(rz), threshold: options.faultAt });
