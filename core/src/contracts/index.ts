@@ -12,3 +12,5 @@ export * from './device-command.ts';
 export * from './health.ts';
 export * from './registry.ts';
 export * from './derived.ts';
+export * from './alert.ts';
+export * from './broadcast-request.ts';
