@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, generateToken, loadConfig, openDb, type Db } from '@ioc/core';
+import { createLogger, generateToken, loadCommonConfig, openDb, type Db } from '@ioc/core';
 import { accepts, findBinary, freePort, startMosquitto, startPostgres, tempDir } from '@ioc/core/testing';
 import { buildFleet, createDeviceSimService, credentialsFile, DEFAULT_INTERVALS_MS, provisionFleet, type SimDevice } from '@ioc/device-sim';
 import { line } from './common.ts';
@@ -121,7 +121,7 @@ async function main() {
       IOC_MQTT_PUBLISH_RATE: '0',
       IOC_MQTT_MAX_CONNECTIONS: '0',
     };
-    const config = loadConfig(env);
+    const config = loadCommonConfig(env);
     const db = await openDb(config);
     cleanup.unshift(() => db.close());
     const perArea = Math.ceil(opts.devices / 40);

@@ -1,12 +1,12 @@
 // The command path end to end with the simulated loudspeaker: a radio user's command goes from the API through the
 // real gateway to the device-sim speaker, whose contract ack settles it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createMqttConnect, createSqlTelemetryStore, generateToken, loadConfig, openDb, upsertUser, type Db, type IocConfig } from '@ioc/core';
+import { createLogger, createMqttConnect, createSqlTelemetryStore, generateToken, loadCommonConfig, openDb, upsertUser, type Db } from '@ioc/core';
 import type { CommandRecord } from '@ioc/core/contracts';
 import { tempDir } from '@ioc/core/testing';
-import { createDashboardService, type DashboardService } from '@ioc/dashboard';
-import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, type DeviceSimService } from '@ioc/device-sim';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createDashboardService, loadDashboardConfig, type DashboardService } from '@ioc/dashboard';
+import { buildFleet, createDeviceSimService, DEFAULT_INTERVALS_MS, loadSimConfig, type DeviceSimService } from '@ioc/device-sim';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 
 describe('device commands to the simulated loudspeaker', () => {
   const dir = tempDir('ioc-speaker-commands-');
@@ -21,15 +21,17 @@ describe('device commands to the simulated loudspeaker', () => {
   let cookie: string;
 
   beforeAll(async () => {
-    let config: IocConfig = { ...loadConfig({ IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_HTTP_PORT: '0' }), serviceToken: generateToken(), logLevel: 'silent' };
-    db = await openDb(config);
-    gateway = createGatewayService({ config, logger, db });
+    const env = { IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_HTTP_PORT: '0', IOC_SERVICE_TOKEN: generateToken(), IOC_LOG_LEVEL: 'silent' };
+    db = await openDb(loadCommonConfig(env));
+    gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
     await gateway.start();
-    config = { ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` };
+    // The other services find the bus on the gateway's bound port.
+    const onBus = { ...env, MQTT_URL: `mqtt://127.0.0.1:${gateway.port}` };
+    const config = loadDashboardConfig(onBus);
     dashboard = createDashboardService({ config, logger, db, telemetry: createSqlTelemetryStore(db), mqttConnect: createMqttConnect(config), host: '127.0.0.1' });
     await dashboard.start();
     base = `http://127.0.0.1:${dashboard.port}`;
-    sim = createDeviceSimService({ config, logger, db, fleet, ffmpegPath: '/nonexistent/ffmpeg' });
+    sim = createDeviceSimService({ config: loadSimConfig(onBus), logger, db, fleet, ffmpegPath: '/nonexistent/ffmpeg' });
     await sim.start();
     await upsertUser(db, 'dj', 'radio-password-1', 'radio');
     const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dj', password: 'radio-password-1' }) });

@@ -22,3 +22,4 @@ export { loadCameraHealthModel, CAMERA_HEALTH_MODEL, CAMERA_MODEL_NAME, type Cam
 export { createCameraHealthTracker, DEFAULT_CAMERA_HEALTH, type CameraHealthOptions, type CameraCheck, type CameraTransition } from './camera/health-tracker.ts';
 export { createCameraHealthMonitor, CAMERA_HEALTH_METRIC, type CameraScheduleOptions } from './camera/monitor.ts';
 export { createCameraHealthService, type CameraHealthDeps, type CameraHealthService } from './camera/service.ts';
+export { loadCameraHealthConfig, type CameraHealthConfig, type CameraCheckConfig } from './config.ts';

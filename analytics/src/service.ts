@@ -11,7 +11,6 @@ import {
   type Db,
   type DeviceKind,
   type Health,
-  type IocConfig,
   type Logger,
   type MqttClient,
   type MqttConnect,
@@ -30,7 +29,6 @@ export { ENV_MODEL_NAME };
 export const ANOMALY_METRIC_SUFFIX = '_anomaly';
 
 export interface AnalyticsDeps {
-  config: IocConfig;
   logger: Logger;
   /** Read only: the registry, for devices the bus has not named yet. */
   db: Db;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDevice, createLogger, setDeviceStreamUrl } from '@ioc/core';
 import { requireBinary } from '@ioc/core/testing';
 import { createCameraStreams, type CameraStreams, type CameraTamper } from '@ioc/device-sim';
-import { CAMERA_HEALTH_METRIC, createCameraHealthService, type CameraHealthService } from '@ioc/analytics';
+import { CAMERA_HEALTH_METRIC, createCameraHealthService, loadCameraHealthConfig, type CameraHealthService } from '@ioc/analytics';
 import { startBusStack, type BusStack } from './stack.ts';
 
 const ffmpeg = requireBinary('ffmpeg', 'ffmpeg');
@@ -30,9 +30,9 @@ describe.skipIf(!ffmpeg)('camera health service on a real stack', () => {
       await createDevice(stack.db, { id, kind: 'camera' });
       await setDeviceStreamUrl(stack.db, id, footage.url(id));
     }
-    const { config, logger, db, mqttConnect } = stack;
+    const { env, logger, db, mqttConnect } = stack;
     cameraHealth = await stack.run(
-      createCameraHealthService({ config, logger, db, mqttConnect, ffmpegPath: ffmpeg!, schedule: { intervalMs: 600, concurrency: 2, frames: 3, timeoutMs: 5000 } }),
+      createCameraHealthService({ config: loadCameraHealthConfig(env), logger, db, mqttConnect, ffmpegPath: ffmpeg!, schedule: { intervalMs: 600, concurrency: 2, frames: 3, timeoutMs: 5000 } }),
     );
   });
   afterAll(async () => {

@@ -6,11 +6,10 @@ import {
   createMqttConnect,
   createPgliteDb,
   createSqlTelemetryStore,
-  loadConfig,
   migrate,
   type AnomalyEvent,
+  type ConfigEnv,
   type Db,
-  type IocConfig,
   type Logger,
   type MqttConnect,
   type NewDevice,
@@ -18,15 +17,16 @@ import {
   type TelemetryStore,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createIngestService } from '@ioc/ingest';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
+import { createIngestService, loadIngestConfig } from '@ioc/ingest';
 import { createAnalyticsService, type AnalyticsDeps } from '@ioc/analytics';
 
 const SERVICE_TOKEN = 'analytics-test-service-token-42';
 
 export interface BusStack {
   db: Db;
-  config: IocConfig;
+  /** The variables the stack's services were configured with: a service under test loads its own configuration from them. */
+  env: ConfigEnv;
   logger: Logger;
   url: string;
   mqttConnect: MqttConnect;
@@ -50,14 +50,14 @@ export async function startBusStack(): Promise<BusStack> {
   const dir = tempDir();
   const db = await createPgliteDb();
   await migrate(db);
-  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
+  const env = { IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' };
   const logger = createLogger({ level: 'silent' });
-  const gateway = createGatewayService({ config, logger, db });
+  const gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
   await gateway.start();
   const url = `mqtt://127.0.0.1:${gateway.port}`;
   const mqttConnect = createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN });
   const telemetry = createSqlTelemetryStore(db);
-  const ingest = createIngestService({ config, logger, db, telemetry, mqttConnect, flushMs: 20 });
+  const ingest = createIngestService({ config: loadIngestConfig(env), logger, db, telemetry, mqttConnect, flushMs: 20 });
   await ingest.start();
   const events: AnomalyEvent[] = [];
   const listener = await mqtt.connectAsync(url, { clientId: 'svc:analytics-test', username: 'svc:analytics-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
@@ -68,7 +68,7 @@ export async function startBusStack(): Promise<BusStack> {
 
   return {
     db,
-    config,
+    env,
     logger,
     url,
     mqttConnect,
@@ -108,10 +108,9 @@ export interface AnalyticsStack extends BusStack {
  */
 export async function startAnalyticsStack(options: Partial<AnalyticsDeps> = {}): Promise<AnalyticsStack> {
   const stack = await startBusStack();
-  const { config, logger, db, mqttConnect } = stack;
+  const { logger, db, mqttConnect } = stack;
   const analytics = await stack.run(
     createAnalyticsService({
-      config,
       logger,
       db,
       mqttConnect,

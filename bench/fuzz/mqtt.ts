@@ -9,9 +9,9 @@ import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { createDevice, createLogger, createPgliteDb, loadConfig, migrate, type Db } from '@ioc/core';
+import { createDevice, createLogger, createPgliteDb, migrate, type Db } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 
 const SERVICE_TOKEN = 'fuzz-service-token-0123456789';
 /** Fuzz sockets come from other loopback addresses than the well-behaved clients (127.0.0.1), so that the login
@@ -122,7 +122,7 @@ export async function startFuzzGateway(): Promise<FuzzGateway> {
   const dir = tempDir('ioc-fuzz-mqtt-');
   const db = await createPgliteDb();
   await migrate(db);
-  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_MQTT_CONNECT_RATE: '0' });
+  const config = loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_MQTT_CONNECT_RATE: '0' });
   const gateway = createGatewayService({ config, db, logger: createLogger({ level: 'silent' }) });
   await gateway.start();
   const watched = (await createDevice(db, { id: 'air-fuzz-1', kind: 'air' })).token;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { generateToken, loadConfig, openTelemetryStore, type Db } from '@ioc/core';
+import { generateToken, loadCommonConfig, openTelemetryStore, type Db } from '@ioc/core';
 import { freePort, type InfluxServer, startMosquitto, tempDir } from '@ioc/core/testing';
 import { processCpuSeconds } from '../common.ts';
 import { rssMb, startGatewayProcess, startStockAedes, type BrokerProcess } from '../gateway/process.ts';
@@ -119,7 +119,7 @@ export async function startIocSystem(options: IocSystemOptions): Promise<System>
     cpuSeconds: () => ingests.reduce((sum, worker) => sum + processCpuSeconds(worker.pid), 0),
     rssMb: () => ingests.reduce((sum, worker) => sum + rssMb(worker.pid), 0),
   };
-  const telemetry = await openTelemetryStore(loadConfig(env), db);
+  const telemetry = await openTelemetryStore(loadCommonConfig(env), db);
   const visible = async (ts: number) => (await telemetry.range({ deviceId: PROBE_DEVICE, metric: 'pm25', from: ts, to: ts + 1 })).length > 0;
   try {
     await untilIngesting(brokerProcess.url, probe, visible, () => ingest.exitCode());

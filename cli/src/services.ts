@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import type { Clock, Db, IocConfig, Logger, MqttConnect, Service, TelemetryStore } from '@ioc/core';
+import { loadCommonConfig, type Clock, type CommonConfig, type Db, type Logger, type MqttConnect, type Service, type TelemetryStore } from '@ioc/core';
+import { loadCameraHealthConfig } from '@ioc/analytics/config';
+import { loadDashboardConfig } from '@ioc/dashboard/config';
+import { loadSimConfig } from '@ioc/device-sim/config';
+import { loadGatewayConfig } from '@ioc/gateway/config';
+import { loadIngestConfig } from '@ioc/ingest/config';
+import type { Env } from './io.ts';
 
 /**
  * What a service takes from the composition root besides configuration, logger and clock: the relational store,
@@ -7,8 +13,9 @@ import type { Clock, Db, IocConfig, Logger, MqttConnect, Service, TelemetryStore
  */
 export type Need = 'db' | 'telemetry' | 'bus';
 
-export interface ServiceContext {
-  config: IocConfig;
+export interface ServiceContext<C extends CommonConfig = CommonConfig> {
+  /** What the entry's `config` loader read (with the bus the gateway offers and the service token of this run). */
+  config: C;
   logger: Logger;
   clock: Clock;
   /** Needs 'db'. */
@@ -28,7 +35,7 @@ export interface Offers {
   dashboardUrl?: string;
 }
 
-export interface ServiceEntry<S extends Service = Service> {
+export interface ServiceEntry<S extends Service = Service, C extends CommonConfig = CommonConfig> {
   /** `ioc start <name>`, its docker-compose.yml service and (but for partitioned workers) its name on the bus. */
   readonly name: string;
   /** One line for `ioc help`. */
@@ -36,12 +43,17 @@ export interface ServiceEntry<S extends Service = Service> {
   readonly needs: readonly Need[];
   /** Run by `ioc start` with no service named: always, or only with the demo (IOC_DEMO; compose profile `demo`). */
   readonly allInOne: 'always' | 'demo';
-  create(context: ServiceContext): Promise<S>;
-  started?(service: S, context: ServiceContext): Offers;
+  /**
+   * Reads the service's configuration: the common settings and its own (`load<Name>Config` of its package's
+   * config.ts), so `ioc start <name>` reads only this service's variables, and a bad one stops it in one line.
+   */
+  readonly config: (env: Env) => C;
+  create(context: ServiceContext<C>): Promise<S>;
+  started?(service: S, context: ServiceContext<C>): Offers;
 }
 
-/** Keeps each entry's own service type between create() and started(). */
-const entry = <S extends Service>(service: ServiceEntry<S>): ServiceEntry<S> => service;
+/** Keeps each entry's own service and configuration types between config(), create() and started(). */
+const entry = <S extends Service, C extends CommonConfig>(service: ServiceEntry<S, C>): ServiceEntry<S, C> => service;
 
 /**
  * The composition root's table: every IOC service, in start order (the gateway first: the others connect to it).
@@ -53,6 +65,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     summary: 'the MQTT gateway: the bus, device and service logins, topic ACL, online status',
     needs: ['db'],
     allInOne: 'always',
+    config: loadGatewayConfig,
     create: async ({ config, logger, db, clock }) => (await import('@ioc/gateway')).createGatewayService({ config, logger, db, clock }),
     started: (gateway) => ({ mqttUrl: `mqtt://127.0.0.1:${gateway.port}` }),
   }),
@@ -61,6 +74,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     summary: 'checks telemetry and stores it (IOC_INGEST_PARTITION=i/n: worker i of n)',
     needs: ['db', 'telemetry', 'bus'],
     allInOne: 'always',
+    config: loadIngestConfig,
     create: async ({ config, logger, db, telemetry, mqttConnect, clock }) =>
       (await import('@ioc/ingest')).createIngestService({ config, logger, db, telemetry, mqttConnect, clock }),
   }),
@@ -69,6 +83,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     summary: 'the REST API, the web app and its live feed (IOC_HTTP_PORT)',
     needs: ['db', 'telemetry', 'bus'],
     allInOne: 'always',
+    config: loadDashboardConfig,
     create: async ({ config, logger, db, telemetry, mqttConnect, clock }) =>
       (await import('@ioc/dashboard')).createDashboardService({ config, logger, db, telemetry, mqttConnect, clock }),
     started: (dashboard, { config, logger }) => {
@@ -87,13 +102,15 @@ export const SERVICES: readonly ServiceEntry[] = [
     summary: 'environment anomaly detection: likelihoods and station alarms on the bus',
     needs: ['db', 'bus'],
     allInOne: 'always',
-    create: async ({ config, logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createAnalyticsService({ config, logger, db, mqttConnect, clock }),
+    config: loadCommonConfig,
+    create: async ({ logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createAnalyticsService({ logger, db, mqttConnect, clock }),
   }),
   entry({
     name: 'camera-health',
     summary: "camera health checks on the cameras' own streams (IOC_CAMERA_CHECK_*)",
     needs: ['db', 'bus'],
     allInOne: 'always',
+    config: loadCameraHealthConfig,
     create: async ({ config, logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createCameraHealthService({ config, logger, db, mqttConnect, clock }),
   }),
   entry({
@@ -101,6 +118,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     summary: "the Frigate NVR bridge: frigate/# into camera events and anomalies",
     needs: ['db', 'bus'],
     allInOne: 'always',
+    config: loadCommonConfig,
     create: async ({ logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createFrigateService({ logger, db, mqttConnect, clock }),
   }),
   entry({
@@ -108,6 +126,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     summary: 'the simulated fleet (device-sim/fleets/hue.yaml), gentle scenario, real time',
     needs: ['db', 'bus'],
     allInOne: 'demo',
+    config: loadSimConfig,
     create: async ({ config, logger, db, clock, simIntervalMs }) => {
       const { createDeviceSimService, loadScenarioFile } = await import('@ioc/device-sim');
       return createDeviceSimService({ config, logger, db, clock, intervalMs: simIntervalMs, scenario: loadScenarioFile() });

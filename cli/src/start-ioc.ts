@@ -4,13 +4,13 @@ import {
   createLogger,
   createMqttConnect,
   generateToken,
-  loadConfig,
+  loadCommonConfig,
   openDb,
   openTelemetryStore,
   systemClock,
   type Clock,
+  type CommonConfig,
   type Db,
-  type IocConfig,
   type Logger,
   type Service,
   type TelemetryStore,
@@ -30,7 +30,8 @@ export interface StartIocOptions {
 }
 
 export interface RunningIoc {
-  config: IocConfig;
+  /** The settings the services share, with this run's service token and bus. */
+  config: CommonConfig;
   services: Service[];
   /** http://localhost:<port> of the dashboard, when it runs here. */
   dashboardUrl?: string;
@@ -40,7 +41,7 @@ export interface RunningIoc {
 }
 
 /** Which services of the table to run: the ones named, or all-in-one (the demo's only with the demo). */
-export function selectServices(requested: string[] | undefined, env: Env, config: IocConfig): ServiceEntry[] {
+export function selectServices(requested: string[] | undefined, env: Env, config: CommonConfig): ServiceEntry[] {
   if (!requested || requested.length === 0) {
     const demo = env.IOC_DEMO?.trim() ? config.demo : true;
     return SERVICES.filter((service) => service.allInOne === 'always' || demo);
@@ -53,20 +54,21 @@ export function selectServices(requested: string[] | undefined, env: Env, config
 /**
  * Runs the IOC in this process: all-in-one (one Db and TelemetryStore shared by every service) or the listed
  * services, in the table's order (services.ts), each with its health on the bus. Ports given as 0 bind ephemeral
- * ports. Throws ConfigError for invalid configuration.
+ * ports. Throws ConfigError for invalid configuration: the common settings' and those of the services selected, each
+ * read by its entry's loader before anything starts (another service's variables are not read).
  */
 export async function startIoc(options: StartIocOptions = {}): Promise<RunningIoc> {
   const env = options.env ?? process.env;
-  let config = loadConfig(env);
+  let config = loadCommonConfig(env);
   const allInOne = !options.services || options.services.length === 0;
-  const selected = selectServices(options.services, env, config);
+  const selected = selectServices(options.services, env, config).map((entry) => ({ entry, config: entry.config(env) }));
   if (!config.serviceToken) {
     if (!allInOne) throw new ConfigError('IOC_SERVICE_TOKEN', 'is required when services run as separate processes');
     config = { ...config, serviceToken: generateToken() };
   }
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const needed = new Set(selected.flatMap((service) => service.needs));
+  const needed = new Set(selected.flatMap(({ entry }) => entry.needs));
   const started: { service: Service; beacon?: { stop(): Promise<void> } }[] = [];
   let db: Db | undefined;
   let telemetry: TelemetryStore | undefined;
@@ -86,15 +88,15 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
     db = undefined;
   };
 
-  /** What `entry` declared it needs, and nothing else. */
-  const contextFor = (entry: ServiceEntry): ServiceContext => {
+  /** Its own configuration (with this run's token and bus), and what `entry` declared it needs, and nothing else. */
+  const contextFor = (entry: ServiceEntry, own: CommonConfig): ServiceContext => {
     const given = <T>(need: Need, value: T | undefined): T => {
       if (entry.needs.includes(need) && value !== undefined) return value;
       throw new Error(`service "${entry.name}" uses ${need} without needing it in the service table`);
     };
     const mqttConnect = createMqttConnect(config);
     return {
-      config,
+      config: { ...own, serviceToken: config.serviceToken, mqttUrl: config.mqttUrl },
       logger,
       clock,
       simIntervalMs: options.simIntervalMs,
@@ -114,8 +116,8 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
     if (needed.has('db') || needed.has('telemetry')) db = await openDb(config);
     if (needed.has('telemetry')) telemetry = await openTelemetryStore(config, db as Db);
     let dashboardUrl: string | undefined;
-    for (const entry of selected) {
-      const context = contextFor(entry);
+    for (const { entry, config: own } of selected) {
+      const context = contextFor(entry, own);
       const service = await entry.create(context);
       await service.start();
       const running: (typeof started)[number] = { service };

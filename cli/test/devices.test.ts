@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDevice, createLogger, findArea, getDevice, listAuditEvents, loadConfig, openDb, type Db } from '@ioc/core';
+import { createDevice, createLogger, findArea, getDevice, listAuditEvents, loadCommonConfig, openDb, type Db } from '@ioc/core';
 import { postgresAvailable, startPostgres, tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 import { runIoc } from './run-ioc.ts';
 
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
@@ -41,7 +41,7 @@ describe('ioc devices: registry commands', () => {
     expect(placed).toMatchObject({ code: 0, stderr: '' });
     const commune = findArea(107.585, 16.463)?.id;
     expect(commune).toBeTruthy();
-    const db = await openDb(loadConfig(env));
+    const db = await openDb(loadCommonConfig(env));
     try {
       expect(await getDevice(db, 'cli-placed')).toMatchObject({ areaId: commune });
     } finally {
@@ -84,7 +84,7 @@ describe.skipIf(!postgresAvailable())('ioc devices and accounts against a runnin
 
   beforeAll(async () => {
     server = await startPostgres();
-    const config = loadConfig({ DATABASE_URL: server.url, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: 'cli-test-service-token-0123456789', IOC_DATA_DIR: dir.path });
+    const config = loadGatewayConfig({ DATABASE_URL: server.url, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: 'cli-test-service-token-0123456789', IOC_DATA_DIR: dir.path });
     db = await openDb(config);
     gateway = createGatewayService({ config, logger: createLogger({ level: 'silent' }), db });
     await gateway.start();

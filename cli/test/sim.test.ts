@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig, openDb, rotateDeviceToken, type Db } from '@ioc/core';
+import { createLogger, openDb, rotateDeviceToken, type Db } from '@ioc/core';
 import { postgresAvailable, startPostgres, tempDir } from '@ioc/core/testing';
 import { buildFleet, groundTruth, loadFleetFile, loadScenarioFile, planScenario } from '@ioc/device-sim';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 import { runIoc } from './run-ioc.ts';
 
 describe.skipIf(!postgresAvailable())('ioc sim with a fleet file and a scenario file (PostgreSQL)', () => {
@@ -31,7 +31,7 @@ describe.skipIf(!postgresAvailable())('ioc sim with a fleet file and a scenario 
     );
     server = await startPostgres();
     const token = 'cli-sim-service-token-0123456789';
-    const config = loadConfig({ DATABASE_URL: server.url, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: token, IOC_DATA_DIR: dir.path });
+    const config = loadGatewayConfig({ DATABASE_URL: server.url, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: token, IOC_DATA_DIR: dir.path });
     db = await openDb(config);
     gateway = createGatewayService({ config, logger: createLogger({ level: 'silent' }), db });
     await gateway.start();

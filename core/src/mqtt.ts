@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
-import type { IocConfig } from './config.ts';
+import type { CommonConfig } from './config.ts';
 import { clientIdOf } from './client-id.ts';
 import { SERVICE_USER_PREFIX } from './topics.ts';
 
@@ -20,7 +20,7 @@ const quietUnlessDebugging = (env: NodeJS.ProcessEnv): Partial<IClientOptions> =
  * of their own per connection (`svc:<name>/<pid>-<random>`; a `clientId` option must also start with `svc:<name>/`,
  * client-id.ts). Resolves once connected; mqtt.js reconnects by itself afterwards.
  */
-export function createMqttConnect(config: Pick<IocConfig, 'mqttUrl' | 'serviceToken'>): MqttConnect {
+export function createMqttConnect(config: Pick<CommonConfig, 'mqttUrl' | 'serviceToken'>): MqttConnect {
   return (serviceName, options = {}) =>
     new Promise((resolve, reject) => {
       if (!config.serviceToken) {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boundingBox, containsPoint, ConfigError, findArea, loadAreaSet, loadConfig, loadHueAreas } from '@ioc/core';
+import { boundingBox, containsPoint, ConfigError, findArea, loadAreaSet, loadCommonConfig, loadHueAreas } from '@ioc/core';
 
 interface CommunePoint {
   properties: { id: string; name: string };
@@ -80,7 +80,7 @@ describe('area sets from a directory (IOC_AREAS_DIR)', () => {
     expect(set.attribution).toBe("Test areas: two made-up squares for the IOC's tests (CC0).");
     expect(findArea(108.25, 16.05, set.areas)?.id).toBe('T-2');
     expect(findArea(108.15, 16.05, set.areas)?.id).toBe('T-1');
-    expect(loadConfig({ IOC_AREAS_DIR: small }).areasDir).toBe(small.replace(/\/$/, ''));
+    expect(loadCommonConfig({ IOC_AREAS_DIR: small }).areasDir).toBe(small.replace(/\/$/, ''));
   });
 
   it.each([
@@ -94,8 +94,8 @@ describe('area sets from a directory (IOC_AREAS_DIR)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ioc-areas-'));
     try {
       for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-      expect(() => loadConfig({ IOC_AREAS_DIR: dir })).toThrow(ConfigError);
-      expect(() => loadConfig({ IOC_AREAS_DIR: dir })).toThrow(/^IOC_AREAS_DIR: /);
+      expect(() => loadCommonConfig({ IOC_AREAS_DIR: dir })).toThrow(ConfigError);
+      expect(() => loadCommonConfig({ IOC_AREAS_DIR: dir })).toThrow(/^IOC_AREAS_DIR: /);
       expect(() => loadAreaSet(dir)).toThrow(reason);
     } finally {
       rmSync(dir, { recursive: true, force: true });

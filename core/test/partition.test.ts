@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { devicePartition, loadConfig, ownsDevice, parsePartition, partitionedClientId, partitionOfClientId } from '@ioc/core';
+import { devicePartition, ownsDevice, parsePartition, partitionedClientId, partitionOfClientId } from '@ioc/core';
 
 describe('partitions: several workers splitting the devices', () => {
   it('reads i/n and refuses anything else', () => {
     expect(parsePartition('2/4')).toEqual({ index: 2, count: 4 });
     expect(parsePartition(' 1/1 ')).toEqual({ index: 1, count: 1 });
     for (const bad of ['0/2', '3/2', '1/0', '1/2000', '1', '1/2/3', 'a/b', '-1/2']) expect(parsePartition(bad)).toBeUndefined();
-    expect(loadConfig({ IOC_INGEST_PARTITION: '2/3' }).ingestPartition).toEqual({ index: 2, count: 3 });
-    expect(loadConfig({}).ingestPartition).toBeUndefined();
-    expect(() => loadConfig({ IOC_INGEST_PARTITION: '3/2' })).toThrow(/IOC_INGEST_PARTITION: must be i\/n/);
   });
 
   it('names the partition in the client id, and reads it back only from that suffix', () => {

@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETENTION, loadConfig, tierFor } from '@ioc/core';
+import { DEFAULT_RETENTION, loadCommonConfig, tierFor } from '@ioc/core';
 
 const DAY = 86_400_000;
 
 describe('telemetry retention configuration', () => {
   it('keeps raw points 30 days, minute rollups a year and hourly ones forever by default', () => {
-    expect(loadConfig({}).retention).toEqual(DEFAULT_RETENTION);
+    expect(loadCommonConfig({}).retention).toEqual(DEFAULT_RETENTION);
     expect(DEFAULT_RETENTION).toEqual({ raw: 30 * DAY, minute: 365 * DAY });
   });
 
   it('reads IOC_RETENTION_RAW, IOC_RETENTION_1M and IOC_RETENTION_1H in hours or days, or inf', () => {
-    const config = loadConfig({ IOC_RETENTION_RAW: '12h', IOC_RETENTION_1M: '90d', IOC_RETENTION_1H: '3650d' });
+    const config = loadCommonConfig({ IOC_RETENTION_RAW: '12h', IOC_RETENTION_1M: '90d', IOC_RETENTION_1H: '3650d' });
     expect(config.retention).toEqual({ raw: 12 * 3_600_000, minute: 90 * DAY, hour: 3650 * DAY });
-    expect(loadConfig({ IOC_RETENTION_1H: 'INF' }).retention.hour).toBeUndefined();
-    expect(loadConfig({ IOC_RETENTION_RAW: 'inf' }).retention.raw).toBeGreaterThan(100 * 365 * DAY);
+    expect(loadCommonConfig({ IOC_RETENTION_1H: 'INF' }).retention.hour).toBeUndefined();
+    expect(loadCommonConfig({ IOC_RETENTION_RAW: 'inf' }).retention.raw).toBeGreaterThan(100 * 365 * DAY);
   });
 
   it.each(['30', '0d', '30m', 'forever', '-1d'])('refuses IOC_RETENTION_RAW=%s naming the variable', (value) => {
-    expect(() => loadConfig({ IOC_RETENTION_RAW: value })).toThrow(/^IOC_RETENTION_RAW: must be a duration of at least 1h/);
+    expect(() => loadCommonConfig({ IOC_RETENTION_RAW: value })).toThrow(/^IOC_RETENTION_RAW: must be a duration of at least 1h/);
   });
 
   it('reads hourly rollups for whole hours, minute rollups for whole minutes, raw points otherwise', () => {

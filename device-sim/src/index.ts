@@ -19,3 +19,4 @@ export * from './camera-streams.ts';
 export * from './provision.ts';
 export * from './device-connection.ts';
 export * from './service.ts';
+export * from './config.ts';

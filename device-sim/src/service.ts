@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { deviceTopic, loadAreaSet, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type NativeTelemetry, type Service } from '@ioc/core';
+import { deviceTopic, loadAreaSet, resolveFfmpeg, setDeviceStreamUrl, systemClock, type Clock, type Db, type Health, type Logger, type MqttClient, type NativeTelemetry, type Service } from '@ioc/core';
+import type { SimConfig } from './config.ts';
 import { createCameraStreams, type CameraStreams } from './camera-streams.ts';
 import { connectDevice } from './device-connection.ts';
 import { createSimEngine, type SimEngine } from './engine.ts';
@@ -12,7 +13,7 @@ import { createSimClock, defaultStartAt, type SimClock } from './sim-clock.ts';
 import { createSimSpeaker, type SimSpeaker } from './speaker.ts';
 
 export interface DeviceSimDeps {
-  config: Pick<IocConfig, 'dataDir' | 'mqttUrl'> & Partial<Pick<IocConfig, 'mqttLimits' | 'areasDir'>>;
+  config: Pick<SimConfig, 'dataDir' | 'mqttUrl'> & Partial<Pick<SimConfig, 'gatewayConnectRate' | 'areasDir'>>;
   logger: Logger;
   /** Where the fleet is registered (provisioning, camera stream URLs); not needed with `credentials`. */
   db?: Db;
@@ -42,7 +43,7 @@ export interface DeviceSimDeps {
   cameraPublicHost?: string;
   /**
    * New connections per second when the fleet starts (default 80 % of the gateway's per-address limit,
-   * config.mqttLimits.connectRate: one simulator is one address; 0 = all at once).
+   * config.gatewayConnectRate: one simulator is one address; 0 = all at once).
    */
   connectRate?: number;
   /** ffmpeg for cameras and speakers (default resolveFfmpeg()). */
@@ -270,7 +271,7 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
         }
         devices.set(device.id, entry);
       }
-      const rate = deps.connectRate ?? Math.floor(0.8 * (config.mqttLimits?.connectRate ?? 0));
+      const rate = deps.connectRate ?? Math.floor(0.8 * (config.gatewayConnectRate ?? 0));
       const connections = await Promise.allSettled(
         [...devices.values()].map(async (entry, i) => {
           if (rate > 0) await new Promise((resolve) => setTimeout(resolve, (1000 * i) / rate));

@@ -5,37 +5,37 @@ import {
   decodeTelemetry,
   generateToken,
   listDeadLetters,
-  loadConfig,
   openDb,
   openTelemetryStore,
   type Db,
-  type IocConfig,
   type Service,
   type TelemetryStore,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService } from '@ioc/gateway';
-import { createIngestService } from '@ioc/ingest';
-import { createDeviceSimService, hueAirFleet } from '@ioc/device-sim';
+import { createGatewayService, loadGatewayConfig } from '@ioc/gateway';
+import { createIngestService, loadIngestConfig } from '@ioc/ingest';
+import { createDeviceSimService, hueAirFleet, loadSimConfig, type SimConfig } from '@ioc/device-sim';
 
 describe('device-sim service against a real gateway and ingest', () => {
   const dir = tempDir('ioc-sim-publish-');
   const logger = createLogger({ level: 'warn' });
   const fleet = hueAirFleet().slice(0, 5);
-  let config: IocConfig;
+  /** The simulator's, on the gateway started here. */
+  let config: SimConfig;
   let db: Db;
   let telemetry: TelemetryStore;
   const services: Service[] = [];
 
   beforeAll(async () => {
-    config = { ...loadConfig({ IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0' }), serviceToken: generateToken() };
+    const env = { IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: generateToken() };
+    config = loadSimConfig(env);
     db = await openDb(config);
     telemetry = await openTelemetryStore(config, db);
-    const gateway = createGatewayService({ config, logger, db });
+    const gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
     await gateway.start();
     services.push(gateway);
     config = { ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` };
-    const ingest = createIngestService({ config, logger, db, telemetry, mqttConnect: createMqttConnect(config) });
+    const ingest = createIngestService({ config: loadIngestConfig(env), logger, db, telemetry, mqttConnect: createMqttConnect(config) });
     await ingest.start();
     services.push(ingest);
   });

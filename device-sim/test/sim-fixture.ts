@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
-import { createLogger, createMqttConnect, generateToken, loadConfig, openDb, type Db, type IocConfig, type MqttClient } from '@ioc/core';
+import { createLogger, createMqttConnect, generateToken, openDb, type Db, type MqttClient } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService } from '@ioc/gateway';
+import { loadSimConfig, type SimConfig } from '@ioc/device-sim';
+import { createGatewayService, loadGatewayConfig } from '@ioc/gateway';
 
 export interface Received {
   topic: string;
@@ -15,9 +16,11 @@ export interface Received {
 export async function startBus(prefix: string) {
   const dir = tempDir(prefix);
   const logger = createLogger({ level: 'warn' });
-  let config: IocConfig = { ...loadConfig({ IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0' }), serviceToken: generateToken() };
+  const env = { IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: generateToken() };
+  /** The simulator's, on the gateway started here. */
+  let config: SimConfig = loadSimConfig(env);
   const db: Db = await openDb(config);
-  const gateway = createGatewayService({ config, logger, db });
+  const gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
   await gateway.start();
   config = { ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` };
   const observer: MqttClient = await createMqttConnect(config)('test-observer');

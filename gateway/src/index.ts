@@ -1,7 +1,8 @@
 import type { Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { clearStalePresence, systemClock, type Clock, type Db, type Health, type HealthBeacon, type IocConfig, type Logger, type Service } from '@ioc/core';
+import { clearStalePresence, systemClock, type Clock, type Db, type Health, type HealthBeacon, type Logger, type Service } from '@ioc/core';
+import type { GatewayConfig } from './config.ts';
 import { emitterBacklog } from './aedes-internals.ts';
 import { createAuthorizePublish, createAuthorizeQueued, createAuthorizeSubscribe } from './authorize.ts';
 import { createBackgroundWriter } from './background.ts';
@@ -24,6 +25,7 @@ import { createStats } from './stats.ts';
 import { createDeviceStatus } from './status.ts';
 
 export type { Identity } from './identity.ts';
+export { loadGatewayConfig, type GatewayConfig, type MqttLimits } from './config.ts';
 
 /**
  * Deliveries the broker runs at once (aedes' default is 100). The rest wait in mqemitter's queue, an array shifted
@@ -41,7 +43,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_KEEPALIVE_S = 3600;
 
 export interface GatewayDeps {
-  config: IocConfig;
+  config: GatewayConfig;
   logger: Logger;
   db: Db;
   clock?: Clock;

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
-import { addressBucket, type Clock, type Logger, type MqttLimits } from '@ioc/core';
+import { addressBucket, type Clock, type Logger } from '@ioc/core';
+import type { MqttLimits } from './config.ts';
 import { packetParserOf } from './aedes-internals.ts';
 import { identityOf } from './identity.ts';
 import type { GatewayStats } from './stats.ts';

@@ -1,14 +1,14 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import { clientIdOf, createDevice, createLogger, createPgliteDb, loadConfig, migrate, openDb, type Clock, type Db, type IocConfig } from '@ioc/core';
+import { clientIdOf, createDevice, createLogger, createPgliteDb, migrate, openDb, type Clock, type Db } from '@ioc/core';
 import { startPostgres, startRedis, tempDir, type RedisServer } from '@ioc/core/testing';
-import { createGatewayService, type GatewayDeps, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayConfig, type GatewayDeps, type GatewayService } from '@ioc/gateway';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 
 /** A migrated in-memory PGlite, a gateway on an ephemeral port, and the warn/error log lines it wrote. */
 export interface GatewayFixture {
   db: Db;
-  config: IocConfig;
+  config: GatewayConfig;
   gateway: GatewayService;
   url: string;
   logLines: () => Array<Record<string, unknown>>;
@@ -30,7 +30,7 @@ export async function startGatewayFixture(options: FixtureOptions = {}): Promise
   const dir = tempDir();
   const db = await createPgliteDb();
   await migrate(db);
-  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, ...options.env });
+  const config = loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, ...options.env });
   const lines: string[] = [];
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
   const gateway = createGatewayService({ config, logger, db, metricsIntervalMs: options.metricsIntervalMs, clock: options.clock, security: options.security });
@@ -55,7 +55,7 @@ export interface ClusterStores {
   redis: RedisServer;
   postgres: Awaited<ReturnType<typeof startPostgres>>;
   /** For gateway services in this process (ephemeral MQTT port); `env` added to it. */
-  config: IocConfig;
+  config: GatewayConfig;
   db: Db;
   close(): Promise<void>;
 }
@@ -63,7 +63,7 @@ export interface ClusterStores {
 export async function startClusterStores(env: Record<string, string> = {}): Promise<ClusterStores> {
   const dir = tempDir();
   const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-  const config = loadConfig({
+  const config = loadGatewayConfig({
     IOC_MQTT_PORT: '0',
     IOC_SERVICE_TOKEN: SERVICE_TOKEN,
     IOC_DATA_DIR: dir.path,

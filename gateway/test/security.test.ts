@@ -8,7 +8,6 @@ import {
   createPgliteDb,
   getDevice,
   listAuditEvents,
-  loadConfig,
   migrate,
   recordAuditEvents,
   revokeDeviceToken,
@@ -18,7 +17,7 @@ import {
   type MqttConnect,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 import mqtt, { type MqttClient } from 'mqtt';
 import { collect, connect, SERVICE_TOKEN, subscribeGranted } from './fixture.ts';
 
@@ -41,7 +40,7 @@ describe('gateway security: registry changes, accounts, backoff, audit, presence
   beforeAll(async () => {
     db = await createPgliteDb();
     await migrate(db);
-    const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path });
+    const config = loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path });
     gateway = createGatewayService({
       config,
       logger: createLogger({ level: 'silent' }),
@@ -228,7 +227,7 @@ describe('gateway security: backoff per IP, audit retention', () => {
       { ts: clock.now() - 23 * 3_600_000, actor: 'air-recent', action: 'mqtt.connect' },
     ]);
     gateway = createGatewayService({
-      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_AUDIT_RETENTION: '24h' }),
+      config: loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_AUDIT_RETENTION: '24h' }),
       logger: createLogger({ level: 'silent' }),
       db,
       clock,
@@ -292,7 +291,7 @@ describe('gateway security: a revocation that overtakes a login being checked', 
       },
     };
     gateway = createGatewayService({
-      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
+      config: loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
       logger: createLogger({ level: 'silent' }),
       db: gated,
       security: { auditIntervalMs: 20 },

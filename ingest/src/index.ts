@@ -16,7 +16,6 @@ import {
   type Db,
   type DeviceKind,
   type Health,
-  type IocConfig,
   type Logger,
   type MqttClient,
   type MqttConnect,
@@ -28,12 +27,15 @@ import {
 import { join } from 'node:path';
 import { createAqiJob } from './aqi-job.ts';
 import { createBatcher } from './batcher.ts';
+import type { IngestConfig } from './config.ts';
 import { deadLetter } from './dead-letter.ts';
 import { createHistorySink } from './history.ts';
 import { openSpill } from './spill.ts';
 
+export { loadIngestConfig, type IngestConfig } from './config.ts';
+
 export interface IngestDeps {
-  config: IocConfig;
+  config: IngestConfig;
   logger: Logger;
   db: Db;
   telemetry: TelemetryStore;
@@ -47,7 +49,7 @@ export interface IngestDeps {
   maxPending?: number;
   /**
    * MQTT client id of the persistent session (default `svc:ingest/ioc-ingest`; it must start with `svc:ingest/`, the
-   * gateway's rule): the broker keeps QoS 1 telemetry for it while ingest restarts. With `config.ingestPartition` it
+   * gateway's rule): the broker keeps QoS 1 telemetry for it while ingest restarts. With `config.partition` it
    * gets the partition's suffix (`svc:ingest/ioc-ingest-p1of2`).
    */
   clientId?: string;
@@ -76,7 +78,7 @@ export function createIngestService(deps: IngestDeps): Service {
   const { config, db, telemetry, mqttConnect, clock = systemClock, batchSize = 5000, flushMs = 100 } = deps;
   const { maxPending = MAX_PENDING } = deps;
   // Several ingest processes split the devices between them (core's partition.ts): each has its own session.
-  const partition = config.ingestPartition;
+  const partition = config.partition;
   const clientId = partition ? partitionedClientId(deps.clientId ?? SESSION_CLIENT_ID, partition) : (deps.clientId ?? SESSION_CLIENT_ID);
   const partitionName = partition && `${partition.index}/${partition.count}`;
   const logger = deps.logger.child({ service: 'ingest', ...(partitionName ? { partition: partitionName } : {}) });

@@ -6,24 +6,23 @@ import {
   createMqttConnect,
   createPgliteDb,
   createSqlTelemetryStore,
-  loadConfig,
   migrate,
   type Db,
-  type IocConfig,
   type Logger,
   type Service,
   type TelemetryStore,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createIngestService, type IngestDeps } from '@ioc/ingest';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
+import { createIngestService, loadIngestConfig, type IngestConfig, type IngestDeps } from '@ioc/ingest';
 
 const SERVICE_TOKEN = 'ingest-test-service-token-42';
 
 /** A real gateway on an ephemeral port and an ingest service behind it, on an in-memory PGlite. */
 export interface IngestFixture {
   db: Db;
-  config: IocConfig;
+  /** Ingest's. */
+  config: IngestConfig;
   logger: Logger;
   gateway: GatewayService;
   telemetry: TelemetryStore;
@@ -52,9 +51,10 @@ export async function startIngestFixture(
   const dir = tempDir();
   const db = await createPgliteDb();
   await migrate(db);
-  const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' });
+  const env = { IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' };
+  const config = loadIngestConfig(env);
   const logger = createLogger({ level: 'silent' });
-  const gateway = createGatewayService({ config, logger, db });
+  const gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
   await gateway.start();
   const url = `mqtt://127.0.0.1:${gateway.port}`;
   const mqttConnect = createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN });

@@ -6,7 +6,6 @@ import {
   createMqttConnect,
   createPgliteDb,
   createSqlTelemetryStore,
-  loadConfig,
   migrate,
   ownsDevice,
   type Db,
@@ -14,8 +13,8 @@ import {
   type TelemetryStore,
 } from '@ioc/core';
 import { freePort, mosquittoBinary, startMosquitto, tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createIngestService } from '@ioc/ingest';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
+import { createIngestService, loadIngestConfig } from '@ioc/ingest';
 
 const SERVICE_TOKEN = 'ingest-partition-token-0123';
 const DEVICES = Array.from({ length: 10 }, (_, i) => `air-split-${i}`);
@@ -27,7 +26,7 @@ function startWorkers(url: string, db: Db, telemetry: TelemetryStore, dataDir: s
   const logger = createLogger({ level: 'silent' });
   const mqttConnect = createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN });
   return [1, 2].map((index) => {
-    const config = loadConfig({ IOC_DATA_DIR: dataDir, IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_INGEST_PARTITION: `${index}/2` });
+    const config = loadIngestConfig({ IOC_DATA_DIR: dataDir, IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_INGEST_PARTITION: `${index}/2` });
     return createIngestService({ config, logger, db, telemetry, mqttConnect, flushMs: 20 });
   });
 }
@@ -70,7 +69,7 @@ describe('ingest workers splitting the devices (IOC_INGEST_PARTITION)', () => {
     Promise.all(DEVICES.map(async (deviceId) => (await telemetry.range({ deviceId, metric: 'pm25', from: t0, to: t0 + MESSAGES_EACH })).length));
 
   it('behind the gateway: each reading is stored once, each worker receives only its own devices', async () => {
-    const config = loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path });
+    const config = loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path });
     const gateway: GatewayService = createGatewayService({ config, logger: createLogger({ level: 'silent' }), db });
     await gateway.start();
     const url = `mqtt://127.0.0.1:${gateway.port}`;

@@ -8,7 +8,6 @@ import {
   type Clock,
   type Db,
   type Health,
-  type IocConfig,
   type Logger,
   type MqttConnect,
   type Service,
@@ -16,6 +15,7 @@ import {
 } from '@ioc/core';
 import { buildDashboardApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
+import type { DashboardConfig } from './config.ts';
 import { createSessionStore } from './auth/sessions.ts';
 import { createAnomalyFeed, type AnomalyFeed } from './live/anomaly-feed.ts';
 import { createCommandFeed, type CommandFeed } from './live/command-feed.ts';
@@ -25,7 +25,7 @@ import { createLiveServer, type LiveServer } from './live/socket-server.ts';
 import { WEB_DIST_DIR } from './web-app.ts';
 
 export interface DashboardDeps {
-  config: IocConfig;
+  config: DashboardConfig;
   logger: Logger;
   db: Db;
   telemetry: TelemetryStore;

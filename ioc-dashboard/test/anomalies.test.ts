@@ -4,17 +4,15 @@ import {
   ANOMALIES_TOPIC,
   createMqttConnect,
   listDeadLetters,
-  loadConfig,
   recordAnomalyEvent,
   upsertUser,
   type AnomalyEvent,
   type Db,
-  type IocConfig,
   type MqttClient,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createDashboardService, type DashboardService } from '../server/index.ts';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
+import { createDashboardService, loadDashboardConfig, type DashboardService } from '../server/index.ts';
 import { logger, openStores, openTestApp, signIn, type TestApp } from './helpers.ts';
 
 const TS = Date.UTC(2026, 10, 30, 2, 0, 0);
@@ -38,17 +36,9 @@ describe('anomalies from the bus: pushed live, stored by ingest alone', () => {
   beforeAll(async () => {
     const stores = await openStores();
     db = stores.db;
-    const config: IocConfig = {
-      ...loadConfig({}),
-      dataDir: dir.path,
-      httpPort: 0,
-      mqttPort: 0,
-      mqttUrl: 'mqtt://127.0.0.1:0',
-      serviceToken: 'service-token-for-tests-0123456789',
-      demo: false,
-      logLevel: 'silent',
-    };
-    gateway = createGatewayService({ config, logger, db });
+    const env = { IOC_DATA_DIR: dir.path, IOC_HTTP_PORT: '0', IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: 'service-token-for-tests-0123456789', IOC_LOG_LEVEL: 'silent' };
+    const config = loadDashboardConfig(env);
+    gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
     await gateway.start();
     const mqttConnect = createMqttConnect({ ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` });
     dashboard = createDashboardService({ config, logger, db, telemetry: stores.telemetry, mqttConnect, host: '127.0.0.1' });

@@ -1,11 +1,11 @@
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDevice, createMqttConnect, deviceTopic, listAuditEvents, listDeadLetters, loadConfig, upsertUser, type Db, type IocConfig, type Role } from '@ioc/core';
+import { createDevice, createMqttConnect, deviceTopic, listAuditEvents, listDeadLetters, upsertUser, type Db, type Role } from '@ioc/core';
 import type { CommandRecord } from '@ioc/core/contracts';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createDashboardService, type DashboardService } from '../server/index.ts';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
+import { createDashboardService, loadDashboardConfig, type DashboardService } from '../server/index.ts';
 import { logger, openStores } from './helpers.ts';
 
 const ROLES: Role[] = ['operator', 'radio', 'radio_lead', 'viewer'];
@@ -26,17 +26,9 @@ describe('device commands: API → record → bus → device → ack, through a 
   beforeAll(async () => {
     const stores = await openStores();
     db = stores.db;
-    const config: IocConfig = {
-      ...loadConfig({}),
-      dataDir: dir.path,
-      httpPort: 0,
-      mqttPort: 0,
-      mqttUrl: 'mqtt://127.0.0.1:0',
-      serviceToken: 'service-token-for-tests-0123456789',
-      demo: false,
-      logLevel: 'silent',
-    };
-    gateway = createGatewayService({ config, logger, db });
+    const env = { IOC_DATA_DIR: dir.path, IOC_HTTP_PORT: '0', IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: 'service-token-for-tests-0123456789', IOC_LOG_LEVEL: 'silent' };
+    const config = loadDashboardConfig(env);
+    gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
     await gateway.start();
     brokerUrl = `mqtt://127.0.0.1:${gateway.port}`;
     const mqttConnect = createMqttConnect({ ...config, mqttUrl: brokerUrl });

@@ -5,14 +5,13 @@ import {
   createDevice,
   createMqttConnect,
   getDeviceCredentials,
-  loadConfig,
   loadHueAreas,
   verifyToken,
   type CredentialChange,
   type RegistryRecord,
 } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 import { logger, openTestApp, signIn, type TestApp } from './helpers.ts';
 
 const SERVICE_TOKEN = 'device-admin-service-token-0123456789';
@@ -36,7 +35,7 @@ describe('device administration API', () => {
       },
     });
     gateway = createGatewayService({
-      config: loadConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
+      config: loadGatewayConfig({ IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path }),
       logger,
       db: t.db,
     });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectHealthBeacon, createMqttConnect, loadConfig, systemClock, type Db, type IocConfig, type MqttConnect } from '@ioc/core';
+import { connectHealthBeacon, createMqttConnect, systemClock, type Db, type MqttConnect } from '@ioc/core';
 import { serviceHealthTopic } from '@ioc/core/contracts';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
 import { createServiceHealthView, type ServiceHealthView } from '../server/live/service-health.ts';
 import { logger, openStores } from './helpers.ts';
 
@@ -16,7 +16,7 @@ describe('the dashboard\'s view of service health on the bus, through the real g
 
   beforeAll(async () => {
     ({ db } = await openStores());
-    const config: IocConfig = { ...loadConfig({}), dataDir: dir.path, mqttPort: 0, serviceToken: 'service-token-for-tests-0123456789', logLevel: 'silent' };
+    const config = loadGatewayConfig({ IOC_DATA_DIR: dir.path, IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: 'service-token-for-tests-0123456789', IOC_LOG_LEVEL: 'silent' });
     gateway = createGatewayService({ config, logger, db });
     await gateway.start();
     mqttConnect = createMqttConnect({ ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` });

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, createMqttConnect, deviceTopic, loadConfig, upsertUser, type Db, type IocConfig, type TelemetryStore } from '@ioc/core';
+import { createDevice, createMqttConnect, deviceTopic, upsertUser, type Db, type TelemetryStore } from '@ioc/core';
 import { tempDir } from '@ioc/core/testing';
-import { createGatewayService, type GatewayService } from '@ioc/gateway';
-import { createDashboardService, type DashboardService, type LiveEvents } from '../server/index.ts';
+import { createGatewayService, loadGatewayConfig, type GatewayService } from '@ioc/gateway';
+import { createDashboardService, loadDashboardConfig, type DashboardService, type LiveEvents } from '../server/index.ts';
 import { logger, openStores } from './helpers.ts';
 
 type Event<K extends keyof LiveEvents> = Parameters<LiveEvents[K]>[0];
@@ -36,17 +36,9 @@ describe('dashboard service: HTTP, socket.io and the MQTT feed through the real 
 
   beforeAll(async () => {
     ({ db, telemetry } = await openStores());
-    const config: IocConfig = {
-      ...loadConfig({}),
-      dataDir: dir.path,
-      httpPort: 0,
-      mqttPort: 0,
-      mqttUrl: 'mqtt://127.0.0.1:0',
-      serviceToken: 'service-token-for-tests-0123456789',
-      demo: false,
-      logLevel: 'silent',
-    };
-    gateway = createGatewayService({ config, logger, db });
+    const env = { IOC_DATA_DIR: dir.path, IOC_HTTP_PORT: '0', IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: 'service-token-for-tests-0123456789', IOC_LOG_LEVEL: 'silent' };
+    const config = loadDashboardConfig(env);
+    gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
     await gateway.start();
     const mqttConnect = createMqttConnect({ ...config, mqttUrl: `mqtt://127.0.0.1:${gateway.port}` });
     dashboard = createDashboardService({

@@ -1,10 +1,11 @@
-import { systemClock, type Clock, type Db, type Health, type IocConfig, type Logger, type MqttClient, type MqttConnect, type Service } from '@ioc/core';
+import { systemClock, type Clock, type Db, type Health, type Logger, type MqttClient, type MqttConnect, type Service } from '@ioc/core';
+import type { CameraHealthConfig } from '../config.ts';
 import type { CameraHealthModel } from './health-model.ts';
 import type { CameraHealthOptions } from './health-tracker.ts';
 import { createCameraHealthMonitor, type CameraScheduleOptions } from './monitor.ts';
 
 export interface CameraHealthDeps {
-  config: IocConfig;
+  config: CameraHealthConfig;
   logger: Logger;
   /** Read only: the cameras and their stream URLs. */
   db: Db;

@@ -2,7 +2,7 @@ import {
   accountUsername,
   createMqttAccount,
   listMqttAccounts,
-  loadConfig,
+  loadCommonConfig,
   MqttAccountError,
   openDb,
   parseAccountUsername,
@@ -10,13 +10,13 @@ import {
   rotateMqttAccountToken,
   setMqttAccountEnabled,
   type Db,
-  type IocConfig,
+  type CommonConfig,
 } from '@ioc/core';
 import { parseFlags, required } from '../args.ts';
 import { UsageError, type Command, type CommandContext } from '../io.ts';
 import { tellGateways } from './devices-announce.ts';
 
-type Handler = (context: CommandContext & { config: IocConfig; db: Db }) => Promise<number>;
+type Handler = (context: CommandContext & { config: CommonConfig; db: Db }) => Promise<number>;
 
 const audit = (db: Db, action: string, target: string, detail: Record<string, unknown> = {}) =>
   recordAuditEvents(db, [{ ts: Date.now(), actor: 'cli', action, target, detail }]);
@@ -76,7 +76,7 @@ export const accounts: Command = async (context) => {
   const handler = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
   const known = Object.keys(SUBCOMMANDS).join(', ');
   if (!handler) throw new UsageError(sub ? `unknown accounts command "${sub}"; known: ${known}` : `accounts needs a command: ${known}`);
-  const config = loadConfig(context.env);
+  const config = loadCommonConfig(context.env);
   const db = await openDb(config);
   try {
     return await handler({ ...context, args, config, db });

@@ -1,4 +1,4 @@
-import { listAuditEvents, loadConfig, openDb } from '@ioc/core';
+import { listAuditEvents, loadCommonConfig, openDb } from '@ioc/core';
 import { numberFlag, parseFlags } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 
@@ -22,7 +22,7 @@ export const audit: Command = async ({ args, env, io }) => {
   const limit = numberFlag(values.limit, 'limit') ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError(`--limit must be an integer from 1 to 100000, got "${values.limit}"`);
   const filter = { action: values.action, subject: values.subject, since: instant(values.since, 'since'), until: instant(values.until, 'until'), limit };
-  const db = await openDb(loadConfig(env));
+  const db = await openDb(loadCommonConfig(env));
   try {
     for (const event of await listAuditEvents(db, filter)) io.out(JSON.stringify(event));
     return 0;

@@ -1,4 +1,4 @@
-import { announceOnBus, createMqttConnect, type BusAnnouncement, type CredentialChange, type IocConfig } from '@ioc/core';
+import { announceOnBus, createMqttConnect, type BusAnnouncement, type CredentialChange, type CommonConfig } from '@ioc/core';
 import type { Io } from '../io.ts';
 
 /**
@@ -7,7 +7,7 @@ import type { Io } from '../io.ts';
  * reached it rejects (the change itself is stored) and, for a change to existing devices or accounts, says on stderr
  * what that means. A new device needs no warning: services look an id they have not heard of up in the database.
  */
-export function announceFromCli(config: IocConfig, io: Io): (announcement: BusAnnouncement) => Promise<void> {
+export function announceFromCli(config: CommonConfig, io: Io): (announcement: BusAnnouncement) => Promise<void> {
   return async (announcement) => {
     try {
       if (!config.serviceToken) throw new Error('IOC_SERVICE_TOKEN is not set');
@@ -26,7 +26,7 @@ export function announceFromCli(config: IocConfig, io: Io): (announcement: BusAn
 }
 
 /** Tells the gateways that an account's credentials changed; false (with the warning on stderr) when it could not. */
-export function tellGateways(config: IocConfig, io: Io, change: Omit<CredentialChange, 'ts'>): Promise<boolean> {
+export function tellGateways(config: CommonConfig, io: Io, change: Omit<CredentialChange, 'ts'>): Promise<boolean> {
   return announceFromCli(config, io)({ credentials: [{ ...change, ts: Date.now() }] }).then(
     () => true,
     () => false,

@@ -5,7 +5,7 @@ import {
   loadAreaSet,
   DeviceError,
   listDevices,
-  loadConfig,
+  loadCommonConfig,
   openDb,
   parseDevicesCsv,
   systemClock,
@@ -14,13 +14,13 @@ import {
   type DeviceAttributes,
   type DeviceChanges,
   type DeviceRegistry,
-  type IocConfig,
+  type CommonConfig,
 } from '@ioc/core';
 import { numberFlag, parseFlags, required } from '../args.ts';
 import { UsageError, type Command, type CommandContext, type Io } from '../io.ts';
 import { announceFromCli } from './devices-announce.ts';
 
-type Handler = (context: CommandContext & { config: IocConfig; db: Db; registry: DeviceRegistry }) => Promise<number>;
+type Handler = (context: CommandContext & { config: CommonConfig; db: Db; registry: DeviceRegistry }) => Promise<number>;
 
 const SUBCOMMANDS: Record<string, Handler> = {
   add,
@@ -48,7 +48,7 @@ export const devices: Command = async (context) => {
     const known = Object.keys(SUBCOMMANDS).join(', ');
     throw new UsageError(sub ? `unknown devices command "${sub}"; known: ${known}` : `devices needs a command: ${known}`);
   }
-  const config = loadConfig(context.env);
+  const config = loadCommonConfig(context.env);
   const db = await openDb(config);
   // Bus failures are told on stderr by announceFromCli; the registry's own log stays quiet.
   const registry = createDeviceRegistry({

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createLogger, loadConfig, openDb } from '@ioc/core';
-import { buildFleet, createDeviceSimService, DEFAULT_FLEET_FILE, loadFleetFile, loadScenarioFile, readTokenFile } from '@ioc/device-sim';
+import { createLogger, openDb } from '@ioc/core';
+import { buildFleet, createDeviceSimService, DEFAULT_FLEET_FILE, loadFleetFile, loadScenarioFile, loadSimConfig, readTokenFile } from '@ioc/device-sim';
 import { numberFlag, parseFlags } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 import { waitForShutdownSignal } from '../signals.ts';
@@ -32,7 +32,7 @@ export const sim: Command = async ({ args, env, io }) => {
   }
   const fleet = buildFleet(loadFleetFile(values.fleet ?? DEFAULT_FLEET_FILE));
   const scenario = values.scenario ? loadScenarioFile(values.scenario) : undefined;
-  const config = loadConfig(env);
+  const config = loadSimConfig(env);
   const logger = createLogger({ level: config.logLevel });
   // With the devices' credentials there is nothing to register: no database needed.
   const credentials = values.credentials ? readTokenFile(values.credentials) : undefined;

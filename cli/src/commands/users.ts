@@ -1,4 +1,4 @@
-import { generateToken, loadConfig, openDb, ROLES, upsertUser, type Role } from '@ioc/core';
+import { generateToken, loadCommonConfig, openDb, ROLES, upsertUser, type Role } from '@ioc/core';
 import { parseFlags, required } from '../args.ts';
 import { UsageError, type Command } from '../io.ts';
 
@@ -17,7 +17,7 @@ export const users: Command = async ({ args: [sub, ...args], env, io }) => {
     return 1;
   }
   const password = given ?? generateToken(12);
-  const db = await openDb(loadConfig(env));
+  const db = await openDb(loadCommonConfig(env));
   try {
     const user = await upsertUser(db, username, password, role as Role);
     io.out(JSON.stringify(given === undefined ? { username: user.username, role: user.role, password } : { username: user.username, role: user.role }));

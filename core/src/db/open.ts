@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { IocConfig } from '../config.ts';
+import type { CommonConfig } from '../config.ts';
 import { migrate } from './migrate.ts';
 import { loadAreaSet, seedAreas } from '../areas.ts';
 import type { Db } from './types.ts';
@@ -8,7 +8,7 @@ import type { Db } from './types.ts';
  * Opens the configured relational store (PostgreSQL with DATABASE_URL, else PGlite in IOC_DATA_DIR), migrated and
  * seeded with the area set's areas (IOC_AREAS_DIR; Huế's by default).
  */
-export async function openDb(config: Pick<IocConfig, 'databaseUrl' | 'dataDir'> & Partial<Pick<IocConfig, 'areasDir'>>): Promise<Db> {
+export async function openDb(config: Pick<CommonConfig, 'databaseUrl' | 'dataDir'> & Partial<Pick<CommonConfig, 'areasDir'>>): Promise<Db> {
   let db: Db;
   if (config.databaseUrl) {
     const { createPostgresDb } = await import('./postgres.ts');

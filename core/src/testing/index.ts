@@ -2,3 +2,4 @@
 export * from './system.ts';
 export * from './servers.ts';
 export * from './mosquitto.ts';
+export * from './config.ts';

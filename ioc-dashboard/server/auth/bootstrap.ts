@@ -1,6 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateToken, upsertUser, type Db, type IocConfig, type Logger } from '@ioc/core';
+import { generateToken, upsertUser, type Db, type Logger } from '@ioc/core';
+import type { DashboardConfig } from '../config.ts';
 
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD_FILE = 'admin-password';
@@ -9,7 +10,7 @@ export const ADMIN_PASSWORD_FILE = 'admin-password';
  * Ensures an administrator exists: IOC_ADMIN_PASSWORD (re)sets user `admin`; otherwise, when no admin exists yet,
  * a generated password is set and written to `<dataDir>/admin-password` (mode 0600). The password is never logged.
  */
-export async function bootstrapAdmin(db: Db, config: Pick<IocConfig, 'adminPassword' | 'dataDir'>, logger: Logger): Promise<void> {
+export async function bootstrapAdmin(db: Db, config: Pick<DashboardConfig, 'adminPassword' | 'dataDir'>, logger: Logger): Promise<void> {
   if (config.adminPassword) {
     await upsertUser(db, ADMIN_USERNAME, config.adminPassword, 'admin');
     logger.info({ username: ADMIN_USERNAME }, 'admin password set from IOC_ADMIN_PASSWORD');

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '@ioc/core';
+import { ConfigError } from '@ioc/core';
+import { loadDashboardConfig } from '@ioc/dashboard/config';
 
 describe('IOC_TRUST_PROXY', () => {
   it('trusts no proxy unless told which', () => {
-    expect(loadConfig({}).trustProxy).toBeUndefined();
-    expect(loadConfig({ IOC_TRUST_PROXY: 'off' }).trustProxy).toBeUndefined();
+    expect(loadDashboardConfig({}).trustProxy).toBeUndefined();
+    expect(loadDashboardConfig({ IOC_TRUST_PROXY: 'off' }).trustProxy).toBeUndefined();
   });
 
   it('takes the proxies\' addresses, CIDR ranges and proxy-addr names', () => {
-    expect(loadConfig({ IOC_TRUST_PROXY: '10.0.0.5' }).trustProxy).toEqual(['10.0.0.5']);
-    expect(loadConfig({ IOC_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8,::1,loopback' }).trustProxy).toEqual([
+    expect(loadDashboardConfig({ IOC_TRUST_PROXY: '10.0.0.5' }).trustProxy).toEqual(['10.0.0.5']);
+    expect(loadDashboardConfig({ IOC_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8,::1,loopback' }).trustProxy).toEqual([
       '10.0.0.5',
       '192.168.0.0/16',
       'fd00::/8',
@@ -23,7 +24,7 @@ describe('IOC_TRUST_PROXY', () => {
     (value) => {
       let error: unknown;
       try {
-        loadConfig({ IOC_TRUST_PROXY: value });
+        loadDashboardConfig({ IOC_TRUST_PROXY: value });
       } catch (caught) {
         error = caught;
       }
