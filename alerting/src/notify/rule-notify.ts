@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 /** The alert fields a rule may group its notifications by (Alertmanager's group_by, over our alert's fields). */
 export const GROUP_FIELDS = ['deviceId', 'areaId', 'kind', 'metric', 'severity'] as const;
 export type GroupField = (typeof GROUP_FIELDS)[number];
-export const GroupField = Type.Union(GROUP_FIELDS.map((f) => Type.Literal(f)));
+export const GroupField = Type.Enum(GROUP_FIELDS);
 
 /** At most a day for the waits and a week for the repeat: longer would look like a lost notification. */
 const Seconds = (maximum: number, description: string) => Type.Integer({ minimum: 0, maximum, description });
