@@ -57,12 +57,12 @@ export function assignGroups(db: Db, defaults: GroupingDefaults, limit = 500): P
       const key = groupKey(e.rule_id, t.groupBy, { deviceId: e.device_id, areaId: e.area_id, kind: e.kind, metric: e.metric, severity: e.severity });
       await tx.query(
         `INSERT INTO notification_groups (key, rule_id, group_wait_s, group_interval_s, repeat_interval_s, flush_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6::timestamptz + make_interval(secs => $3), $6)
-         ON CONFLICT (key) DO UPDATE SET group_wait_s = $3, group_interval_s = $4, repeat_interval_s = $5,
+         VALUES ($1, $2, $3::int, $4::int, $5::int, $6::timestamptz + make_interval(secs => $3::int), $6::timestamptz)
+         ON CONFLICT (key) DO UPDATE SET group_wait_s = $3::int, group_interval_s = $4::int, repeat_interval_s = $5::int,
            flush_at = LEAST(notification_groups.flush_at, CASE
              WHEN notification_groups.last_flush_at IS NULL THEN notification_groups.flush_at
-             WHEN notification_groups.last_flush_at + make_interval(secs => $4) > $6 THEN notification_groups.last_flush_at + make_interval(secs => $4)
-             ELSE $6::timestamptz + make_interval(secs => $3) END)`,
+             WHEN notification_groups.last_flush_at + make_interval(secs => $4::int) > $6::timestamptz THEN notification_groups.last_flush_at + make_interval(secs => $4::int)
+             ELSE $6::timestamptz + make_interval(secs => $3::int) END)`,
         [key, e.rule_id, t.groupWaitS, t.groupIntervalS, t.repeatIntervalS, e.at.toISOString()],
       );
       await tx.query('UPDATE notification_events SET group_key = $2 WHERE id = $1', [e.id, key]);
