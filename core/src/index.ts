@@ -30,6 +30,7 @@ export * from './telemetry/tiers.ts';
 export * from './telemetry/sql.ts';
 export * from './telemetry/open.ts';
 export * from './ffmpeg.ts';
+export * from './ffmpeg-input.ts';
 export * from './device-csv.ts';
 export * from './mqtt-accounts.ts';
 export * from './audit.ts';

@@ -46,8 +46,8 @@ export interface DeviceSimDeps {
    * config.gatewayConnectRate: one simulator is one address; 0 = all at once).
    */
   connectRate?: number;
-  /** ffmpeg for cameras and speakers (default resolveFfmpeg()). */
-  ffmpegPath?: string;
+  /** ffmpeg for cameras and speakers (default resolveFfmpeg()); null runs the fleet as on a host without one. */
+  ffmpegPath?: string | null;
 }
 
 export const JITTER = 0.2;
@@ -222,7 +222,10 @@ export function createDeviceSimService(deps: DeviceSimDeps): DeviceSimService {
   function findFfmpeg(): string | undefined {
     if (deps.ffmpegPath) return deps.ffmpegPath;
     try {
-      return resolveFfmpeg().path;
+      if (deps.ffmpegPath === null) throw new Error('ffmpeg not found: none given to the simulator');
+      const found = resolveFfmpeg();
+      logger.info({ ffmpeg: found.path, from: found.source }, 'simulated cameras and speakers use this ffmpeg');
+      return found.path;
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'simulated cameras serve no video and speakers cannot play');
       return undefined;

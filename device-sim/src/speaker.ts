@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { deviceTopic, type Clock, type Logger, type MqttClient } from '@ioc/core';
+import { deviceTopic, ffmpegInputUrl, type Clock, type Logger, type MqttClient } from '@ioc/core';
 import { checkCommand, decode, DeviceCommand, type CommandArgsOf, type DeviceAck, type DeviceEvent } from '@ioc/core/contracts';
 import type { SimDevice } from './fleet.ts';
 import type { SpeakerFault } from './scenario.ts';
@@ -35,6 +35,8 @@ export interface SimSpeaker {
  * A smart loudspeaker: obeys play/stop/volume from its cmd topic, acks each command, and really plays: ffmpeg pulls
  * and decodes the stream in real time (-re) to PCM, whose bytes and level it reports in `playback.*` events.
  * Priorities (0–10, default 5): a play of equal or higher priority preempts the current one, a lower one is refused.
+ * Commands are handled one after another, in arrival order: a play waits for its stream's host name to be looked up
+ * (ffmpegInputUrl) before the next command is judged.
  */
 export function createSimSpeaker(options: {
   device: SimDevice;
@@ -49,6 +51,8 @@ export function createSimSpeaker(options: {
   let volume = 70;
   let current: Playback | undefined;
   let announcedFault: SpeakerFault | undefined;
+  let handling: Promise<void> = Promise.resolve();
+  let closed = false;
 
   const send = (channel: 'ack' | 'events', body: Record<string, unknown>) => {
     const client = options.client();
@@ -72,11 +76,19 @@ export function createSimSpeaker(options: {
     return { decoded_ms: Math.round(playback.bytes / BYTES_PER_MS), rms_dbfs: rms > 0 ? Math.round(200 * Math.log10(rms)) / 10 : null };
   }
 
-  function play(id: string, { url, priority = DEFAULT_PRIORITY }: CommandArgsOf<'speaker', 'play'>) {
+  async function play(id: string, { url, priority = DEFAULT_PRIORITY }: CommandArgsOf<'speaker', 'play'>) {
     if (!options.ffmpegPath) return ack(id, 'error', 'no audio decoder: ffmpeg not found on the simulator host');
     const fault = options.fault();
     if (fault === 'amplifier_fault') return ack(id, 'error', 'amplifier fault');
     if (fault === 'low_voltage') return ack(id, 'error', 'supply voltage too low to play');
+    let input: string;
+    try {
+      input = await ffmpegInputUrl(options.ffmpegPath, url);
+    } catch (error) {
+      return ack(id, 'error', (error as Error).message);
+    }
+    // The speaker may have been switched off while the name was looked up.
+    if (closed) return;
     if (current && priority < current.priority) {
       return ack(id, 'error', `busy: playing ${current.cmd} at priority ${current.priority}`);
     }
@@ -87,7 +99,7 @@ export function createSimSpeaker(options: {
     }
     const child = spawn(
       options.ffmpegPath,
-      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-i', url, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'],
+      ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-i', input, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const playback: Playback = { cmd: id, url, priority, child, bytes: 0, sumSquares: 0, started: false };
@@ -128,7 +140,7 @@ export function createSimSpeaker(options: {
     ack(id, 'ok');
   }
 
-  function handle(cmd: DeviceCommand) {
+  async function handle(cmd: DeviceCommand) {
     if (cmd.expires < clock.now()) return ack(cmd.id, 'error', 'expired');
     const checked = checkCommand('speaker', cmd.type, cmd.args);
     if (!checked.ok) return ack(cmd.id, 'error', checked.reason);
@@ -163,7 +175,11 @@ export function createSimSpeaker(options: {
         return;
       }
       const decoded = decode(DeviceCommand, body);
-      if (decoded.ok) return handle(decoded.value);
+      if (decoded.ok) {
+        const cmd = decoded.value;
+        handling = handling.then(() => handle(cmd)).catch((error: Error) => logger.error({ device: device.id, err: error.message }, 'speaker command failed'));
+        return;
+      }
       const id = (body as { id?: unknown } | null)?.id;
       if (typeof id === 'string' && id !== '') return ack(id, 'error', decoded.reason);
       logger.warn({ device: device.id, reason: decoded.reason }, 'speaker command without an id: ignored');
@@ -190,6 +206,7 @@ export function createSimSpeaker(options: {
       }
     },
     close() {
+      closed = true;
       if (current) {
         current.stopping = 'stopped';
         current.child.kill('SIGKILL');

@@ -5,18 +5,16 @@ import { startBus } from './sim-fixture.ts';
 
 describe('a simulator host without ffmpeg', () => {
   const fleet = buildFleet({ name: 't', seed: 1, areas: ['19753'], perArea: { camera: 1, speaker: 1 }, intervalsMs: DEFAULT_INTERVALS_MS });
-  const path = process.env.PATH;
   let bus: Awaited<ReturnType<typeof startBus>>;
   let sim: DeviceSimService;
 
   beforeAll(async () => {
     bus = await startBus('ioc-sim-no-ffmpeg-');
-    process.env.PATH = bus.dir.path;
-    sim = createDeviceSimService({ config: bus.config, logger: bus.logger, db: bus.db, fleet });
+    // `npm install` brings an ffmpeg (core's optional dependencies), so a host without one is told so.
+    sim = createDeviceSimService({ config: bus.config, logger: bus.logger, db: bus.db, fleet, ffmpegPath: null });
     await sim.start();
   });
   afterAll(async () => {
-    process.env.PATH = path;
     await sim?.stop();
     await bus?.stop();
   });

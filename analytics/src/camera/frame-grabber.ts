@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { ffmpegInputUrl } from '@ioc/core';
 
 /** The size of the greyscale frames the camera health model reads. */
 export const FRAME_WIDTH = 64;
@@ -22,9 +23,15 @@ export type Grab = { ok: true; frames: Uint8Array[] } | { ok: false; reason: str
  * unreachable stream, an HTTP error (a 503 "no signal"), a stream that ends early or stalls past the timeout is
  * returned as a reason — the evidence of a lost signal — never thrown.
  */
-export function grabFrames(options: GrabOptions): Promise<Grab> {
-  const { ffmpegPath, url, frames } = options;
+export async function grabFrames(options: GrabOptions): Promise<Grab> {
+  const { ffmpegPath, frames } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  let url: string;
+  try {
+    url = await ffmpegInputUrl(ffmpegPath, options.url);
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
   const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-rw_timeout', String(timeoutMs * 1000), '-i', url, '-frames:v', String(frames)];
   args.push('-vf', `scale=${FRAME_WIDTH}:${FRAME_HEIGHT}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1');
   return new Promise((resolve) => {
