@@ -57,8 +57,9 @@ function ensureSystemDeps() {
 }
 
 function typecheck() {
-  step('typecheck (tsc --noEmit)');
-  const ok = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']) === 0;
+  step('typecheck (tsc --noEmit: the server side, then the web app against the server\'s shapes)');
+  const tsc = (project) => run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project, '--noEmit']) === 0;
+  const ok = [tsc('tsconfig.json'), tsc('ioc-dashboard/web/tsconfig.json')].every(Boolean);
   console.log(ok ? 'typecheck passed' : 'typecheck FAILED');
   return ok;
 }

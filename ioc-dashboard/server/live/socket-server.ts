@@ -1,21 +1,11 @@
 import type { IncomingHttpHeaders, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { AnomalyEvent, Clock, Logger } from '@ioc/core';
-import type { CommandRecord, RegistryRecord } from '@ioc/core/contracts';
+import type { Clock, Logger } from '@ioc/core';
 import { SESSION_COOKIE, sessionId, type SessionStore } from '../auth/sessions.ts';
 import { isCrossOrigin } from '../security/origin.ts';
+import type { LiveEvents } from './live-events.ts';
 
-/** What the server pushes to browsers. */
-export interface LiveEvents {
-  telemetry: (event: { deviceId: string; ts: number; metrics: Record<string, number> }) => void;
-  status: (event: { deviceId: string; online: boolean; ts: number }) => void;
-  /** An anomaly raised or cleared, as published on ioc/v1/anomalies (stored by ingest; history: GET /api/anomalies). */
-  anomaly: (event: AnomalyEvent) => void;
-  /** A device registered or changed (its registry record), or deleted (record null): ioc/v1/registry/devices/{id}. */
-  device: (event: { id: string; record: RegistryRecord | null }) => void;
-  /** A device command sent, acked, failed or expired: its whole record (see GET /api/devices/:id/commands). */
-  command: (record: CommandRecord) => void;
-}
+export type { LiveEvents } from './live-events.ts';
 
 interface SocketData {
   sessionId: string;

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { listAnomalyEvents, type Db } from '@ioc/core';
 import { badRequest, errorResponses } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
-import { AnomalyItem, AnomalyLabel, AnomalyState } from './anomaly-item.ts';
+import { AnomalyItem, AnomalyLabel, AnomalyState } from '../schemas/anomaly-item.ts';
 import { parseInstant } from './time-params.ts';
 
 const AnomaliesQuery = Type.Object(

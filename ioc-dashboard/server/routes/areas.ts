@@ -1,28 +1,8 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AreaGeometry, Db } from '@ioc/core';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Area, AreaGeometry, Db } from '@ioc/core';
 import { errorResponses } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
-
-const Position = Type.Array(Type.Number(), { minItems: 2 });
-const Polygon = Type.Object({ type: Type.Literal('Polygon'), coordinates: Type.Array(Type.Array(Position)) });
-const MultiPolygon = Type.Object({ type: Type.Literal('MultiPolygon'), coordinates: Type.Array(Type.Array(Type.Array(Position))) });
-
-const AreaCollection = Type.Object({
-  type: Type.Literal('FeatureCollection'),
-  attribution: Type.String(),
-  features: Type.Array(
-    Type.Object({
-      type: Type.Literal('Feature'),
-      properties: Type.Object({
-        id: Type.String(),
-        name: Type.String(),
-        level: Type.String(),
-        parentId: Type.Union([Type.String(), Type.Null()]),
-      }),
-      geometry: Type.Union([Polygon, MultiPolygon]),
-    }),
-  ),
-});
+import { AreaCollection } from '../schemas/area.ts';
 
 export interface AreaRoutesOptions {
   db: Db;
@@ -39,7 +19,7 @@ export const areaRoutes: FastifyPluginAsyncTypebox<AreaRoutesOptions> = async (a
     '/areas',
     { schema: { summary: 'Areas (city, wards, communes) as a GeoJSON FeatureCollection', response: { 200: AreaCollection, ...errorResponses(401) } } },
     async () => {
-      const { rows } = await db.query<{ id: string; name: string; level: string; parent_id: string | null; geometry: AreaGeometry }>(
+      const { rows } = await db.query<{ id: string; name: string; level: Area['level']; parent_id: string | null; geometry: AreaGeometry }>(
         'SELECT id, name, level, parent_id, geometry FROM areas ORDER BY (parent_id IS NOT NULL), id',
       );
       return {

@@ -19,13 +19,10 @@ import { ApiError, errorResponses } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../auth/sessions.ts';
 import { shownUsername } from '../auth/shown-username.ts';
+import { UserResponse } from '../schemas/user.ts';
 
 /** A failed login answers no sooner than this, whatever failed, so timing tells nothing. */
 export const LOGIN_FAILURE_DELAY_MS = 400;
-
-export const UserResponse = Type.Object({
-  user: Type.Object({ username: Type.String(), role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('radio_lead'), Type.Literal('radio'), Type.Literal('viewer')]) }),
-});
 
 const LoginBody = Type.Object(
   { username: Type.String({ minLength: 1, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1000 }) },

@@ -4,7 +4,8 @@ import { DeviceError, getDevice, parseDevicesCsv, type DeviceRegistry, type NewD
 import { ApiError, errorResponses, notFound } from '../errors.ts';
 import type { Guard } from '../auth/guard.ts';
 import { createDeviceList } from './device-list.ts';
-import { DeviceItem, deviceItemOf, MapDeviceItem } from './device-item.ts';
+import { DeviceItem, MapDeviceItem } from '../schemas/device-item.ts';
+import { deviceItemOf } from './device-item.ts';
 
 export const DeviceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 

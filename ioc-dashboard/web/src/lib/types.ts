@@ -1,65 +1,35 @@
-/** Shapes of the dashboard server's API (ioc-dashboard/server) as the web app reads them; bus payloads come from the contracts. */
-import type { AnomalyEvent, DeviceStatus } from '@ioc/core/contracts';
+/**
+ * The web app's names for the server's shapes. Each is taken from where the server declares it — the API's TypeBox
+ * schemas (ioc-dashboard/server/schemas/), its socket.io events (server/live/live-events.ts) and the bus contracts
+ * (@ioc/core/contracts) — so the two cannot drift apart; none is written out here.
+ */
+import type { Static } from '@fastify/type-provider-typebox';
+import type { AnomalyEvent } from '@ioc/core/contracts';
+import type { LiveEvents } from '../../../server/live/live-events.ts';
+import type { AreaCollection as AreaCollectionSchema } from '../../../server/schemas/area.ts';
+import type { AnomalyItem as AnomalyItemSchema } from '../../../server/schemas/anomaly-item.ts';
+import type { MapDeviceItem } from '../../../server/schemas/device-item.ts';
+import type { User as UserSchema } from '../../../server/schemas/user.ts';
 
 export type Metrics = Record<string, number>;
 
-/** A timestamp as the server sends it: epoch milliseconds or an ISO 8601 string. */
+/** A time as the formatters take it: epoch milliseconds or an ISO 8601 string. */
 export type Timestamp = number | string;
 
 /** An item of GET /api/devices?view=map. */
-export interface DeviceItem {
-  id: string;
-  kind: string;
-  areaId: string | null;
-  lat: number | null;
-  lon: number | null;
-  online: boolean;
-  latest: { ts: Timestamp; metrics: Metrics } | null;
-}
+export type DeviceItem = Static<typeof MapDeviceItem>;
 
-export interface User {
-  username: string;
-  role: string;
-}
+export type User = Static<typeof UserSchema>;
 
-export type AreaLevel = 'city' | 'ward' | 'commune';
-
-export interface AreaProperties {
-  id: string;
-  name: string;
-  level: AreaLevel;
-  parentId: string | null;
-}
-
-export interface AreaGeometry {
-  type: 'Polygon' | 'MultiPolygon';
-  coordinates: number[][][] | number[][][][];
-}
-
-export interface AreaFeature {
-  type: 'Feature';
-  properties: AreaProperties;
-  geometry: AreaGeometry;
-}
-
-export interface AreaCollection {
-  type: 'FeatureCollection';
-  features: AreaFeature[];
-  attribution: string;
-}
+/** GET /api/areas. */
+export type AreaCollection = Static<typeof AreaCollectionSchema>;
+export type AreaFeature = AreaCollection['features'][number];
 
 /** socket.io `telemetry` event. */
-export interface TelemetryEvent {
-  deviceId: string;
-  ts: Timestamp;
-  metrics: Metrics;
-}
+export type TelemetryEvent = Parameters<LiveEvents['telemetry']>[0];
 
-/** socket.io `status` event: the gateway's status message (contracts/status.ts) of one device. */
-export type StatusEvent = DeviceStatus & { deviceId: string };
+/** socket.io `status` event. */
+export type StatusEvent = Parameters<LiveEvents['status']>[0];
 
-/**
- * An anomaly event (contracts/anomaly.ts): GET /api/anomalies items carry the stored row's `id`, the socket.io
- * `anomaly` event is the event as published, without it.
- */
-export type AnomalyItem = AnomalyEvent & { id?: number };
+/** An anomaly: a GET /api/anomalies item (with the stored row's `id`), or the socket.io `anomaly` event (without). */
+export type AnomalyItem = Static<typeof AnomalyItemSchema> | AnomalyEvent;

@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { ANOMALY_LABELS, type AnomalyLabel as Label } from '@ioc/core';
+import { ANOMALY_LABELS, type AnomalyLabel as Label } from '@ioc/core/contracts';
 
 export const AnomalyLabel = Type.Enum(Object.fromEntries(Object.keys(ANOMALY_LABELS).map((label) => [label, label])) as { [L in Label]: L });
 export const AnomalyState = Type.Union([Type.Literal('raised'), Type.Literal('cleared')]);
