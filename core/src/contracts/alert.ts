@@ -4,17 +4,17 @@
  * The retained message is the alert as it stands; a subscriber that joins late gets every alert's last state.
  */
 import { Type, type Static } from 'typebox';
-import { ALERT_ID_PATTERN } from '../topics.ts';
+import { ALERT_ID_PATTERN, TOPIC_ROOT } from '../topics.ts';
 import { DeviceId, EpochMs } from './common.ts';
 import { decodeJson, type Decoded } from './decode.ts';
 
 export const ALERT_SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
-export const AlertSeverity = Type.Union(ALERT_SEVERITIES.map((s) => Type.Literal(s)));
+export const AlertSeverity = Type.Enum(ALERT_SEVERITIES);
 
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
-export const AlertState = Type.Union(ALERT_STATES.map((s) => Type.Literal(s)));
+export const AlertState = Type.Enum(ALERT_STATES);
 
 export const AlertId = Type.String({ pattern: ALERT_ID_PATTERN.source, description: 'the alert id' });
 
@@ -57,4 +57,24 @@ export type Alert = Static<typeof Alert>;
 /** A message of `ioc/v1/alerts/{id}`, or the reason it is refused (an empty payload is a cleared retained message: refuse it before). */
 export function decodeAlert(payload: string): Decoded<Alert> {
   return decodeJson(Alert, payload);
+}
+
+/**
+ * `ioc/v1/alert-rules/changes` (QoS 1, not retained): a rule was created, changed or deleted through the API. The
+ * alerting service reads its rules again from the database when it hears one (and every minute, should one be missed).
+ */
+export const ALERT_RULE_CHANGES_TOPIC = `${TOPIC_ROOT}/alert-rules/changes`;
+
+export const AlertRuleChange = Type.Object(
+  {
+    ruleId: Type.String({ minLength: 1, maxLength: 64 }),
+    change: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]),
+    ts: EpochMs,
+  },
+  { additionalProperties: false },
+);
+export type AlertRuleChange = Static<typeof AlertRuleChange>;
+
+export function decodeAlertRuleChange(payload: string): Decoded<AlertRuleChange> {
+  return decodeJson(AlertRuleChange, payload);
 }

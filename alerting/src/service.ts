@@ -1,0 +1,195 @@
+import {
+  ALERT_RULE_CHANGES_TOPIC,
+  allDevicesTopic,
+  ANOMALIES_TOPIC,
+  createRegistryCache,
+  decodeAlertRuleChange,
+  decodeAnomalyEvent,
+  decodeDeviceStatus,
+  decodeTelemetry,
+  loadAreaSet,
+  parseDeviceTopic,
+  systemClock,
+  type Clock,
+  type Db,
+  type Health,
+  type Logger,
+  type MqttClient,
+  type MqttConnect,
+  type RegistryRecord,
+  type Service,
+} from '@ioc/core';
+import { listOpenAlerts } from './alert-store.ts';
+import { publishAlert, publishBroadcastRequest } from './bus.ts';
+import type { AlertingConfig } from './config.ts';
+import { createRuleEngine, type RuleEngine } from './engine/rule-engine.ts';
+import { createAlertLifecycle } from './lifecycle.ts';
+import { listRules } from './rules/rule-store.ts';
+
+export interface AlertingDeps {
+  config: AlertingConfig;
+  logger: Logger;
+  db: Db;
+  mqttConnect: MqttConnect;
+  clock?: Clock;
+  /** How often pending conditions and silent devices are judged (default config.alerting.evalIntervalMs). */
+  evalIntervalMs?: number;
+  /** How often the rules are read again, should an announcement of a change be missed (default 60 s). */
+  ruleRefreshMs?: number;
+  /** The persistent session's client id (default svc:alerting/ioc-alerting; tests running two set their own). */
+  clientId?: string;
+}
+
+export interface AlertingService extends Service {
+  health(): Health;
+  /** The engine, for tests that wait for it to settle. */
+  readonly engine: RuleEngine | undefined;
+}
+
+const SESSION_CLIENT_ID = 'svc:alerting/ioc-alerting';
+
+/**
+ * The alerting service: evaluates the alert rules (alert_rules) against device telemetry and status and the anomaly
+ * events on the bus, and opens and resolves alerts through the lifecycle (lifecycle.ts), which publishes each alert's
+ * state retained on ioc/v1/alerts/{id}. Its MQTT session is persistent and a message is acknowledged only once it
+ * has been evaluated, so what arrives while the service is down or killed is evaluated when it is back; the
+ * engine's conditions are in the database (alert_conditions), so a restart neither loses nor repeats an alert.
+ */
+export function createAlertingService(deps: AlertingDeps): AlertingService {
+  const { db, mqttConnect, config, clock = systemClock, ruleRefreshMs = 60_000 } = deps;
+  const logger = deps.logger.child({ service: 'alerting' });
+  const areaNames = new Map(loadAreaSet(config.areasDir).areas.map((area) => [area.id, area.name]));
+  const registry = createRegistryCache({ db, logger });
+  const known = new Map<string, RegistryRecord>();
+  registry.onChange((id, record) => (record ? known.set(id, record) : known.delete(id)));
+  let client: MqttClient | undefined;
+  /**
+   * Alerts and broadcast requests go out on a connection of their own: the subscribing one holds its incoming
+   * packets (PUBACKs too) until a message is evaluated, so a publish awaited there would wait for itself.
+   */
+  let publisher: MqttClient | undefined;
+  let engine: RuleEngine | undefined;
+  let timers: NodeJS.Timeout[] = [];
+  let ruleCount = 0;
+  const counts = { received: 0, evaluated: 0, ignored: 0 };
+  let lastError: string | null = null;
+
+  const connected = () => (publisher ? Promise.resolve(publisher) : Promise.reject(new Error('the alerting service is not connected to the bus')));
+  const lifecycle = createAlertLifecycle({ db, clock, logger, publish: async (alert) => publishAlert(await connected(), alert) });
+
+  function failed(error: unknown, what: string): void {
+    lastError = (error as Error).message;
+    logger.error({ err: error }, what);
+  }
+
+  async function reloadRules(): Promise<void> {
+    const rules = await listRules(db);
+    ruleCount = rules.filter((rule) => rule.enabled).length;
+    await engine?.setRules(rules);
+  }
+
+  async function deviceOf(deviceId: string): Promise<RegistryRecord | undefined> {
+    return registry.get(deviceId) ?? (await registry.lookup(deviceId));
+  }
+
+  /** Evaluates one message; resolves once the engine has written what it changes (then it is acknowledged). */
+  async function receive(topic: string, payload: Buffer): Promise<void> {
+    counts.received++;
+    if (!engine) return;
+    if (topic === ALERT_RULE_CHANGES_TOPIC) {
+      const change = decodeAlertRuleChange(payload.toString());
+      if (!change.ok) return void logger.warn({ reason: change.reason }, 'alert rule change refused');
+      return reloadRules();
+    }
+    if (topic === ANOMALIES_TOPIC) {
+      const decoded = decodeAnomalyEvent(payload);
+      const device = decoded.ok ? await deviceOf(decoded.event.deviceId) : undefined;
+      if (!decoded.ok || !device) return void counts.ignored++; // ingest dead-letters what is invalid
+      return engine.anomaly(device, decoded.event);
+    }
+    const parsed = parseDeviceTopic(topic);
+    const device = parsed ? await deviceOf(parsed.deviceId) : undefined;
+    if (!parsed || !device) return void counts.ignored++;
+    if (parsed.channel === 'status') {
+      const status = payload.length > 0 ? decodeDeviceStatus(payload.toString()) : undefined;
+      if (!status?.ok) return void counts.ignored++;
+      return engine.status(device, status.value.online, status.value.ts);
+    }
+    const decoded = decodeTelemetry(device.id, device.kind, payload, clock.now());
+    if (!decoded.ok) return void counts.ignored++; // ingest dead-letters it with its reason
+    return engine.readings(device, decoded.points);
+  }
+
+  async function start(): Promise<void> {
+    if (client) return;
+    publisher = await mqttConnect('alerting');
+    publisher.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error (publishing)'));
+    const connection = await mqttConnect('alerting', { clientId: deps.clientId ?? SESSION_CLIENT_ID, clean: false });
+    connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
+    client = connection;
+    engine = createRuleEngine({
+      db,
+      clock,
+      logger,
+      lifecycle,
+      areaName: (id) => areaNames.get(id),
+      devices: () => known.values(),
+      requestBroadcast: async (request) => publishBroadcastRequest(await connected(), request),
+    });
+    await engine.restore();
+    await reloadRules();
+    // The bus may have lost retained messages (an in-memory broker restarted): every open alert again.
+    for (const alert of await listOpenAlerts(db)) await publishAlert(publisher, alert).catch((error: unknown) => failed(error, 'open alert not republished'));
+    // A QoS 1 message is acknowledged once evaluated: killed mid-way, the broker delivers it again to the session.
+    connection.handleMessage = (packet, callback) => {
+      if (registry.owns(packet.topic)) return callback(); // the registry cache takes it from the 'message' event
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      receive(packet.topic, payload)
+        .then(() => void counts.evaluated++, (error: unknown) => failed(error, 'message not evaluated'))
+        .finally(() => callback());
+    };
+    await registry.attach(connection);
+    await connection.subscribeAsync({
+      [allDevicesTopic('telemetry')]: { qos: 1 },
+      [allDevicesTopic('status')]: { qos: 1 },
+      [ANOMALIES_TOPIC]: { qos: 1 },
+      [ALERT_RULE_CHANGES_TOPIC]: { qos: 1 },
+    });
+    timers = [
+      setInterval(() => void engine?.tick().catch((error: unknown) => failed(error, 'evaluation tick failed')), deps.evalIntervalMs ?? config.alerting.evalIntervalMs),
+      setInterval(() => void reloadRules().catch((error: unknown) => failed(error, 'rules not read')), ruleRefreshMs),
+    ];
+    logger.info({ rules: ruleCount, ...engine.counts }, 'alerting subscribed to telemetry, device status, anomalies and rule changes');
+  }
+
+  async function stop(): Promise<void> {
+    if (!client) return;
+    const connection = client;
+    for (const timer of timers) clearInterval(timer);
+    timers = [];
+    registry.detach();
+    await connection.endAsync();
+    await publisher?.endAsync();
+    client = undefined;
+    publisher = undefined;
+    engine = undefined;
+  }
+
+  return {
+    name: 'alerting',
+    start,
+    stop,
+    get engine() {
+      return engine;
+    },
+    health(): Health {
+      return {
+        status: !client ? 'down' : !client.connected || !publisher?.connected ? 'degraded' : 'ok',
+        rules: ruleCount,
+        ...counts,
+        ...(engine?.counts ?? {}),
+        lastError,
+      };
+    },
+  };
+}
