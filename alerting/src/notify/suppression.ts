@@ -33,15 +33,14 @@ export interface Suppression {
 }
 
 export async function loadSuppression(db: Queryable, now: number): Promise<Suppression> {
-  const [silences, windows, sources] = await Promise.all([
-    activeSilences(db, now),
-    activeMaintenanceWindows(db, now),
-    db.query<{ id: string; device_id: string | null; area_id: string | null; kind: string | null; rule_type: string | null }>(
-      `SELECT a.id, a.device_id, a.area_id, a.kind, r.type AS rule_type FROM alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id
-        WHERE a.state <> 'resolved' AND (r.type = 'offline' OR a.kind = $1)`,
-      [GATEWAY_KIND],
-    ),
-  ]);
+  // One after another: `db` may be a transaction's single connection.
+  const silences = await activeSilences(db, now);
+  const windows = await activeMaintenanceWindows(db, now);
+  const sources = await db.query<{ id: string; device_id: string | null; area_id: string | null; kind: string | null; rule_type: string | null }>(
+    `SELECT a.id, a.device_id, a.area_id, a.kind, r.type AS rule_type FROM alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id
+      WHERE a.state <> 'resolved' AND (r.type = 'offline' OR a.kind = $1)`,
+    [GATEWAY_KIND],
+  );
   const offlineDevices = new Map<string, string>();
   const gatewaysDown: Suppression['gatewaysDown'] = [];
   for (const s of sources.rows) {

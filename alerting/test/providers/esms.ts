@@ -28,7 +28,7 @@ export interface FakeEsms extends ProviderServer {
   deliver(message: EsmsMessage, delivered?: boolean): Promise<number>;
 }
 
-export async function startFakeEsms(account: { apiKey: string; secretKey: string; brandname: string }): Promise<FakeEsms> {
+export async function startFakeEsms(account: { apiKey: string; secretKey: string; brandname: string }, latencyMs = 0): Promise<FakeEsms> {
   const messages: EsmsMessage[] = [];
   const byRequestId = new Map<string, EsmsMessage>();
   const trouble = script<EsmsTrouble>();
@@ -52,7 +52,7 @@ export async function startFakeEsms(account: { apiKey: string; secretKey: string
     if (message.requestId) byRequestId.set(message.requestId, message);
     if (planned === 'accept-then-drop') return 'drop';
     return { status: 200, json: { CodeResult: '100', CountRegenerate: 0, SMSID: message.smsId } };
-  });
+  }, latencyMs);
   return {
     ...server,
     messages,

@@ -15,7 +15,7 @@ export interface FakeWebhook extends ProviderServer {
   trouble: ReturnType<typeof script<{ http: number } | 'drop' | 'accept-then-drop'>>;
 }
 
-export async function startFakeWebhook(secret: string): Promise<FakeWebhook> {
+export async function startFakeWebhook(secret: string, latencyMs = 0): Promise<FakeWebhook> {
   const deliveries: WebhookDelivery[] = [];
   const keys = new Set<string>();
   const trouble = script<{ http: number } | 'drop' | 'accept-then-drop'>();
@@ -37,7 +37,7 @@ export async function startFakeWebhook(secret: string): Promise<FakeWebhook> {
       deliveries.push({ key, body: JSON.parse(request.body) as Record<string, unknown> });
     }
     return planned === 'accept-then-drop' ? 'drop' : { status: 200, json: { ok: true } };
-  });
+  }, latencyMs);
   return {
     ...server,
     deliveries,
