@@ -71,7 +71,8 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
   let engine: RuleEngine | undefined;
   let timers: NodeJS.Timeout[] = [];
   let ruleCount = 0;
-  const counts = { received: 0, evaluated: 0, ignored: 0 };
+  /** Messages received, and evaluated by kind. */
+  const counts = { received: 0, readings: 0, statuses: 0, anomalies: 0, ruleChanges: 0, ignored: 0 };
   let lastError: string | null = null;
 
   const connected = () => (publisher ? Promise.resolve(publisher) : Promise.reject(new Error('the alerting service is not connected to the bus')));
@@ -99,13 +100,15 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     if (topic === ALERT_RULE_CHANGES_TOPIC) {
       const change = decodeAlertRuleChange(payload.toString());
       if (!change.ok) return void logger.warn({ reason: change.reason }, 'alert rule change refused');
-      return reloadRules();
+      await reloadRules();
+      return void counts.ruleChanges++;
     }
     if (topic === ANOMALIES_TOPIC) {
       const decoded = decodeAnomalyEvent(payload);
       const device = decoded.ok ? await deviceOf(decoded.event.deviceId) : undefined;
       if (!decoded.ok || !device) return void counts.ignored++; // ingest dead-letters what is invalid
-      return engine.anomaly(device, decoded.event);
+      await engine.anomaly(device, decoded.event);
+      return void counts.anomalies++;
     }
     const parsed = parseDeviceTopic(topic);
     const device = parsed ? await deviceOf(parsed.deviceId) : undefined;
@@ -113,11 +116,13 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     if (parsed.channel === 'status') {
       const status = payload.length > 0 ? decodeDeviceStatus(payload.toString()) : undefined;
       if (!status?.ok) return void counts.ignored++;
-      return engine.status(device, status.value.online, status.value.ts);
+      await engine.status(device, status.value.online, status.value.ts);
+      return void counts.statuses++;
     }
     const decoded = decodeTelemetry(device.id, device.kind, payload, clock.now());
     if (!decoded.ok) return void counts.ignored++; // ingest dead-letters it with its reason
-    return engine.readings(device, decoded.points);
+    await engine.readings(device, decoded.points);
+    counts.readings++;
   }
 
   async function start(): Promise<void> {
@@ -145,7 +150,7 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
       if (registry.owns(packet.topic)) return callback(); // the registry cache takes it from the 'message' event
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       receive(packet.topic, payload)
-        .then(() => void counts.evaluated++, (error: unknown) => failed(error, 'message not evaluated'))
+        .catch((error: unknown) => failed(error, 'message not evaluated'))
         .finally(() => callback());
     };
     await registry.attach(connection);

@@ -29,6 +29,9 @@ export function manualClock(start = Date.now()) {
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
+/** The kinds of message the service counts once evaluated (its health). */
+export type Evaluated = 'readings' | 'statuses' | 'anomalies' | 'ruleChanges';
+
 export interface AlertingStack {
   db: Db;
   clock: ReturnType<typeof manualClock>;
@@ -42,10 +45,14 @@ export interface AlertingStack {
   latest(): Map<string, Alert>;
   /** Registers a device and connects it to the gateway with its own token (its status goes online). */
   device(device: NewDevice): Promise<MqttClient>;
+  /** Connects a registered device again (and waits until a running alerting service has its online status). */
+  reconnect(deviceId: string): Promise<MqttClient>;
   /** Publishes a reading at the clock's time (QoS 1) and waits until the alerting service has evaluated it. */
   read(client: MqttClient, metrics: Record<string, number>): Promise<void>;
-  /** Waits until the alerting service has evaluated `count` more messages than `before`. */
-  evaluated(before: number, count?: number): Promise<void>;
+  /** How many messages of a kind the alerting service has evaluated (0 when it is not running). */
+  evaluated(kind: Evaluated): number;
+  /** Waits until the alerting service has evaluated more messages of a kind than `before`. */
+  evaluatedMore(kind: Evaluated, before: number): Promise<void>;
   /** Starts (again) the alerting service: a new instance on the same database and session, as after a restart. */
   startAlerting(): Promise<AlertingService>;
   stopAlerting(): Promise<void>;
@@ -60,11 +67,12 @@ export async function startAlertingStack(options: { db?: Db; evalIntervalMs?: nu
   await migrate(db);
   await seedAreas(db);
   const env = { IOC_MQTT_PORT: '0', IOC_SERVICE_TOKEN: SERVICE_TOKEN, IOC_DATA_DIR: dir.path, IOC_LOG_LEVEL: 'silent' };
-  const gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db });
+  // One clock for all: the gateway stamps device statuses with it.
+  const clock = manualClock();
+  const gateway = createGatewayService({ config: loadGatewayConfig(env), logger, db, clock });
   await gateway.start();
   const url = `mqtt://127.0.0.1:${gateway.port}`;
   const mqttConnect = createMqttConnect({ mqttUrl: url, serviceToken: SERVICE_TOKEN });
-  const clock = manualClock();
   const messages: Alert[] = [];
   const broadcasts: BroadcastRequest[] = [];
   const listener = await mqtt.connectAsync(url, { clientId: 'svc:alerting-test/listener', username: 'svc:alerting-test', password: SERVICE_TOKEN, reconnectPeriod: 0 });
@@ -74,12 +82,21 @@ export async function startAlertingStack(options: { db?: Db; evalIntervalMs?: nu
     else messages.push(JSON.parse(payload.toString()) as Alert);
   });
   await listener.subscribeAsync({ [ALL_ALERTS_TOPIC]: { qos: 1 }, [BROADCAST_REQUESTS_TOPIC]: { qos: 1 } });
-  const rules = createAlertRules({ db, clock, logger, announce: (change) => publishRuleChange(listener, change) });
+  const evaluated = (kind: Evaluated) => (alerting?.health()[kind] as number | undefined) ?? 0;
+  const useCase = createAlertRules({ db, clock, logger, announce: (change) => publishRuleChange(listener, change) });
+  /** Each change returns once a running alerting service has read the rules again. */
+  const applied = <A extends unknown[], R>(change: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    const before = evaluated('ruleChanges');
+    const result = await change(...args);
+    if (alerting) await stack.evaluatedMore('ruleChanges', before);
+    return result;
+  };
+  const rules: AlertRules = { ...useCase, create: applied(useCase.create), update: applied(useCase.update), remove: applied(useCase.remove) };
   const clients: MqttClient[] = [listener];
+  const tokens = new Map<string, string>();
   let alerting: AlertingService | undefined;
-  const evaluatedCount = () => (alerting?.health().evaluated as number | undefined) ?? 0;
 
-  return {
+  const stack: AlertingStack = {
     db,
     clock,
     mqttConnect,
@@ -90,17 +107,24 @@ export async function startAlertingStack(options: { db?: Db; evalIntervalMs?: nu
     latest: () => new Map(messages.map((m) => [m.id, m])),
     async device(device) {
       const { token } = await createDevice(db, device);
-      const client = await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password: token, reconnectPeriod: 0 });
+      tokens.set(device.id, token);
+      return this.reconnect(device.id);
+    },
+    async reconnect(deviceId) {
+      const before = evaluated('statuses');
+      const client = await mqtt.connectAsync(url, { clientId: deviceId, username: deviceId, password: tokens.get(deviceId), reconnectPeriod: 0 });
       clients.push(client);
+      if (alerting) await this.evaluatedMore('statuses', before); // its online status
       return client;
     },
     async read(client, metrics) {
-      const before = evaluatedCount();
+      const before = evaluated('readings');
       await client.publishAsync(`ioc/v1/devices/${client.options.clientId}/telemetry`, JSON.stringify({ ts: clock.now(), metrics }), { qos: 1 });
-      await this.evaluated(before);
+      await this.evaluatedMore('readings', before);
     },
-    async evaluated(before, count = 1) {
-      await vi.waitFor(() => expect(evaluatedCount()).toBeGreaterThanOrEqual(before + count), { timeout: 15_000, interval: 10 });
+    evaluated,
+    async evaluatedMore(kind, before) {
+      await vi.waitFor(() => expect(evaluated(kind)).toBeGreaterThan(before), { timeout: 15_000, interval: 10 });
     },
     async startAlerting() {
       alerting = createAlertingService({
@@ -130,4 +154,5 @@ export async function startAlertingStack(options: { db?: Db; evalIntervalMs?: nu
       dir.remove();
     },
   };
+  return stack;
 }
