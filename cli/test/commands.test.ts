@@ -44,7 +44,7 @@ describe('ioc command line', () => {
     } finally {
       await ioc.stop();
     }
-  });
+  }, 180_000); // two CLI processes and a whole IOC: minutes on a loaded 2-core machine
 
   it('refuses a bad IOC_HTTP_PORT with one line naming it, exit code 1', async () => {
     const { code, stdout, stderr } = await runIoc(['start'], { IOC_DATA_DIR: dir.path, IOC_HTTP_PORT: 'eighty' });
