@@ -13,6 +13,10 @@
  * our ingest behind stock aedes and behind Mosquitto instead of our gateway, S seconds each: what the broker costs),
  * --ingest-workers N (1; ingest processes splitting the devices, IOC_INGEST_PARTITION), --profile (the hottest
  * functions of our gateway and ingest processes).
+ *
+ * Before the runs, what building line protocol costs per point (ingest/line-building.ts): ingest's hand-built lines,
+ * the official client's `Point`, and the client's WriteApi (the 2.x/3.x path); the summary's `line_protocol` puts the
+ * difference beside ingest's CPU per point measured in the same run.
  */
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -23,6 +27,7 @@ import { findBinary, startInflux, startPostgres, tempDir } from '@ioc/core/testi
 import { topFunctions } from './gateway/process.ts';
 import { line, option, processCpuSeconds, processTreeCpuSeconds } from './common.ts';
 import { startIocSystem } from './ingest/ioc.ts';
+import { measureLineBuilding, type LineBuildingCost } from './ingest/line-building.ts';
 import { startPeer } from './ingest/peer.ts';
 import { airPayload, type IngestLoadMessage, type IngestLoadPlan, type IngestLoadResult } from './ingest/protocol.ts';
 import { deviceIds, PROBE_DEVICE, type System } from './ingest/system.ts';
@@ -61,6 +66,21 @@ function runLoad(plan: IngestLoadPlan, system: System): Promise<IngestLoadResult
     child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`load process exited with ${code} before reporting`))));
     child.send(plan);
   });
+}
+
+/**
+ * The line-building costs beside ingest's whole CPU per point in the same run: what using the client's `Point`, or its
+ * WriteApi, would add to each point ingest stores, in % (the issue's bound: 5 %).
+ */
+function lineProtocolCost(cost: LineBuildingCost, ingestUsPerMsg: number) {
+  const ingestNsPerPoint = (ingestUsPerMsg * 1000) / METRICS_PER_MESSAGE;
+  const share = (ns: number) => Math.round(((ns - cost.hand_built_ns_per_point) / ingestNsPerPoint) * 1000) / 10;
+  return {
+    ...cost,
+    ingest_ns_per_point: Math.round(ingestNsPerPoint),
+    client_point_added_percent: share(cost.client_point_ns_per_point),
+    client_write_api_added_percent: share(cost.client_write_api_ns_per_point),
+  };
 }
 
 /** Sends one probe reading at a time during the load and waits until it is queryable: publish → queryable latency. */
@@ -169,6 +189,8 @@ async function main(): Promise<void> {
   const mosquittoBinary = findBinary('mosquitto');
   if (!mosquittoBinary) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)');
   line({ bench: 'ingest', ...OPTIONS, load_average: loadavg().map((l) => Math.round(l * 100) / 100) });
+  const lineBuilding = await measureLineBuilding();
+  line({ line_building: lineBuilding });
   const influx = await startInflux();
   const postgres = await startPostgres();
   const db = await openDb({ databaseUrl: postgres.url, dataDir: '' });
@@ -219,6 +241,12 @@ async function main(): Promise<void> {
       influx_cpu_percent: ours.influx_cpu_percent,
       postgres_cpu_percent: ours.postgres_cpu_percent,
       max_rss_mb: ours.max_rss_mb,
+      line_protocol: lineProtocolCost(
+        lineBuilding,
+        Object.entries(ours.cpu_us_per_msg)
+          .filter(([name]) => name.startsWith('ingest'))
+          .reduce((total, [, us]) => total + us, 0),
+      ),
       devices: OPTIONS.devices,
       duration_s: OPTIONS.durationS,
       peer_duration_s: OPTIONS.peerDurationS,

@@ -13,7 +13,7 @@ import {
   type TelemetryPoint,
   type TelemetryStore,
 } from '@ioc/core';
-import { freePort, influxAvailable, postgresAvailable, startInflux, startPostgres } from '@ioc/core/testing';
+import { freePort, influxAvailable, postgresAvailable, startInflux, startInflux2Api, startPostgres } from '@ioc/core/testing';
 import { createPostgresDb } from '../src/db/postgres.ts';
 import { createInfluxTelemetryStore } from '../src/telemetry/influx.ts';
 
@@ -374,6 +374,24 @@ describe.skipIf(!influxAvailable())('TelemetryStore contract: InfluxDB', () => {
       dispose: async () => {
         await store.close();
         await db.close();
+        await server.stop();
+      },
+    };
+  });
+});
+
+describe.skipIf(!influxAvailable())('TelemetryStore contract: InfluxDB 2.x write API (a local server speaking it, over influxd 1.x)', () => {
+  telemetryStoreContract('influxdb', async () => {
+    const server = await startInflux();
+    const api = await startInflux2Api({ upstream: server.url, bucket: 'telemetry-v2' });
+    const db = await relationalDb();
+    const store = await createInfluxTelemetryStore({ url: api.url, db: 'ioc', token: api.token, org: api.org, bucket: api.bucket }, db);
+    return {
+      store,
+      dispose: async () => {
+        await store.close();
+        await db.close();
+        await api.close();
         await server.stop();
       },
     };

@@ -16,8 +16,9 @@ async function jpegFrames(url: string, count: number): Promise<Buffer[]> {
   expect(response.headers.get('content-type')).toBe('multipart/x-mixed-replace; boundary=iocframe');
   const frames: Buffer[] = [];
   let pending = Buffer.alloc(0);
-  for await (const chunk of response.body!) {
-    pending = Buffer.concat([pending, chunk as Uint8Array]);
+  const reader = response.body!.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    pending = Buffer.concat([pending, read.value]);
     for (let start = pending.indexOf(SOI), end = pending.indexOf(EOI, start); start !== -1 && end !== -1; start = pending.indexOf(SOI), end = pending.indexOf(EOI, start)) {
       frames.push(Buffer.from(pending.subarray(start, end + 2)));
       pending = pending.subarray(end + 2);

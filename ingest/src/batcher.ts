@@ -63,6 +63,8 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
   let timer: NodeJS.Timeout | undefined;
   let retrying = false;
   let backoff = retry.first;
+  /** How long the store asked us to wait (InfluxDB's Retry-After on 429 and 503), when it did. */
+  let retryAfterMs = 0;
   const concurrency = options.concurrency ?? 1;
   const writes = new Set<Promise<void>>();
   /** Whether the write under way replays the spill (which takes no other write beside it). */
@@ -151,7 +153,8 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
         (error: unknown) => {
           failedWrites++;
           lastError = (error as Error).message;
-          logger.error({ err: error, pending: queue.length, spilled: spill?.size ?? 0, retryInMs: backoff }, `writing ${what} failed; retrying`);
+          retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
+          logger.error({ err: error, pending: queue.length, spilled: spill?.size ?? 0, retryInMs: Math.max(backoff, retryAfterMs) }, `writing ${what} failed; retrying`);
           retrying = true;
         },
       )
@@ -162,7 +165,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
         releaseWaiting();
         if (retrying) {
           if (writes.size === 0) {
-            schedule(backoff);
+            schedule(Math.max(backoff, retryAfterMs));
             backoff = Math.min(backoff * 2, retry.max);
           }
         } else if (queue.length >= batchSize || (spill?.size ?? 0) > 0) {

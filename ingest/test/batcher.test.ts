@@ -58,4 +58,24 @@ describe('batcher', () => {
     expect(batcher).toMatchObject({ retrying: false, pending: 0, lastError: 'store down' });
     await batcher.close();
   });
+  it('waits at least as long as the store asks (Retry-After) before writing again', async () => {
+    const attempts: number[] = [];
+    const batcher = createBatcher<number>({
+      what: 'items',
+      batchSize: 10,
+      flushMs: 5,
+      maxPending: 1000,
+      logger,
+      retryMs: { first: 5, max: 20 },
+      async write() {
+        attempts.push(Date.now());
+        if (attempts.length === 1) throw Object.assign(new Error('InfluxDB 429 on /api/v2/write: slow down'), { status: 429, retryAfterMs: 400 });
+      },
+    });
+    batcher.add(1);
+    await vi.waitFor(() => expect(batcher.written).toBe(1), { timeout: 30_000 });
+    // A lower bound only: a loaded machine can make the wait longer, never shorter.
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(400);
+    await batcher.close();
+  });
 });

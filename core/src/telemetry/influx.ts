@@ -1,14 +1,13 @@
-import { escape } from '@influxdata/influxdb-client';
 import type { InfluxConfig } from '../config.ts';
 import type { Queryable } from '../db/types.ts';
 import type { Health } from '../service.ts';
 import { LATE_MS, ROLLUP_LAG_MS, ROLLUP_RP, continuousQueries, retentionPolicies, rollupSelect } from './influx-rollups.ts';
 import { createLatestWriter, readLatest, writeLatest } from './latest.ts';
+import { DEVICE_TAG, MEASUREMENT, toLines } from './line-protocol.ts';
+import { createV2LineWriter } from './influx-v2-write.ts';
 import { DEFAULT_RETENTION, ROLLUP_MS, tierFor, type Retention } from './tiers.ts';
 import type { Aggregation, RangeQuery, SeriesPoint, TelemetryPoint, TelemetryStore } from './types.ts';
 
-const MEASUREMENT = 'telemetry';
-const DEVICE_TAG = 'device';
 const LINES_PER_REQUEST = 5000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -34,53 +33,6 @@ export function influxIdentifier(name: string): string {
 /** An InfluxQL string literal, single-quoted. */
 export function influxString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** Characters line protocol escapes in tag keys, tag values and field keys. */
-const KEY_SPECIALS = /[,= \n\r\t]/;
-
-/**
- * A tag key, tag value or field key as line protocol writes it, escaped by the official client's own `escape.tag`
- * (@influxdata/influxdb-client). Ids and metric names almost never hold those characters, so the usual case is one
- * regular-expression test on this hot path and no copy.
- */
-function lineKey(text: string): string {
-  return KEY_SPECIALS.test(text) ? escape.tag(text) : text;
-}
-
-function floatField(metric: string, value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`invalid float value for field '${metric}': ${value}`);
-  return `${lineKey(metric)}=${value}`;
-}
-
-/**
- * One line-protocol line per run of points with the same device and ts (a message's metrics arrive together), one
- * float field per metric; timestamps in ms. A (device, ts) that comes again later in the batch, or a metric again
- * within a run, is another line: InfluxDB merges it into the same point, a field's later value winning, as the
- * last one given should. Built as strings: this runs for every point ingest writes.
- */
-function toLines(points: readonly TelemetryPoint[]): string[] {
-  const lines: string[] = [];
-  let line = '';
-  let device = '';
-  let ts = Number.NaN;
-  const metrics: string[] = [];
-  for (const p of points) {
-    const pointTs = Math.floor(p.ts);
-    const field = floatField(p.metric, p.value);
-    if (line && p.deviceId === device && pointTs === ts && !metrics.includes(p.metric)) {
-      line += `,${field}`;
-    } else {
-      if (line) lines.push(`${line} ${ts}`);
-      line = `${MEASUREMENT},${DEVICE_TAG}=${lineKey(p.deviceId)} ${field}`;
-      device = p.deviceId;
-      ts = pointTs;
-      metrics.length = 0;
-    }
-    metrics.push(p.metric);
-  }
-  if (line) lines.push(`${line} ${ts}`);
-  return lines;
 }
 
 function pointsOf(series: readonly Series[]): SeriesPoint[] {
@@ -120,8 +72,11 @@ function finish(agg: Aggregation, p: Partial): number {
 
 /**
  * TelemetryStore on InfluxDB: measurement `telemetry`, tag `device`, one field per metric, time in ms.
- * Line protocol written here (escaping as the InfluxDB docs specify) to `/write` (1.x) or `/api/v2/write` (2.x/3.x,
- * detected from /ping's version); read with InfluxQL over `/query`, which 1.x, 2.x (v1 compatibility) and 3.x serve.
+ * Line protocol (line-protocol.ts) written to `/write` (1.x), or with an organisation configured (INFLUX_ORG) through
+ * the official client's write API to the bucket of InfluxDB 2.x/3.x (influx-v2-write.ts); without one, a server whose
+ * /ping says 2.x/3.x is written at `/api/v2/write?bucket=` and, failing that, `/write`. Read with InfluxQL over
+ * `/query`, which 1.x, 2.x (v1 compatibility: the bucket's DBRP mapping, automatic since 2.4) and 3.x serve, with the
+ * token: 3.x has no Flux, so one query language serves every version.
  * The server is contacted lazily, so the store can be created before InfluxDB is up. The latest reading of each
  * device is kept in the relational store `relational` (latest.ts), written after the points reach InfluxDB: InfluxQL
  * over one series per device answers in seconds, not the 200 ms the device list needs (see `ioc bench history`).
@@ -135,6 +90,10 @@ export async function createInfluxTelemetryStore(
   const from = influxIdentifier(MEASUREMENT);
   const deviceTag = influxIdentifier(DEVICE_TAG);
   const writeLatestCoalesced = createLatestWriter(relational);
+  // With an organisation: the v2 write API, by token, into the bucket, which InfluxQL reads as the database.
+  const v2 = config.org && config.token ? { org: config.org, bucket: config.bucket ?? config.db } : undefined;
+  const database = v2?.bucket ?? config.db;
+  const writeV2 = v2 && config.token ? createV2LineWriter({ url: base, token: config.token, ...v2 }, REQUEST_TIMEOUT_MS) : undefined;
   const auth: Record<string, string> = {};
   if (config.token) auth.authorization = `Token ${config.token}`;
   else if (config.user) auth.authorization = `Basic ${Buffer.from(`${config.user}:${config.password ?? ''}`).toString('base64')}`;
@@ -167,7 +126,7 @@ export async function createInfluxTelemetryStore(
     const response = await request('/query', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ db: config.db, q, epoch: 'ms' }),
+      body: new URLSearchParams({ db: database, q, epoch: 'ms' }),
     });
     const body = (await response.json()) as QueryResponse;
     if (body.error) throw new Error(`InfluxDB query failed: ${body.error}`);
@@ -204,7 +163,10 @@ export async function createInfluxTelemetryStore(
   }
 
   async function detect(): Promise<WriteApi> {
-    const major = Number.parseInt((await ping()).replace(/^v/, ''), 10);
+    const version = await ping();
+    // The bucket exists (its owner made it, with its retention); 2.x/3.x have no DDL for rollups.
+    if (v2) return (writeApi = '/api/v2/write');
+    const major = Number.parseInt(version.replace(/^v/, ''), 10);
     // 2.x and 3.x have no InfluxQL DDL: their bucket's retention applies and history is read from raw points.
     if (major !== 1) return (writeApi = '/api/v2/write');
     // Idempotent in 1.x; 2.x and 3.x have no CREATE DATABASE (their buckets/databases exist or appear on first write).
@@ -273,8 +235,10 @@ export async function createInfluxTelemetryStore(
     await response.arrayBuffer();
   }
 
-  async function writeLines(body: string): Promise<void> {
+  async function writeLines(lines: readonly string[]): Promise<void> {
     const api = await ready();
+    if (writeV2) return writeV2(lines);
+    const body = lines.join('\n');
     try {
       await post(api, body);
     } catch (error) {
@@ -305,7 +269,7 @@ export async function createInfluxTelemetryStore(
     async write(points: readonly TelemetryPoint[]): Promise<void> {
       const lines = toLines(points);
       for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) {
-        await writeLines(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
+        await writeLines(lines.slice(i, i + LINES_PER_REQUEST));
       }
       await rollUpLate(points);
       // After InfluxDB took them, so latest is never ahead of history; a failure here fails the write, and
@@ -373,9 +337,9 @@ export async function createInfluxTelemetryStore(
     async health(): Promise<Health> {
       try {
         const api = await ready();
-        return { status: 'ok', adapter: 'influxdb', version: await ping(), db: config.db, writeApi: api, rollups };
+        return { status: 'ok', adapter: 'influxdb', version: await ping(), db: database, ...v2, writeApi: api, rollups };
       } catch (error) {
-        return { status: 'down', adapter: 'influxdb', db: config.db, error: (error as Error).message };
+        return { status: 'down', adapter: 'influxdb', db: database, ...v2, error: (error as Error).message };
       }
     },
 
