@@ -5,3 +5,4 @@ export * from './lifecycle.ts';
 export * from './service.ts';
 export * from './rules/alert-rules.ts';
 export * from './rules/rule-schema.ts';
+export * from './notify/index.ts';

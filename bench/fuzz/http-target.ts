@@ -4,6 +4,9 @@ import { createDevice, createDeviceCommands, createLogger, createMqttAccount, DE
 import { login, openTestServer } from '../../ioc-dashboard/test/http-server.ts';
 import { operationsOf, type HttpFuzzTarget, type HttpOperation, type OpenApiDocument } from './http.ts';
 
+/** The providers' callback secret, known to the fuzzer so that it reaches the receipt handlers, not only their 404. */
+const CALLBACK_SECRET = 'fuzz-callback-secret-0123456789';
+
 export interface OpenedHttpFuzzTarget extends HttpFuzzTarget {
   operations: HttpOperation[];
   close(): Promise<void>;
@@ -14,11 +17,12 @@ export async function openHttpFuzzTarget(): Promise<OpenedHttpFuzzTarget> {
   const server = await openTestServer({
     logger,
     commands: ({ db, clock }) => createDeviceCommands({ db, clock, logger, publish: async () => {}, onChange: () => {} }),
+    providerCallbackSecret: CALLBACK_SECRET,
   });
   const ids = DEVICE_KIND_NAMES.map((kind) => `${kind}-fuzz`);
   for (const [i, kind] of DEVICE_KIND_NAMES.entries()) await createDevice(server.db, { id: ids[i] as string, kind, lat: 16.46, lon: 107.59 });
   const { username } = await createMqttAccount(server.db, { name: 'fuzz', role: 'integration', topicRoot: 'fuzz' });
   const cookie = await login(server.url, 'admin');
   const document = (await (await fetch(`${server.url}/api/docs/json`, { headers: { cookie } })).json()) as OpenApiDocument;
-  return { url: server.url, cookie, known: { id: ids, username: [username] }, operations: operationsOf(document), close: () => server.close() };
+  return { url: server.url, cookie, known: { id: ids, username: [username], secret: [CALLBACK_SECRET] }, operations: operationsOf(document), close: () => server.close() };
 }

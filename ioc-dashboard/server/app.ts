@@ -15,7 +15,13 @@ import { authRoutes } from './routes/auth.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { escalationPolicyRoutes } from './routes/escalation-policies.ts';
 import { healthRoutes } from './routes/health.ts';
+import { maintenanceWindowRoutes } from './routes/maintenance-windows.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { providerCallbackRoutes } from './routes/provider-callbacks.ts';
+import { silenceRoutes } from './routes/silences.ts';
+import { subscriberRoutes } from './routes/subscribers.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
 import { refuseNulCharacters } from './security/nul-guard.ts';
@@ -44,6 +50,8 @@ export interface DashboardAppDeps {
   loginBackoff?: { username: BackoffPolicy; ip: BackoffPolicy };
   /** The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (IOC_TRUST_PROXY); none by default. */
   trustProxy?: string[];
+  /** The secret in the providers' delivery-receipt URLs (IOC_NOTIFY_CALLBACK_SECRET); without it receipts are refused. */
+  providerCallbackSecret?: string;
 }
 
 /** The dashboard's Fastify app: one plugin per API area under /api, OpenAPI at /api/docs, the web app elsewhere. */
@@ -98,6 +106,12 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
       await api.register(deadLetterRoutes, { db, guard });
       await api.register(anomalyRoutes, { db, guard });
       await api.register(areaRoutes, { db, guard, attribution: deps.areaSet.attribution });
+      await api.register(subscriberRoutes, { db, guard, clock });
+      await api.register(escalationPolicyRoutes, { db, guard, clock });
+      await api.register(silenceRoutes, { db, guard, clock });
+      await api.register(maintenanceWindowRoutes, { db, guard, clock });
+      await api.register(notificationRoutes, { db, guard });
+      await api.register(providerCallbackRoutes, { db, clock, secret: deps.providerCallbackSecret });
     },
     { prefix: '/api' },
   );

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError, loadCommonConfig, readPort, readText, type CommonConfig, type ConfigEnv } from '@ioc/core';
+import { readCallbackSecret } from '@ioc/alerting';
 
 /** The dashboard's configuration: its HTTP port, the admin's password and its reverse proxies, with the common settings. */
 export interface DashboardConfig extends CommonConfig {
@@ -8,6 +9,8 @@ export interface DashboardConfig extends CommonConfig {
   adminPassword?: string;
   /** The dashboard's reverse proxies (IOC_TRUST_PROXY): their addresses and ranges; undefined = none. */
   trustProxy?: string[];
+  /** The secret in the providers' delivery-receipt URLs (IOC_NOTIFY_CALLBACK_SECRET); without it receipts are refused. */
+  providerCallbackSecret?: string;
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -52,5 +55,6 @@ export function loadDashboardConfig(env: ConfigEnv = process.env): DashboardConf
     httpPort: readPort(env, 'IOC_HTTP_PORT', 8080),
     adminPassword: adminPassword(env),
     trustProxy: trustProxy(env),
+    providerCallbackSecret: readCallbackSecret(env),
   };
 }

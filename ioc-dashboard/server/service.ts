@@ -92,6 +92,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         sessions,
         webDir: deps.webDir ?? WEB_DIST_DIR,
         trustProxy: deps.config.trustProxy,
+        providerCallbackSecret: deps.config.providerCallbackSecret,
         commands,
         announce: (announcement) => announceOnBus(deps.mqttConnect, 'dashboard-registry', announcement),
         // Every service as the bus tells it, this dashboard as it is now, and the stores as it reaches them.

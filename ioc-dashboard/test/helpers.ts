@@ -60,6 +60,7 @@ export async function openTestApp(
     loginBackoff?: DashboardAppDeps['loginBackoff'];
     trustProxy?: DashboardAppDeps['trustProxy'];
     logger?: DashboardAppDeps['logger'];
+    providerCallbackSecret?: DashboardAppDeps['providerCallbackSecret'];
     /** The command path's use-case (core's createDeviceCommands); without it the app has no command routes. */
     commands?: (stores: { db: Db; clock: ReturnType<typeof manualClock> }) => DashboardAppDeps['commands'];
   } = {},
@@ -79,6 +80,7 @@ export async function openTestApp(
     announce: options.announce,
     loginBackoff: options.loginBackoff,
     trustProxy: options.trustProxy,
+    providerCallbackSecret: options.providerCallbackSecret,
     commands: options.commands?.({ db, clock }),
   });
   await app.ready();

@@ -88,6 +88,11 @@ function atLeastOne(env: ConfigEnv, name: string, fallback: number): number {
 
 const HTTP = ['http:', 'https:'];
 
+/** IOC_NOTIFY_CALLBACK_SECRET: the secret in the providers' receipt URLs; read by the alerting service and the dashboard. */
+export function readCallbackSecret(env: ConfigEnv): string | undefined {
+  return secret(env, 'IOC_NOTIFY_CALLBACK_SECRET');
+}
+
 /** The notification settings (alerting/README.md, "Notifications"; the root README's configuration table). */
 export function loadNotifyConfig(env: ConfigEnv = process.env): NotifyConfig {
   const zaloRate = readCount(env, 'IOC_ZALO_RATE', 20);
@@ -114,7 +119,7 @@ export function loadNotifyConfig(env: ConfigEnv = process.env): NotifyConfig {
       znsTemplateId: readText(env, 'IOC_ZALO_ZNS_TEMPLATE_ID'),
     },
     webhookSecret: secret(env, 'IOC_WEBHOOK_SECRET'),
-    callback: { publicUrl: readUrl(env, 'IOC_PUBLIC_URL', HTTP)?.replace(/\/+$/, ''), secret: secret(env, 'IOC_NOTIFY_CALLBACK_SECRET') },
+    callback: { publicUrl: readUrl(env, 'IOC_PUBLIC_URL', HTTP)?.replace(/\/+$/, ''), secret: readCallbackSecret(env) },
     delivery: {
       leaseMs: atLeastOne(env, 'IOC_NOTIFY_LEASE_S', 60) * 1000,
       maxAttempts: atLeastOne(env, 'IOC_NOTIFY_MAX_ATTEMPTS', 12),

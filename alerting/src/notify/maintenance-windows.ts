@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from 'typebox';
+import { MAX_EPOCH_MS } from './times.ts';
 import { recordAuditEvents, type Db, type Queryable } from '@ioc/core';
 
 const Ids = (description: string) => Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 500, uniqueItems: true, description });
@@ -8,8 +9,8 @@ export const NewMaintenanceWindow = Type.Object(
   {
     deviceIds: Type.Optional(Ids('devices under maintenance')),
     areaIds: Type.Optional(Ids('areas under maintenance (every alert located there)')),
-    startsAt: Type.Integer({ minimum: 0, description: 'epoch ms' }),
-    endsAt: Type.Integer({ minimum: 0, description: 'epoch ms, after startsAt' }),
+    startsAt: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms' }),
+    endsAt: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms, after startsAt' }),
     comment: Type.String({ minLength: 1, maxLength: 1024 }),
   },
   { additionalProperties: false },

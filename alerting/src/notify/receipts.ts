@@ -2,7 +2,8 @@ import type { Queryable } from '@ioc/core';
 import type { ChannelName } from './config.ts';
 
 export interface DeliveryReceipt {
-  channel: ChannelName;
+  /** The channels the message may have gone on (Zalo's events do not say ZNS or OA). */
+  channels: ChannelName[];
   /** The provider's id of the message (eSMS SMSID, Zalo msg_id), or our idempotency key (eSMS RequestId, ZNS tracking_id). */
   providerMessageId?: string;
   idempotencyKey?: string;
@@ -20,8 +21,8 @@ export async function applyDeliveryReceipt(db: Queryable, receipt: DeliveryRecei
   if (!receipt.providerMessageId && !receipt.idempotencyKey) return false;
   const { rows } = await db.query(
     `UPDATE notification_outbox SET status = $4, error = $5, provider_message_id = COALESCE(provider_message_id, $2), claimed_until = NULL, updated_at = $6
-      WHERE channel = $1 AND status IN ('queued', 'sent') AND (provider_message_id = $2 OR idempotency_key = $3) RETURNING id`,
-    [receipt.channel, receipt.providerMessageId ?? null, receipt.idempotencyKey ?? null, receipt.delivered ? 'delivered' : 'failed', receipt.delivered ? null : (receipt.error ?? 'not delivered'), new Date(now).toISOString()],
+      WHERE channel = ANY($1::text[]) AND status IN ('queued', 'sent') AND (provider_message_id = $2 OR idempotency_key = $3) RETURNING id`,
+    [receipt.channels, receipt.providerMessageId ?? null, receipt.idempotencyKey ?? null, receipt.delivered ? 'delivered' : 'failed', receipt.delivered ? null : (receipt.error ?? 'not delivered'), new Date(now).toISOString()],
   );
   return rows.length > 0;
 }

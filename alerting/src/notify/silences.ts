@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from 'typebox';
+import { MAX_EPOCH_MS } from './times.ts';
 import { recordAuditEvents, type Db, type Queryable } from '@ioc/core';
 
 /** The alert fields a silence matches on. */
@@ -19,8 +20,8 @@ export type Matcher = Static<typeof Matcher>;
 export const NewSilence = Type.Object(
   {
     matchers: Type.Array(Matcher, { minItems: 1, maxItems: 20, description: 'an alert is silenced when every matcher matches' }),
-    startsAt: Type.Integer({ minimum: 0, description: 'epoch ms' }),
-    endsAt: Type.Integer({ minimum: 0, description: 'epoch ms, after startsAt' }),
+    startsAt: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms' }),
+    endsAt: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms, after startsAt' }),
     comment: Type.String({ minLength: 1, maxLength: 1024 }),
   },
   { additionalProperties: false },

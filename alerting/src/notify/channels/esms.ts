@@ -1,3 +1,4 @@
+import type { DeliveryReceipt } from '../receipts.ts';
 import type { EsmsSettings } from '../config.ts';
 import { httpFailure, requestJson, unknownOutcome, type Channel, type SendOutcome } from './channel.ts';
 
@@ -65,4 +66,19 @@ export function createEsmsChannel(settings: EsmsSettings, options: { callbackUrl
       return PERMANENT[code] ? { status: 'permanent', error } : { status: 'transient', error };
     },
   };
+}
+
+/**
+ * The receipt in eSMS's delivery callback (an HTTP GET of the CallbackUrl): SendStatus 5 is final, delivered when
+ * SendSuccess counts the message; 4 is a rejection; the others (1 pending approval, 2 waiting, 7 at the telco) are
+ * not final and change nothing.
+ */
+export function esmsReceipt(query: Record<string, string | undefined>): DeliveryReceipt | undefined {
+  const ids = { providerMessageId: query.SMSID || undefined, idempotencyKey: query.RequestId || undefined };
+  if (query.SendStatus === '5') {
+    const delivered = Number(query.SendSuccess ?? 0) > 0;
+    return { channels: ['sms'], ...ids, delivered, error: delivered ? undefined : `eSMS: not delivered to the phone (SendFailed ${query.SendFailed ?? '?'})` };
+  }
+  if (query.SendStatus === '4') return { channels: ['sms'], ...ids, delivered: false, error: 'eSMS: rejected (SendStatus 4)' };
+  return undefined;
 }

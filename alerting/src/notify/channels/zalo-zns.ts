@@ -1,3 +1,4 @@
+import type { DeliveryReceipt } from '../receipts.ts';
 import type { ZaloSettings } from '../config.ts';
 import { httpFailure, requestJson, unknownOutcome, type Channel, type SendOutcome } from './channel.ts';
 import type { ZaloTokens } from './zalo-token.ts';
@@ -66,4 +67,15 @@ export function createZnsChannel(settings: ZaloSettings, tokens: ZaloTokens, opt
       }
     },
   };
+}
+
+/**
+ * The receipt in a Zalo webhook event: `user_received_message` names the message (msg_id, and for ZNS our
+ * tracking_id) that reached the user's phone. Other events change nothing.
+ */
+export function zaloReceipt(event: { event_name?: unknown; message?: { msg_id?: unknown; tracking_id?: unknown } }): DeliveryReceipt | undefined {
+  if (event.event_name !== 'user_received_message') return undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const receipt = { providerMessageId: text(event.message?.msg_id), idempotencyKey: text(event.message?.tracking_id) };
+  return receipt.providerMessageId || receipt.idempotencyKey ? { channels: ['zns', 'zalo_oa'], ...receipt, delivered: true } : undefined;
 }

@@ -1,0 +1,20 @@
+// The notification pipeline's public surface (alerting/README.md, "Notifications").
+export * from './config.ts';
+export * from './rule-notify.ts';
+export * from './outbox.ts';
+export * from './notifier.ts';
+export * from './subscribers.ts';
+export * from './silences.ts';
+export * from './maintenance-windows.ts';
+export * from './escalation-policies.ts';
+export * from './notifications.ts';
+export * from './receipts.ts';
+export * from './delivery.ts';
+export * from './dispatcher.ts';
+export * from './escalation.ts';
+export { writeOutboxRows } from './outbox-rows.ts';
+export { createRateLimiter, type RateLimiter } from './rate-limit.ts';
+export type { Channel, OutboxItem, SendOutcome } from './channels/channel.ts';
+export { esmsReceipt } from './channels/esms.ts';
+export { zaloReceipt } from './channels/zalo-zns.ts';
+export { webhookSignature } from './channels/webhook.ts';
