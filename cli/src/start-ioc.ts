@@ -37,6 +37,8 @@ export interface RunningIoc {
   dashboardUrl?: string;
   /** Where the services connect to the bus (the gateway's bound port when it runs here). */
   mqttUrl: string;
+  /** The logger the services write to. */
+  logger: Logger;
   stop(): Promise<void>;
 }
 
@@ -66,7 +68,7 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
     if (!allInOne) throw new ConfigError('IOC_SERVICE_TOKEN', 'is required when services run as separate processes');
     config = { ...config, serviceToken: generateToken() };
   }
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const clock = options.clock ?? systemClock;
   const needed = new Set(selected.flatMap(({ entry }) => entry.needs));
   const started: { service: Service; beacon?: { stop(): Promise<void> } }[] = [];
@@ -130,7 +132,7 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
       dashboardUrl = offers.dashboardUrl ?? dashboardUrl;
     }
     logger.info({ services: started.map((s) => s.service.name), mqttUrl: config.mqttUrl }, 'IOC started');
-    return { config, services: started.map((s) => s.service), dashboardUrl, mqttUrl: config.mqttUrl, stop };
+    return { config, services: started.map((s) => s.service), dashboardUrl, mqttUrl: config.mqttUrl, logger, stop };
   } catch (error) {
     await stop();
     throw error;

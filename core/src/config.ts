@@ -11,6 +11,9 @@ export interface InfluxConfig {
   url: string;
   db: string;
   token?: string;
+  /** InfluxDB 2.x/3.x: writes go through the v2 write API to `bucket` (default `db`) of this organisation. */
+  org?: string;
+  bucket?: string;
   user?: string;
   password?: string;
 }
@@ -30,11 +33,14 @@ export interface CommonConfig {
   /** The simulated fleet in `ioc start` all-in-one (IOC_DEMO). */
   demo: boolean;
   logLevel: LogLevel;
+  /** IOC_LOG_FORMAT: `pretty` or `json`; unset = pretty on a terminal, JSON otherwise (logger.ts). */
+  logFormat?: LogFormat;
   /** The province's area set (IOC_AREAS_DIR: areas.geojson + attribution.txt; default Huế's, core/data/hue). */
   areasDir: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type LogFormat = 'pretty' | 'json';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** A configuration error: its message is one line naming the variable. */
@@ -133,6 +139,12 @@ function logLevel(env: ConfigEnv): LogLevel {
   return level;
 }
 
+function logFormat(env: ConfigEnv): LogFormat | undefined {
+  const format = readText(env, 'IOC_LOG_FORMAT');
+  if (format !== undefined && format !== 'pretty' && format !== 'json') throw new ConfigError('IOC_LOG_FORMAT', `must be pretty or json, got "${format}"`);
+  return format;
+}
+
 function serviceToken(env: ConfigEnv): string | undefined {
   const token = readText(env, 'IOC_SERVICE_TOKEN');
   if (token !== undefined && token.length < 16) throw new ConfigError('IOC_SERVICE_TOKEN', 'must be at least 16 characters');
@@ -154,7 +166,12 @@ function influx(env: ConfigEnv): InfluxConfig | undefined {
   if (!influxUrl) return undefined;
   const db = readText(env, 'INFLUX_DB') ?? 'ioc';
   if (!/^[A-Za-z0-9_-]+$/.test(db)) throw new ConfigError('INFLUX_DB', `must be letters, digits, _ or -, got "${db}"`);
-  return { url: influxUrl, db, token: readText(env, 'INFLUX_TOKEN'), user, password };
+  const token = readText(env, 'INFLUX_TOKEN');
+  const org = readText(env, 'INFLUX_ORG');
+  const bucket = readText(env, 'INFLUX_BUCKET');
+  if (org && !token) throw new ConfigError('INFLUX_TOKEN', 'INFLUX_ORG needs INFLUX_TOKEN (the v2 write API of InfluxDB 2.x/3.x)');
+  if (bucket && !org) throw new ConfigError('INFLUX_ORG', 'INFLUX_BUCKET needs INFLUX_ORG (the v2 write API of InfluxDB 2.x/3.x)');
+  return { url: influxUrl, db, token, user, password, ...(org ? { org, bucket: bucket ?? db } : {}) };
 }
 
 function retention(env: ConfigEnv): Retention {
@@ -192,6 +209,7 @@ export function loadCommonConfig(env: ConfigEnv = process.env): CommonConfig {
     retention: retention(env),
     demo: readFlag(env, 'IOC_DEMO', false),
     logLevel: logLevel(env),
+    logFormat: logFormat(env),
     areasDir: areasDir(env),
   };
 }

@@ -51,7 +51,7 @@ describe.skipIf(!influxAvailable())('InfluxDB adapter on the 2.x/3.x write API (
     const asked = api.requests.slice(before);
     const writes = asked.filter((r) => r.path.includes('write'));
     expect(writes).toEqual([
-      { method: 'POST', path: '/api/v2/write', params: { org: api.org, bucket: api.bucket, precision: 'ms' }, authorization: `Token ${api.token}`, contentEncoding: undefined },
+      { method: 'POST', path: '/api/v2/write', params: { org: api.org, bucket: api.bucket, precision: 'ms' }, authorization: `Token ${api.token}` },
     ]);
     // No DDL: the bucket is its owner's, with its own retention.
     expect(asked.filter((r) => r.path === '/query').every((r) => r.authorization === `Token ${api.token}`)).toBe(true);

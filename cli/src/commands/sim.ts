@@ -33,7 +33,7 @@ export const sim: Command = async ({ args, env, io }) => {
   const fleet = buildFleet(loadFleetFile(values.fleet ?? DEFAULT_FLEET_FILE));
   const scenario = values.scenario ? loadScenarioFile(values.scenario) : undefined;
   const config = loadSimConfig(env);
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   // With the devices' credentials there is nothing to register: no database needed.
   const credentials = values.credentials ? readTokenFile(values.credentials) : undefined;
   const db = credentials ? undefined : await openDb(config);

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 
 /** One request the server was asked, as it arrived. */
 export interface Influx2Request {
@@ -8,7 +7,6 @@ export interface Influx2Request {
   path: string;
   params: Record<string, string>;
   authorization?: string;
-  contentEncoding?: string;
 }
 
 export interface Influx2Api {
@@ -30,8 +28,8 @@ const PRECISIONS: Record<string, string> = { ns: 'ns', us: 'u', ms: 'ms', s: 's'
 /**
  * A local server speaking InfluxDB 2.x's documented HTTP API, in front of a real InfluxDB 1.x (Debian's influxd)
  * that stores and queries: no InfluxDB 2.x binary can be installed here. It answers as 2.x does:
- * - `POST /api/v2/write?org=&bucket=&precision=` with `Authorization: Token …` and optional `Content-Encoding: gzip`:
- *   204 once the points are stored; 400 (`invalid`: bad line protocol, a missing bucket, an unknown precision),
+ * - `POST /api/v2/write?org=&bucket=&precision=` with `Authorization: Token …` (plain bodies: the adapter does not
+ *   gzip): 204 once the points are stored; 400 (`invalid`: bad line protocol, a missing bucket, an unknown precision),
  *   401 (`unauthorized`), 404 (`not found`: another org or bucket), 413 (`request too large`), and what
  *   refuseWrites() asks for (429/503 with Retry-After), each with a JSON body `{"code", "message"}`;
  * - `/query` (the v1 compatibility API) with the token, on the bucket's name as database (its virtual DBRP
@@ -59,7 +57,6 @@ export async function startInflux2Api(options: { upstream: string; org?: string;
       path: url.pathname,
       params: Object.fromEntries(url.searchParams),
       authorization: req.headers.authorization,
-      contentEncoding: req.headers['content-encoding'],
     };
     requests.push(request);
     const body = await readBody(req, maxBodyBytes);
@@ -88,13 +85,10 @@ export async function startInflux2Api(options: { upstream: string; org?: string;
       const code = refusals.status === 429 ? 'too many requests' : refusals.status === 503 ? 'unavailable' : 'internal error';
       return answer(res, refusals.status, code, `refused by the test (${refusals.status})`, headers);
     }
-    let lines: Buffer;
-    try {
-      lines = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
-    } catch (error) {
-      return answer(res, 400, 'invalid', `unable to decode gzip body: ${(error as Error).message}`);
+    if (req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity') {
+      return answer(res, 400, 'invalid', `content encoding ${req.headers['content-encoding']} is not served by this test server`);
     }
-    const upstream = await fetch(`${options.upstream}/write?db=${encodeURIComponent(bucket)}&precision=${precision}`, { method: 'POST', body: new Uint8Array(lines) });
+    const upstream = await fetch(`${options.upstream}/write?db=${encodeURIComponent(bucket)}&precision=${precision}`, { method: 'POST', body: new Uint8Array(body) });
     if (upstream.status === 204) {
       res.writeHead(204).end();
       return;
