@@ -17,3 +17,9 @@ export async function publishRuleChange(client: Publisher, change: AlertRuleChan
 export async function publishBroadcastRequest(client: Publisher, request: BroadcastRequest): Promise<void> {
   await client.publishAsync(BROADCAST_REQUESTS_TOPIC, JSON.stringify(request), { qos: 1 });
 }
+
+/** How a process that changes alerts or rules (the dashboard) reaches the bus; each rejects when it cannot. */
+export interface AlertBus {
+  alert(alert: AlertRow): Promise<void>;
+  ruleChange(change: AlertRuleChange): Promise<void>;
+}

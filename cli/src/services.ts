@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { loadCommonConfig, type Clock, type CommonConfig, type Db, type Logger, type MqttConnect, type Service, type TelemetryStore } from '@ioc/core';
+import { loadAlertingConfig } from '@ioc/alerting/config';
 import { loadCameraHealthConfig } from '@ioc/analytics/config';
 import { loadDashboardConfig } from '@ioc/dashboard/config';
 import { loadSimConfig } from '@ioc/device-sim/config';
@@ -120,6 +121,14 @@ export const SERVICES: readonly ServiceEntry[] = [
     allInOne: 'always',
     config: loadCommonConfig,
     create: async ({ logger, db, mqttConnect, clock }) => (await import('@ioc/analytics')).createFrigateService({ logger, db, mqttConnect, clock }),
+  }),
+  entry({
+    name: 'alerting',
+    summary: 'alert rules on telemetry, device status and anomalies; the alerts and their lifecycle on the bus',
+    needs: ['db', 'bus'],
+    allInOne: 'always',
+    config: loadAlertingConfig,
+    create: async ({ config, logger, db, mqttConnect, clock }) => (await import('@ioc/alerting')).createAlertingService({ config, logger, db, mqttConnect, clock }),
   }),
   entry({
     name: 'sim',

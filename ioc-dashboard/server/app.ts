@@ -7,7 +7,10 @@ import { createDeviceRegistry, type AreaSet, type BackoffPolicy, type BusAnnounc
 import { createGuard } from './auth/guard.ts';
 import type { SessionStore } from './auth/sessions.ts';
 import { frameworkErrors, installErrorHandlers } from './errors.ts';
+import { createAlertLifecycle, createAlertRules, type AlertBus } from '@ioc/alerting';
 import { accountRoutes } from './routes/accounts.ts';
+import { alertRuleRoutes } from './routes/alert-rules.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { anomalyRoutes } from './routes/anomalies.ts';
 import { areaRoutes } from './routes/areas.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -50,6 +53,11 @@ export interface DashboardAppDeps {
   loginBackoff?: { username: BackoffPolicy; ip: BackoffPolicy };
   /** The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (IOC_TRUST_PROXY); none by default. */
   trustProxy?: string[];
+  /**
+   * Publishes alert states and rule changes (the live alert feed's connection). Without it (an app with no bus)
+   * changes are stored, and the alerting service reads rules again within a minute.
+   */
+  alertBus?: AlertBus;
   /** The secret in the providers' delivery-receipt URLs (IOC_NOTIFY_CALLBACK_SECRET); without it receipts are refused. */
   providerCallbackSecret?: string;
 }
@@ -75,6 +83,10 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
   const guard = createGuard(deps.sessions);
   const { db, telemetry, clock, sessions } = deps;
   const announce = deps.announce ?? (() => Promise.reject(new Error('this app has no MQTT bus')));
+  const noBus = () => Promise.reject(new Error('this app has no MQTT bus'));
+  const alertBus = deps.alertBus ?? { alert: noBus, ruleChange: noBus };
+  const alertLifecycle = createAlertLifecycle({ db, clock, logger: deps.logger, publish: (alert) => alertBus.alert(alert) });
+  const alertRules = createAlertRules({ db, clock, logger: deps.logger, announce: (change) => alertBus.ruleChange(change) });
   const registry = createDeviceRegistry({ db, clock, logger: deps.logger, announce, areas: deps.areaSet.areas });
   const announceCredentialChange = (change: CredentialChange) =>
     announce({ credentials: [change] }).then(
@@ -105,6 +117,8 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
       await api.register(telemetryRoutes, { db, telemetry, guard, clock });
       await api.register(deadLetterRoutes, { db, guard });
       await api.register(anomalyRoutes, { db, guard });
+      await api.register(alertRuleRoutes, { rules: alertRules, guard });
+      await api.register(alertRoutes, { db, lifecycle: alertLifecycle, guard });
       await api.register(areaRoutes, { db, guard, attribution: deps.areaSet.attribution });
       await api.register(subscriberRoutes, { db, guard, clock });
       await api.register(escalationPolicyRoutes, { db, guard, clock });
