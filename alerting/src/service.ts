@@ -24,6 +24,7 @@ import { publishAlert, publishBroadcastRequest } from './bus.ts';
 import type { AlertingConfig } from './config.ts';
 import { createRuleEngine, type RuleEngine } from './engine/rule-engine.ts';
 import { createAlertLifecycle } from './lifecycle.ts';
+import { createNotifier, type Notifier } from './notify/notifier.ts';
 import { listRules } from './rules/rule-store.ts';
 
 export interface AlertingDeps {
@@ -38,12 +39,16 @@ export interface AlertingDeps {
   ruleRefreshMs?: number;
   /** The persistent session's client id (default svc:alerting/ioc-alerting; tests running two set their own). */
   clientId?: string;
+  /** The notification pipeline (default: createNotifier with config.notify; tests bring one with their channels). */
+  notifier?: Notifier;
 }
 
 export interface AlertingService extends Service {
-  health(): Health;
+  health(): Promise<Health>;
   /** The engine, for tests that wait for it to settle. */
   readonly engine: RuleEngine | undefined;
+  /** Messages received, and evaluated by kind (as in health()). */
+  readonly counts: Readonly<Record<'received' | 'readings' | 'statuses' | 'anomalies' | 'ruleChanges' | 'ignored', number>>;
 }
 
 const SESSION_CLIENT_ID = 'svc:alerting/ioc-alerting';
@@ -69,6 +74,7 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
    */
   let publisher: MqttClient | undefined;
   let engine: RuleEngine | undefined;
+  const notifier = deps.notifier ?? createNotifier({ db, config: config.notify, logger, clock });
   let timers: NodeJS.Timeout[] = [];
   let ruleCount = 0;
   /** Messages received, and evaluated by kind. */
@@ -127,6 +133,7 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
 
   async function start(): Promise<void> {
     if (client) return;
+    await notifier.start();
     publisher = await mqttConnect('alerting');
     publisher.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error (publishing)'));
     // Messages the session kept while the service was away arrive right after CONNACK: they wait for the engine.
@@ -182,6 +189,7 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     await publisher?.endAsync();
     client = undefined;
     publisher = undefined;
+    await notifier.stop();
     engine = undefined;
   }
 
@@ -192,13 +200,17 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     get engine() {
       return engine;
     },
-    health(): Health {
+    counts,
+    async health(): Promise<Health> {
+      const notifications = await notifier.health();
+      const bus = !client ? 'down' : !client.connected || !publisher?.connected ? 'degraded' : 'ok';
       return {
-        status: !client ? 'down' : !client.connected || !publisher?.connected ? 'degraded' : 'ok',
+        status: bus === 'ok' ? notifications.status : bus,
         rules: ruleCount,
         ...counts,
         ...(engine?.counts ?? {}),
         lastError,
+        notifications,
       };
     },
   };

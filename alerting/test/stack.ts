@@ -82,7 +82,7 @@ export async function startAlertingStack(options: { db?: Db; evalIntervalMs?: nu
     else messages.push(JSON.parse(payload.toString()) as Alert);
   });
   await listener.subscribeAsync({ [ALL_ALERTS_TOPIC]: { qos: 1 }, [BROADCAST_REQUESTS_TOPIC]: { qos: 1 } });
-  const evaluated = (kind: Evaluated) => (alerting?.health()[kind] as number | undefined) ?? 0;
+  const evaluated = (kind: Evaluated) => alerting?.counts[kind] ?? 0;
   const useCase = createAlertRules({ db, clock, logger, announce: (change) => publishRuleChange(listener, change) });
   /** Each change returns once a running alerting service has read the rules again. */
   const applied = <A extends unknown[], R>(change: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {

@@ -68,7 +68,7 @@ describe('threshold rules with hysteresis and forS', () => {
 
   it('a condition that stops holding while pending fires nothing', async () => {
     const other = await s.rules.create({ name: 'PM2.5 very high', type: 'threshold', metric: 'pm25', above: 150, forS: 120, severity: 'critical' }, { actor: 'user:test' });
-    expect(s.alerting().health()).toMatchObject({ rules: 2 });
+    expect(await s.alerting().health()).toMatchObject({ rules: 2 });
     await s.read(station, { pm25: 200 });
     await vi.waitFor(async () => expect(await conditions()).toContain('pending'), WAIT);
     s.clock.advance(60_000);
