@@ -17,6 +17,7 @@ import { buildDashboardApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { DashboardConfig } from './config.ts';
 import { createSessionStore } from './auth/sessions.ts';
+import { createAlertFeed, type AlertFeed } from './live/alert-feed.ts';
 import { createAnomalyFeed, type AnomalyFeed } from './live/anomaly-feed.ts';
 import { createCommandFeed, type CommandFeed } from './live/command-feed.ts';
 import { createDeviceFeed, type DeviceFeed } from './live/device-feed.ts';
@@ -49,6 +50,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
   let io: LiveServer | undefined;
   let feed: DeviceFeed | undefined;
   let anomalies: AnomalyFeed | undefined;
+  let alertFeed: AlertFeed | undefined;
   let commandFeed: CommandFeed | undefined;
   let services: ServiceHealthView | undefined;
   let port = 0;
@@ -83,6 +85,10 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         publish: (deviceId, command) => (commandFeed ? commandFeed.publish(deviceId, command) : Promise.reject(new Error('the dashboard is not running'))),
         onChange: (record) => io?.emit('command', record),
       });
+      // Before the app: the alert routes publish through its connection.
+      const alerts = createAlertFeed({ mqttConnect: deps.mqttConnect, logger, sink: (alert) => io?.emit('alert', alert) });
+      alertFeed = alerts;
+      await alerts.start();
       app = await buildDashboardApp({
         logger,
         areaSet: loadAreaSet(deps.config.areasDir),
@@ -94,6 +100,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         trustProxy: deps.config.trustProxy,
         providerCallbackSecret: deps.config.providerCallbackSecret,
         commands,
+        alertBus: alerts,
         announce: (announcement) => announceOnBus(deps.mqttConnect, 'dashboard-registry', announcement),
         // Every service as the bus tells it, this dashboard as it is now, and the stores as it reaches them.
         health: async () => {
@@ -129,12 +136,14 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     async stop() {
       await feed?.stop();
       await anomalies?.stop();
+      await alertFeed?.stop();
       await commandFeed?.stop();
       await io?.close(); // also closes the HTTP server
       await app?.close();
       await services?.stop();
       feed = undefined;
       anomalies = undefined;
+      alertFeed = undefined;
       commandFeed = undefined;
       services = undefined;
       io = undefined;
@@ -144,7 +153,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
     health() {
       if (!app) return { status: 'down', reason: 'not started' };
       const clients = io?.engine.clientsCount ?? 0;
-      if (!feed?.connected || !anomalies?.connected || !commandFeed?.connected || !services?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
+      if (!feed?.connected || !anomalies?.connected || !alertFeed?.connected || !commandFeed?.connected || !services?.connected) return { status: 'degraded', port, clients, mqtt: 'disconnected' };
       return { status: 'ok', port, clients, mqtt: 'connected' };
     },
   };

@@ -1,4 +1,4 @@
-import type { AnomalyEvent, CommandRecord, RegistryRecord } from '@ioc/core/contracts';
+import type { Alert, AnomalyEvent, CommandRecord, RegistryRecord } from '@ioc/core/contracts';
 
 /** What the server pushes to browsers (socket.io events); browser-safe: the web app takes its event types from here. */
 export interface LiveEvents {
@@ -10,4 +10,6 @@ export interface LiveEvents {
   device: (event: { id: string; record: RegistryRecord | null }) => void;
   /** A device command sent, acked, failed or expired: its whole record (see GET /api/devices/:id/commands). */
   command: (record: CommandRecord) => void;
+  /** An alert fired, acknowledged, assigned or resolved: its whole state as on ioc/v1/alerts/{id} (list: GET /api/alerts). */
+  alert: (alert: Alert) => void;
 }
