@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FFMPEG_PACKAGES, resolveFfmpeg } from '@ioc/core';
 import { freePort, requireBinary } from '@ioc/core/testing';
 import { FRAME_PIXELS, grabFrames } from '@ioc/analytics';
 import { startSimFootage, type SimFootage } from '@ioc/analytics-lab';
@@ -26,6 +27,15 @@ describe.skipIf(!ffmpeg)('camera frame grabber on the simulator’s streams', ()
     const mean = grab.frames[0]!.reduce((sum, v) => sum + v, 0) / FRAME_PIXELS;
     expect(mean).toBeGreaterThan(40); // a daytime street, not a black picture
     expect(Buffer.from(grab.frames[0]!).equals(Buffer.from(grab.frames[2]!))).toBe(false); // sensor noise and traffic
+  });
+
+  it('pulls frames with the ffmpeg npm install brings, from a stream named by host name (a static build resolves none)', async () => {
+    const packaged = resolveFfmpeg({}, FFMPEG_PACKAGES);
+    expect(packaged.source).not.toBe('PATH');
+    const grab = await grabFrames({ ffmpegPath: packaged.path, url: footage.url('grab-cam').replace('127.0.0.1', 'localhost'), frames: 3 });
+    expect(grab.ok && grab.frames.map((frame) => frame.length)).toEqual([FRAME_PIXELS, FRAME_PIXELS, FRAME_PIXELS]);
+    const unknown = await grabFrames({ ffmpegPath: packaged.path, url: 'http://no-such-camera.invalid/stream.mjpg', frames: 3 });
+    expect(unknown).toEqual({ ok: false, reason: expect.stringMatching(/^cannot resolve no-such-camera\.invalid: ENOTFOUND/) });
   });
 
   it('returns a lost signal (503) as a reason, not an error', async () => {
