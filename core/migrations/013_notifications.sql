@@ -92,6 +92,8 @@ CREATE TABLE notification_events (
 CREATE INDEX notification_events_ungrouped_idx ON notification_events (id) WHERE group_key IS NULL;
 CREATE INDEX notification_events_pending_idx ON notification_events (group_key, id) WHERE handled_at IS NULL;
 CREATE INDEX notification_events_group_idx ON notification_events (group_key, alert_id);
+-- Whether an alert was told already (the flush's dedup) is read by alert.
+CREATE INDEX notification_events_alert_idx ON notification_events (alert_id, event);
 
 -- An alert's escalation: the next level to tell and when, until acknowledged or resolved (done_at).
 CREATE TABLE alert_escalations (
