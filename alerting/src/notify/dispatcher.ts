@@ -81,28 +81,41 @@ interface GroupRow {
 export interface FlushResult {
   groups: number;
   rows: number;
+  /** Groups whose flush failed: each is tried again a minute later, the others go on. */
+  errors: string[];
 }
+
+/** A group whose flush failed waits this long, so that it cannot hold up the groups behind it. */
+const FAILED_FLUSH_RETRY_MS = 60_000;
 
 /** Flushes every group that is due, one transaction each (FOR UPDATE SKIP LOCKED: two dispatchers share the work). */
 export async function flushDueGroups(db: Db, now: number, limit = 200): Promise<FlushResult> {
-  const result: FlushResult = { groups: 0, rows: 0 };
+  const result: FlushResult = { groups: 0, rows: 0, errors: [] };
   let suppression: Suppression | undefined;
   let subscribers: Subscriber[] | undefined;
   for (; result.groups < limit; result.groups++) {
-    const rows = await db.transaction(async (tx) => {
-      const group = (
-        await tx.query<GroupRow>(
-          'SELECT key, group_interval_s, repeat_interval_s, last_firing_sent_at FROM notification_groups WHERE flush_at <= $1 ORDER BY flush_at LIMIT 1 FOR UPDATE SKIP LOCKED',
-          [iso(now)],
-        )
-      ).rows[0];
-      if (!group) return undefined;
-      suppression ??= await loadSuppression(tx, now);
-      subscribers ??= await listSubscribers(tx);
-      return flushGroup(tx, group, now, suppression, subscribers);
-    });
-    if (rows === undefined) break;
-    result.rows += rows;
+    let key: string | undefined;
+    try {
+      const rows = await db.transaction(async (tx) => {
+        const group = (
+          await tx.query<GroupRow>(
+            'SELECT key, group_interval_s, repeat_interval_s, last_firing_sent_at FROM notification_groups WHERE flush_at <= $1 ORDER BY flush_at LIMIT 1 FOR UPDATE SKIP LOCKED',
+            [iso(now)],
+          )
+        ).rows[0];
+        if (!group) return undefined;
+        key = group.key;
+        suppression ??= await loadSuppression(tx, now);
+        subscribers ??= await listSubscribers(tx);
+        return flushGroup(tx, group, now, suppression, subscribers);
+      });
+      if (rows === undefined) break;
+      result.rows += rows;
+    } catch (error) {
+      if (key === undefined) throw error;
+      result.errors.push(`group ${key}: ${(error as Error).message}`);
+      await db.query('UPDATE notification_groups SET flush_at = $2 WHERE key = $1', [key, iso(now + FAILED_FLUSH_RETRY_MS)]);
+    }
   }
   return result;
 }

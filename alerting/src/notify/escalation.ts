@@ -22,9 +22,10 @@ interface EscalationRow {
  * their channels (quiet hours hold all but critical alerts) and the next step is set; the levels run again `repeat`
  * times. Returns how many outbox rows were written.
  */
-export async function escalateDue(db: Db, now: number, limit = 100): Promise<number> {
+export async function escalateDue(db: Db, now: number, limit = 100, onError: (error: Error) => void = () => {}): Promise<number> {
   let written = 0;
   for (let i = 0; i < limit; i++) {
+    let alertId: string | undefined;
     const step = await db.transaction(async (tx) => {
       const row = (
         await tx.query<EscalationRow>(
@@ -33,6 +34,7 @@ export async function escalateDue(db: Db, now: number, limit = 100): Promise<num
         )
       ).rows[0];
       if (!row) return undefined;
+      alertId = row.alert_id;
       const done = async (outcome: string) => {
         await tx.query('UPDATE alert_escalations SET done_at = $2, outcome = $3 WHERE alert_id = $1', [row.alert_id, iso(now), outcome]);
         return 0;
@@ -54,6 +56,12 @@ export async function escalateDue(db: Db, now: number, limit = 100): Promise<num
       if (next) await tx.query('UPDATE alert_escalations SET next_level = $2, cycle = $3, next_at = $4 WHERE alert_id = $1', [row.alert_id, next.level, next.cycle, iso(next.at)]);
       else await done(`every level told (${notification.id})`);
       return rows;
+    }).catch(async (error: Error) => {
+      if (alertId === undefined) throw error;
+      // A step that fails waits a minute, so that it cannot hold up the escalations behind it.
+      onError(new Error(`escalation of alert ${alertId}: ${error.message}`));
+      await db.query('UPDATE alert_escalations SET next_at = $2 WHERE alert_id = $1', [alertId, iso(now + 60_000)]);
+      return 0;
     });
     if (step === undefined) break;
     written += step;

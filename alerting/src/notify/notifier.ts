@@ -84,7 +84,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     storedZaloToken = (await db.query("SELECT 1 FROM channel_tokens WHERE channel = 'zalo' AND refresh_token <> ''")).rows.length > 0;
     while ((await assignGroups(db, config.grouping)) > 0);
     const flushed = await flushDueGroups(db, now);
-    const escalated = await escalateDue(db, now);
+    for (const error of flushed.errors) failed('a group\'s flush')(new Error(error));
+    const escalated = await escalateDue(db, now, 100, failed('an escalation step'));
     await markWaitingChannels(db, channels, now);
     if (flushed.rows + escalated > 0) wake?.();
   }
