@@ -182,6 +182,24 @@ describe('notification channels against local providers', () => {
       expect((await db.query<{ refresh_token: string }>("SELECT refresh_token FROM channel_tokens WHERE channel = 'zalo'")).rows[0]?.refresh_token).toBe(zalo.currentRefreshToken);
     });
 
+    it("takes an operator's new IOC_ZALO_REFRESH_TOKEN over the stored chain, once", async () => {
+      const issued = zalo.issueRefreshToken();
+      zalo.revokeAccessTokens();
+      useChannels(loadNotifyConfig(env({ IOC_ZALO_REFRESH_TOKEN: issued })));
+      const r = await queue(await subscriber({ channels: ['zns'] }), 'zns');
+      await round();
+      expect(await row(r.id)).toMatchObject({ status: 'sent' });
+      const stored = (await db.query<{ refresh_token: string; seeded_from: string }>("SELECT refresh_token, seeded_from FROM channel_tokens WHERE channel = 'zalo'")).rows[0];
+      expect(stored).toEqual({ refresh_token: zalo.currentRefreshToken, seeded_from: issued });
+      // A restart with the same setting goes on with the stored chain (the issued token is spent).
+      zalo.revokeAccessTokens();
+      useChannels(loadNotifyConfig(env({ IOC_ZALO_REFRESH_TOKEN: issued })));
+      const again = await queue(await subscriber({ channels: ['zns'] }), 'zns');
+      await round();
+      await round();
+      expect(await row(again.id)).toMatchObject({ status: 'sent' });
+    });
+
     it('refreshes before the access token expires', async () => {
       const start = zalo.refreshes;
       await queue(await subscriber({ channels: ['zns'] }), 'zns');

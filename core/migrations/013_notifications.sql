@@ -143,5 +143,8 @@ CREATE TABLE channel_tokens (
   access_token      text,
   access_expires_at timestamptz,
   refresh_token     text NOT NULL,
+  -- The configured refresh token (IOC_ZALO_REFRESH_TOKEN) the stored chain started from: a different one configured
+  -- later is an operator's new token, and replaces the chain.
+  seeded_from       text,
   updated_at        timestamptz NOT NULL
 );

@@ -28,6 +28,8 @@ export interface FakeZalo extends ProviderServer {
   trouble: ReturnType<typeof script<ZaloTrouble>>;
   /** Revokes every access token issued so far (as an expiry on Zalo's side would). */
   revokeAccessTokens(): void;
+  /** Issues a new refresh token, as the Zalo console does, which ends the chain before it. */
+  issueRefreshToken(): string;
   /** Posts the user_received_message event of a message to a webhook URL. */
   deliver(message: ZaloMessage, webhookUrl: string): Promise<number>;
 }
@@ -97,6 +99,7 @@ export async function startFakeZalo(app: { appId: string; secretKey: string; ref
     },
     trouble,
     revokeAccessTokens: () => accessTokens.clear(),
+    issueRefreshToken: () => (state.refreshToken = `issued-${randomUUID()}`),
     async deliver(message, webhookUrl) {
       const event = {
         app_id: app.appId,

@@ -10,6 +10,7 @@ interface TokenRow {
   access_token: string | null;
   access_expires_at: Date | null;
   refresh_token: string;
+  seeded_from: string | null;
 }
 
 interface OAuthReply {
@@ -32,7 +33,8 @@ export interface ZaloTokens {
  * Zalo OA access tokens (POST {oauthUrl}/v4/oa/access_token, form app_id, grant_type=refresh_token, refresh_token;
  * header secret_key). Each refresh returns a new refresh token and spends the old one, so the new one is stored in
  * `channel_tokens` in the same transaction that read the old one (locked FOR UPDATE: two processes never spend one
- * token twice), and a restart goes on with it. IOC_ZALO_REFRESH_TOKEN is only the first one.
+ * token twice), and a restart goes on with it. IOC_ZALO_REFRESH_TOKEN is only the first one, until an operator
+ * configures a different one (after the chain was lost): that one then starts a new chain.
  */
 export function createZaloTokens(settings: ZaloSettings, deps: { db: Db; clock: Clock; logger: Logger; timeoutMs: number }): ZaloTokens {
   const { db, clock } = deps;
@@ -41,12 +43,18 @@ export function createZaloTokens(settings: ZaloSettings, deps: { db: Db; clock: 
 
   async function refresh(): Promise<string> {
     return db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO channel_tokens (channel, refresh_token, updated_at) VALUES ($1, $2, $3) ON CONFLICT (channel) DO NOTHING`, [
+      await tx.query(`INSERT INTO channel_tokens (channel, refresh_token, seeded_from, updated_at) VALUES ($1, $2, $2, $3) ON CONFLICT (channel) DO NOTHING`, [
         ROW,
         settings.refreshToken ?? '',
         new Date(clock.now()).toISOString(),
       ]);
-      const row = (await tx.query<TokenRow>('SELECT access_token, access_expires_at, refresh_token FROM channel_tokens WHERE channel = $1 FOR UPDATE', [ROW])).rows[0] as TokenRow;
+      const row = (await tx.query<TokenRow>('SELECT access_token, access_expires_at, refresh_token, seeded_from FROM channel_tokens WHERE channel = $1 FOR UPDATE', [ROW])).rows[0] as TokenRow;
+      if (settings.refreshToken && settings.refreshToken !== row.seeded_from) {
+        // A refresh token configured since the chain began is an operator's new one (the old chain lost or revoked).
+        deps.logger.warn('a new IOC_ZALO_REFRESH_TOKEN is configured: it replaces the stored Zalo refresh token');
+        Object.assign(row, { refresh_token: settings.refreshToken, seeded_from: settings.refreshToken, access_token: null, access_expires_at: null });
+        await tx.query('UPDATE channel_tokens SET refresh_token = $2, seeded_from = $2, access_token = NULL, access_expires_at = NULL WHERE channel = $1', [ROW, settings.refreshToken]);
+      }
       // Another process may have refreshed while we waited for the lock.
       if (fresh(row.access_token, row.access_expires_at)) {
         cached = { token: row.access_token, expiresAt: (row.access_expires_at as Date).getTime() };
@@ -81,8 +89,8 @@ export function createZaloTokens(settings: ZaloSettings, deps: { db: Db; clock: 
   return {
     async accessToken() {
       if (cached && cached.expiresAt - REFRESH_MARGIN_MS > clock.now()) return cached.token;
-      const row = (await db.query<TokenRow>('SELECT access_token, access_expires_at, refresh_token FROM channel_tokens WHERE channel = $1', [ROW])).rows[0];
-      if (row && fresh(row.access_token, row.access_expires_at)) {
+      const row = (await db.query<TokenRow>('SELECT access_token, access_expires_at, refresh_token, seeded_from FROM channel_tokens WHERE channel = $1', [ROW])).rows[0];
+      if (row && fresh(row.access_token, row.access_expires_at) && (!settings.refreshToken || settings.refreshToken === row.seeded_from)) {
         cached = { token: row.access_token, expiresAt: (row.access_expires_at as Date).getTime() };
         return row.access_token;
       }
