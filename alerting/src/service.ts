@@ -1,13 +1,16 @@
 import {
   ALERT_RULE_CHANGES_TOPIC,
+  ALL_COMPUTED_TELEMETRY_TOPIC,
   allDevicesTopic,
   ANOMALIES_TOPIC,
   createRegistryCache,
   decodeAlertRuleChange,
   decodeAnomalyEvent,
+  decodeComputedTelemetry,
   decodeDeviceStatus,
   decodeTelemetry,
   loadAreaSet,
+  parseComputedTelemetryTopic,
   parseDeviceTopic,
   systemClock,
   type Clock,
@@ -54,11 +57,12 @@ export interface AlertingService extends Service {
 const SESSION_CLIENT_ID = 'svc:alerting/ioc-alerting';
 
 /**
- * The alerting service: evaluates the alert rules (alert_rules) against device telemetry and status and the anomaly
- * events on the bus, and opens and resolves alerts through the lifecycle (lifecycle.ts), which publishes each alert's
- * state retained on ioc/v1/alerts/{id}. Its MQTT session is persistent and a message is acknowledged only once it
- * has been evaluated, so what arrives while the service is down or killed is evaluated when it is back; the
- * engine's conditions are in the database (alert_conditions), so a restart neither loses nor repeats an alert.
+ * The alerting service: evaluates the alert rules (alert_rules) against device telemetry and status, the metrics the
+ * IOC computes (VN_AQI, ioc/v1/computed/{id}/telemetry) and the anomaly events on the bus, and opens and resolves
+ * alerts through the lifecycle (lifecycle.ts), which publishes each alert's state retained on ioc/v1/alerts/{id}.
+ * Its MQTT session is persistent and a message is acknowledged only once it has been evaluated, so what arrives while
+ * the service is down or killed is evaluated when it is back; the engine's conditions are in the database
+ * (alert_conditions), so a restart neither loses nor repeats an alert.
  */
 export function createAlertingService(deps: AlertingDeps): AlertingService {
   const { db, mqttConnect, config, clock = systemClock, ruleRefreshMs = 60_000 } = deps;
@@ -116,6 +120,16 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
       await engine.anomaly(device, decoded.event);
       return void counts.anomalies++;
     }
+    const computedFor = parseComputedTelemetryTopic(topic);
+    if (computedFor !== undefined) {
+      const decoded = decodeComputedTelemetry(payload.toString());
+      const device = decoded.ok ? await deviceOf(computedFor) : undefined;
+      if (!decoded.ok || !device) return void counts.ignored++;
+      const { ts, metrics } = decoded.value;
+      // Computed by the IOC (VN_AQI), not sent by the device: it says nothing of whether the device is heard.
+      await engine.readings(device, Object.entries(metrics).map(([metric, value]) => ({ metric, ts, value })), { heard: false });
+      return void counts.readings++;
+    }
     const parsed = parseDeviceTopic(topic);
     const device = parsed ? await deviceOf(parsed.deviceId) : undefined;
     if (!parsed || !device) return void counts.ignored++;
@@ -169,6 +183,7 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     await connection.subscribeAsync({
       [allDevicesTopic('telemetry')]: { qos: 1 },
       [allDevicesTopic('status')]: { qos: 1 },
+      [ALL_COMPUTED_TELEMETRY_TOPIC]: { qos: 1 },
       [ANOMALIES_TOPIC]: { qos: 1 },
       [ALERT_RULE_CHANGES_TOPIC]: { qos: 1 },
     });

@@ -1,7 +1,7 @@
 // Rate, offline, anomaly and area rules, and the emergency broadcast request, on a real gateway with the service's
 // clock moved by hand.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ANOMALIES_TOPIC, type AnomalyEvent, type MqttClient } from '@ioc/core';
+import { ANOMALIES_TOPIC, publishComputedTelemetry, type AnomalyEvent, type MqttClient } from '@ioc/core';
 import { listAlerts } from '../src/index.ts';
 import { startAlertingStack, type AlertingStack } from './stack.ts';
 
@@ -127,5 +127,34 @@ describe('rate, offline, anomaly and area rules', () => {
     expect(alert!.state).toBe('firing');
     await s.rules.remove(rule.id, BY);
     await vi.waitFor(() => expect(s.latest().get(alert!.id)).toMatchObject({ state: 'resolved', resolvedBy: 'rule' }), WAIT);
+  });
+});
+
+describe('VN_AQI like any metric', () => {
+  let s: AlertingStack;
+  beforeAll(async () => {
+    s = await startAlertingStack();
+    await s.startAlerting();
+  });
+  afterAll(() => s.stop());
+
+  it('ingest\'s hourly index, announced on ioc/v1/computed/{id}/telemetry, fires a threshold rule on vn_aqi_h', async () => {
+    const rule = await s.rules.create({ name: 'AQI unhealthy', type: 'threshold', metric: 'vn_aqi_h', above: 150, clearBelow: 100, severity: 'major' }, BY);
+    await s.device({ id: 'air-aqi', kind: 'air', areaId: '19753' });
+    const ingest = await s.mqttConnect('ingest');
+    const announce = async (value: number) => {
+      const before = s.evaluated('readings');
+      await publishComputedTelemetry(ingest, [{ deviceId: 'air-aqi', metric: 'vn_aqi_h', ts: s.clock.now(), value }]);
+      await s.evaluatedMore('readings', before);
+    };
+    await announce(120);
+    expect(await listAlerts(s.db, { ruleId: rule.id })).toEqual([]);
+    await announce(180);
+    const [alert] = await listAlerts(s.db, { ruleId: rule.id });
+    expect(alert).toMatchObject({ state: 'firing', deviceId: 'air-aqi', metric: 'vn_aqi_h', value: 180, unit: '' });
+    expect(alert!.textVi).toContain('VN_AQI giờ tại thiết bị air-aqi');
+    await announce(90);
+    expect((await listAlerts(s.db, { ruleId: rule.id }))[0]!.state).toBe('resolved');
+    await ingest.endAsync();
   });
 });

@@ -8,8 +8,12 @@ import {
   MAX_FUTURE_MS,
   MAX_PAST_MS,
   decode,
+  decodeAlert,
+  decodeAlertRuleChange,
   decodeAnomalyEvent,
+  decodeBroadcastRequest,
   decodeBusDeadLetter,
+  decodeComputedTelemetry,
   decodeDerivedTelemetry,
   decodeDeviceEvent,
   decodeDeviceStatus,
@@ -159,6 +163,11 @@ function contractTarget(name: string, valid: string[], decodeText: (text: string
   };
 }
 
+const VALID_ALERT = {
+  id: 'a-1', ruleId: 'r-1', fingerprint: 'r-1:device:air-1', deviceId: 'air-1', areaId: '19753', kind: 'air', metric: 'pm25', value: 72, unit: 'µg/m³',
+  severity: 'major', state: 'firing', titleVi: 'Bụi PM2.5 vượt ngưỡng', titleEn: 'pm25 above threshold', textVi: '72 µg/m³', textEn: '72 µg/m³', startsAt: NOW,
+  acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, resolvedBy: null, assignee: null, updatedAt: NOW,
+};
 const VALID_RECORD = JSON.stringify({ id: 'air-1', kind: 'air', areaId: null, lat: 16.4, lon: 107.5, attributes: { pole: 'P-1' }, enabled: true, revokedAt: null, createdAt: NOW, updatedAt: NOW });
 
 /** Every decoder of a bus message, each with inputs shaped for it. */
@@ -182,6 +191,10 @@ export const FUZZ_TARGETS: FuzzTarget[] = [
   contractTarget('registry', [VALID_RECORD, ''], (text) => decodeRegistryMessage('air-1', text)),
   contractTarget('service-health', [JSON.stringify({ status: 'ok', ts: NOW, received: 3 })], (text) => decodeJson(ServiceHealth, text)),
   contractTarget('derived', [JSON.stringify({ ts: NOW, metrics: { pm25_anomaly: 0.5 } })], decodeDerivedTelemetry),
+  contractTarget('computed', [JSON.stringify({ ts: NOW, metrics: { vn_aqi_h: 87 } })], decodeComputedTelemetry),
+  contractTarget('alert', [JSON.stringify(VALID_ALERT)], decodeAlert),
+  contractTarget('alert-rule-change', [JSON.stringify({ ruleId: 'r-1', change: 'updated', ts: NOW })], decodeAlertRuleChange),
+  contractTarget('broadcast-request', [JSON.stringify({ alertId: 'a-1', ruleId: 'r-1', severity: 'critical', areaIds: ['19753'], automatic: false, textVi: 'Lũ', textEn: 'Flood', ts: NOW })], decodeBroadcastRequest),
   contractTarget('dead-letter', [JSON.stringify({ deviceId: null, topic: 'frigate/events', payload: '{', reason: 'malformed JSON', ts: NOW })], decodeBusDeadLetter),
   {
     name: 'credential-change',

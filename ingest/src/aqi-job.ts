@@ -21,7 +21,15 @@ export interface AqiJob {
  * The VN_AQI job of ingest: hourly and daily index of every air station, written as metrics of the station. With
  * `owned`, only the stations this ingest worker owns (the others' workers compute theirs).
  */
-export function createAqiJob(deps: { db: Queryable; telemetry: TelemetryStore; clock: Clock; logger: Logger; owned?: (deviceId: string) => boolean }): AqiJob {
+export function createAqiJob(deps: {
+  db: Queryable;
+  telemetry: TelemetryStore;
+  clock: Clock;
+  logger: Logger;
+  owned?: (deviceId: string) => boolean;
+  /** Announces the stored indices on ioc/v1/computed/{id}/telemetry (alerting evaluates them); a failure is logged. */
+  publish?: (points: readonly TelemetryPoint[]) => Promise<void>;
+}): AqiJob {
   const { db, telemetry, clock, logger, owned = () => true } = deps;
   let timer: NodeJS.Timeout | undefined;
 
@@ -53,6 +61,7 @@ export function createAqiJob(deps: { db: Queryable; telemetry: TelemetryStore; c
       if (value !== undefined) points.push({ deviceId, metric, ts, value });
     }
     await telemetry.write(points);
+    await deps.publish?.(points).catch((error: unknown) => logger.warn({ err: error, metric }, 'VN_AQI stored but not announced on the bus'));
     return points.length;
   }
 

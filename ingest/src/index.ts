@@ -1,5 +1,6 @@
 import {
   allDevicesTopic,
+  publishComputedTelemetry,
   corkPerTurn,
   createRegistryCache,
   decodeTelemetry,
@@ -117,7 +118,14 @@ export function createIngestService(deps: IngestDeps): Service {
   const owned = (deviceId: string) => !partition || ownsDevice(partition, deviceId);
   // The services' history (anomalies, derived series, their dead letters) has one writer: worker 1 when partitioned.
   const history = !partition || partition.index === 1 ? createHistorySink({ points, anomalies, letters, kindOf, refuse }) : undefined;
-  const aqi = createAqiJob({ db, telemetry, clock, logger, owned });
+  const aqi = createAqiJob({
+    db,
+    telemetry,
+    clock,
+    logger,
+    owned,
+    publish: (computed) => (client ? publishComputedTelemetry(client, computed) : Promise.reject(new Error('ingest is not connected to the bus'))),
+  });
   let client: MqttClient | undefined;
   let retentionTimer: NodeJS.Timeout | undefined;
   let received = 0;

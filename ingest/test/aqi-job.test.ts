@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, createLogger, createPgliteDb, createSqlTelemetryStore, decodeTelemetry, migrate, systemClock, type Db, type TelemetryStore } from '@ioc/core';
+import { createDevice, createLogger, createPgliteDb, createSqlTelemetryStore, decodeComputedTelemetry, decodeTelemetry, migrate, publishComputedTelemetry, systemClock, type Db, type TelemetryStore } from '@ioc/core';
 import { createAqiJob } from '../src/aqi-job.ts';
 
 const HOUR = 3_600_000;
@@ -47,6 +47,17 @@ describe('VN_AQI job', () => {
     const others = createAqiJob({ db, telemetry: store, clock: systemClock, logger, owned: (id) => id !== 'air-aqi-1' });
     expect(await mine.runHour(dayEnd)).toBe(1);
     expect(await others.runHour(dayEnd)).toBe(0);
+  });
+
+  it('announces each stored index for alerting (ioc/v1/computed/{id}/telemetry, as the contract decodes it)', async () => {
+    const announced: string[] = [];
+    const publisher = { publishAsync: async (topic: string, message: string) => void announced.push(`${topic} ${message}`) };
+    const job = createAqiJob({ db, telemetry: store, clock: systemClock, logger: createLogger({ level: 'silent' }), publish: (points) => publishComputedTelemetry(publisher, points) });
+    expect(await job.runHour(dayEnd)).toBe(1);
+    expect(announced).toEqual([`ioc/v1/computed/air-aqi-1/telemetry ${JSON.stringify({ ts: dayEnd - HOUR, metrics: { vn_aqi_h: 75 } })}`]);
+    expect(decodeComputedTelemetry(announced[0]!.split(' ')[1]!)).toEqual({ ok: true, value: { ts: dayEnd - HOUR, metrics: { vn_aqi_h: 75 } } });
+    expect(decodeComputedTelemetry('{"ts":1,"metrics":{"pm25":3}}')).toEqual({ ok: false, reason: '"metrics.pm25" is not a metric the IOC computes (vn_aqi_h, vn_aqi_d)' });
+    expect(decodeComputedTelemetry('{"ts":1,"metrics":{"vn_aqi_h":501}}')).toEqual({ ok: false, reason: '"metrics.vn_aqi_h" must be within 0…500' });
   });
 
   it('refuses VN_AQI values sent by devices', () => {

@@ -26,7 +26,8 @@ export interface RuleEngine {
   setRules(rules: readonly AlertRule[]): Promise<void>;
   /** Reads the conditions that held when the service stopped (call once, before any message). */
   restore(): Promise<void>;
-  readings(device: RegistryRecord, readings: readonly Reading[]): Promise<void>;
+  /** A device's readings; `heard: false` for metrics the IOC computed about it (they do not tell it is alive). */
+  readings(device: RegistryRecord, readings: readonly Reading[], options?: { heard: boolean }): Promise<void>;
   status(device: RegistryRecord, online: boolean, ts: number): Promise<void>;
   anomaly(device: RegistryRecord, event: AnomalyEvent): Promise<void>;
   /** Fires pending conditions whose forS has passed and judges silent or offline devices. */
@@ -297,9 +298,9 @@ export function createRuleEngine(deps: {
         recount();
       }),
 
-    readings: (device, readings) =>
+    readings: (device, readings, options = { heard: true }) =>
       serial(async () => {
-        await heard(device, true, clock.now());
+        if (options.heard) await heard(device, true, clock.now());
         for (const reading of [...readings].sort((a, b) => a.ts - b.ts)) {
           const previous = last.get(key(device.id, reading.metric));
           if (previous && reading.ts < previous.ts) continue; // late: the level already moved on

@@ -14,3 +14,4 @@ export * from './registry.ts';
 export * from './derived.ts';
 export * from './alert.ts';
 export * from './broadcast-request.ts';
+export * from './computed.ts';
