@@ -13,7 +13,7 @@ const script = requireBinary('bsdutils', 'script');
 const withoutColours = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');
 
 async function until(condition: () => boolean, what: string, output: () => string): Promise<void> {
-  for (let i = 0; i < 1200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 1800 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   if (!condition()) throw new Error(`timed out waiting for ${what}; output:\n${output().slice(-3000)}`);
 }
 
@@ -66,7 +66,7 @@ describe.skipIf(!script)('ioc start on a terminal', () => {
     }
     expect(await exited).toBe(0);
     expect(output()).toMatch(/INFO: \[gateway\] MQTT gateway stopped/);
-  });
+  }, 240_000); // a whole IOC starting and stopping: minutes on a loaded 2-core machine
 });
 
 describe('ioc start with its output to a pipe', () => {
@@ -93,5 +93,5 @@ describe('ioc start with its output to a pipe', () => {
       ioc.child.kill('SIGTERM');
     }
     expect(await ioc.exited).toBe(0);
-  });
+  }, 240_000); // a whole IOC starting and stopping: minutes on a loaded 2-core machine
 });
