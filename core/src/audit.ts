@@ -4,7 +4,8 @@ import type { Queryable } from './db/types.ts';
  * Security-relevant events. Actions in use: `mqtt.connect`, `mqtt.disconnect`, `mqtt.auth_failure`, `mqtt.client_id_refused`,
  * `mqtt.login_blocked`, `mqtt.kicked`, `user.login`, `user.login_failure`, `user.login_blocked`, `device.create`,
  * `device.update`, `device.rotate`, `device.revoke`, `device.command` (a command sent), `account.create`,
- * `account.rotate`, `account.enable`, `account.disable`.
+ * `account.rotate`, `account.enable`, `account.disable`, `alert_rule.create`, `alert_rule.update`, `alert_rule.delete`,
+ * `alert.fire`, `alert.acknowledge`, `alert.resolve`, `alert.assign`, `alert.comment` (alerting/src/lifecycle.ts).
  */
 export interface AuditEvent {
   id: number;

@@ -73,6 +73,25 @@ describe('gateway topic ACL', () => {
     await service.endAsync();
   });
 
+  it('alert states: the alerting service publishes them retained, dashboards (services) read them, a device may not forge one', async () => {
+    const alerting = await serviceLogin(f.url, 'alerting');
+    await alerting.publishAsync('ioc/v1/alerts/acl-alert', '{"state":"firing"}', { qos: 1, retain: true });
+    const dashboard = await serviceLogin(f.url, 'dashboard-alerts');
+    const received = collect(dashboard);
+    expect(await subscribeGranted(dashboard, ['ioc/v1/alerts/+'])).toEqual([1]);
+    await vi.waitFor(() => expect(received).toEqual([expect.objectContaining({ topic: 'ioc/v1/alerts/acl-alert', text: '{"state":"firing"}' })]));
+    const before = (await listDeadLetters(f.db, { deviceId: 'air-acl-a' })).length;
+    const device = await connect(f.url, { username: 'air-acl-a', password: tokenA });
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish('ioc/v1/alerts/acl-alert', '{"state":"resolved"}', { qos: 1, retain: true });
+    await closed;
+    device.end(true);
+    await vi.waitFor(async () => expect(await listDeadLetters(f.db, { deviceId: 'air-acl-a' })).toHaveLength(before + 1));
+    expect(received).toHaveLength(1);
+    await alerting.endAsync();
+    await dashboard.endAsync();
+  });
+
   it('lets services subscribe to anything, $SYS included', async () => {
     const service = await serviceLogin(f.url, 'acl-sub');
     expect(await subscribeGranted(service, ['ioc/#', 'ioc/v1/devices/+/cmd', '#', '$SYS/#', 'frigate/#'])).toEqual([1, 1, 1, 1, 1]);
