@@ -47,7 +47,10 @@ describe('notification routes', () => {
     expect(changed.body).toMatchObject({ quietHours: null, channels: ['sms'], zaloUserId: '7001' });
     expect((await call('PATCH', `/api/subscribers/${id}`, admin, { channels: ['webhook'] })).body.error?.message).toBe('"webhookUrl" is required for the webhook channel');
     expect((await call('GET', '/api/subscribers', admin)).body.items).toHaveLength(1);
+    // A message still waiting for a removed subscriber fails with the reason; it is not left queued.
+    await s.db.transaction((tx) => writeOutboxRows(tx, { id: 'n-removed', kind: 'firing' }, [makeAlert({ ruleId: 'r-http' })], changed.body as unknown as Subscriber, s.clock.now()));
     expect((await call('DELETE', `/api/subscribers/${id}`, admin)).status).toBe(204);
+    expect((await s.db.query('SELECT status, error FROM notification_outbox WHERE notification_id = $1', ['n-removed'])).rows).toEqual([{ status: 'failed', error: 'the subscriber was deleted' }]);
     expect((await call('DELETE', `/api/subscribers/${id}`, admin)).status).toBe(404);
     expect((await audited('subscriber.create')).map((e) => e.actor)).toEqual(['user:admin']);
     expect(await audited('subscriber.update')).toHaveLength(1);
