@@ -6,8 +6,10 @@ RUN npm ci && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
-    IOC_DATA_DIR=/data
-# ffmpeg: the simulated cameras render video and the simulated speakers decode audio with it.
+    IOC_DATA_DIR=/data \
+    FFMPEG_PATH=/usr/bin/ffmpeg
+# ffmpeg: the simulated cameras render video and the simulated speakers decode audio with it. Debian's (FFMPEG_PATH)
+# rather than the npm install's static build, which cannot resolve host names (other containers are reached by name).
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
