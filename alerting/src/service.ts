@@ -153,16 +153,19 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     // Messages the session kept while the service was away arrive right after CONNACK: they wait for the engine.
     let ready!: () => void;
     const engineReady = new Promise<void>((resolve) => (ready = resolve));
-    const connection = await mqttConnect('alerting', { clientId: deps.clientId ?? SESSION_CLIENT_ID, clean: false });
-    // A QoS 1 message is acknowledged once evaluated: killed mid-way, the broker delivers it again to the session.
-    connection.handleMessage = (packet, callback) => {
-      if (registry.owns(packet.topic)) return callback(); // the registry cache takes it from the 'message' event
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      engineReady
-        .then(() => receive(packet.topic, payload))
-        .catch((error: unknown) => failed(error, 'message not evaluated'))
-        .finally(() => callback());
-    };
+    const connection = await mqttConnect('alerting', {
+      clientId: deps.clientId ?? SESSION_CLIENT_ID,
+      clean: false,
+      // A QoS 1 message is acknowledged once evaluated: killed mid-way, the broker delivers it again to the session.
+      handleMessage: (packet, callback) => {
+        if (registry.owns(packet.topic)) return callback(); // the registry cache takes it from the 'message' event
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        engineReady
+          .then(() => receive(packet.topic, payload))
+          .catch((error: unknown) => failed(error, 'message not evaluated'))
+          .finally(() => callback());
+      },
+    });
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     client = connection;
     engine = createRuleEngine({

@@ -6,8 +6,15 @@ import { SERVICE_USER_PREFIX } from './topics.ts';
 
 export type { MqttClient };
 
+/**
+ * mqtt.js' options, and `handleMessage`: set on the client before it connects. A persistent session's queued messages
+ * follow CONNACK at once, before the caller's `await` resumes; a handler set afterwards would miss them (mqtt.js'
+ * default one acknowledges them).
+ */
+export type MqttConnectOptions = Partial<IClientOptions> & { handleMessage?: MqttClient['handleMessage'] };
+
 /** Opens an MQTT connection to the bus as the named IOC service. */
-export type MqttConnect = (serviceName: string, options?: Partial<IClientOptions>) => Promise<MqttClient>;
+export type MqttConnect = (serviceName: string, options?: MqttConnectOptions) => Promise<MqttClient>;
 
 /**
  * mqtt.js calls its `debug` logger a dozen times per message even when nothing is enabled; services skip those
@@ -21,7 +28,7 @@ const quietUnlessDebugging = (env: NodeJS.ProcessEnv): Partial<IClientOptions> =
  * client-id.ts). Resolves once connected; mqtt.js reconnects by itself afterwards.
  */
 export function createMqttConnect(config: Pick<CommonConfig, 'mqttUrl' | 'serviceToken'>): MqttConnect {
-  return (serviceName, options = {}) =>
+  return (serviceName, { handleMessage, ...options } = {}) =>
     new Promise((resolve, reject) => {
       if (!config.serviceToken) {
         reject(new Error('IOC_SERVICE_TOKEN is not set: services cannot log in to the gateway'));
@@ -37,6 +44,7 @@ export function createMqttConnect(config: Pick<CommonConfig, 'mqttUrl' | 'servic
         ...quietUnlessDebugging(process.env),
         ...options,
       });
+      if (handleMessage) client.handleMessage = handleMessage;
       const onError = (error: Error) => {
         client.end(true);
         reject(new Error(`MQTT connection of ${serviceName} to ${config.mqttUrl} failed: ${error.message}`));
