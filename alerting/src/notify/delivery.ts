@@ -46,23 +46,25 @@ export function claimBatch(db: Db, channels: readonly ChannelName[], now: number
 }
 
 /**
- * Records an attempt's outcome: `sent` (kept `delivered` if the receipt came first), `failed` for a permanent error
- * or once the attempts run out, else queued again after a full-jitter backoff with the error shown.
+ * Records attempts' outcomes, a batch in one statement: `sent` (kept `delivered` if the receipt came first),
+ * `failed` for a permanent error or once the attempts run out, else queued again after a full-jitter backoff with
+ * the error shown.
  */
-export async function recordOutcome(db: Db, item: OutboxItem, outcome: SendOutcome, now: number, settings: DeliverySettings, random?: () => number): Promise<void> {
-  if (outcome.status === 'sent') {
-    await db.query(
-      `UPDATE notification_outbox SET status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END, provider_message_id = COALESCE($2, provider_message_id),
-              error = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $1`,
-      [item.id, outcome.providerMessageId, iso(now)],
-    );
-    return;
-  }
-  const givingUp = outcome.status === 'permanent' || item.attempts >= settings.maxAttempts;
-  const error = outcome.status === 'transient' && givingUp ? `gave up after ${item.attempts} attempts: ${outcome.error}` : outcome.error;
+export async function recordOutcomes(db: Db, results: readonly { item: OutboxItem; outcome: SendOutcome }[], now: number, settings: DeliverySettings, random?: () => number): Promise<void> {
+  if (results.length === 0) return;
+  const rows = results.map(({ item, outcome }) => {
+    if (outcome.status === 'sent') return { id: item.id, status: 'sent', providerMessageId: outcome.providerMessageId, error: null, next: null };
+    const givingUp = outcome.status === 'permanent' || item.attempts >= settings.maxAttempts;
+    const error = outcome.status === 'transient' && givingUp ? `gave up after ${item.attempts} attempts: ${outcome.error}` : outcome.error;
+    return { id: item.id, status: givingUp ? 'failed' : 'queued', providerMessageId: null, error, next: givingUp ? null : iso(now + fullJitter(item.attempts, settings, random)) };
+  });
   await db.query(
-    `UPDATE notification_outbox SET status = CASE WHEN status = 'queued' THEN $2 ELSE status END, error = $3, next_attempt_at = $4, claimed_until = NULL, updated_at = $5 WHERE id = $1`,
-    [item.id, givingUp ? 'failed' : 'queued', error, iso(now + (givingUp ? 0 : fullJitter(item.attempts, settings, random))), iso(now)],
+    `UPDATE notification_outbox o SET status = CASE WHEN o.status = 'queued' THEN u.status ELSE o.status END,
+            provider_message_id = COALESCE(u.provider_message_id, o.provider_message_id), error = u.error,
+            next_attempt_at = COALESCE(u.next_attempt_at, o.next_attempt_at), claimed_until = NULL, updated_at = $1
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(id, status, provider_message_id, error, next_attempt_at)
+      WHERE o.id = u.id`,
+    [iso(now), rows.map((r) => r.id), rows.map((r) => r.status), rows.map((r) => r.providerMessageId), rows.map((r) => r.error), rows.map((r) => r.next)],
   );
 }
 
@@ -80,15 +82,17 @@ export interface DeliveryDeps {
 export async function deliverBatch(deps: DeliveryDeps): Promise<number> {
   const ready = [...deps.channels.values()].filter((c) => c.missing() === undefined).map((c) => c.name);
   const items = await claimBatch(deps.db, ready, deps.clock.now(), deps.settings);
-  await Promise.all(
+  const results = await Promise.all(
     items.map(async (item) => {
       const channel = deps.channels.get(item.channel) as Channel;
       await deps.limiter.take(item.channel);
       const outcome = await channel.send(item).catch((error: unknown): SendOutcome => ({ status: 'transient', error: `the ${item.channel} channel failed: ${(error as Error).message}` }));
       if (outcome.status !== 'sent') deps.logger.warn({ outbox: item.id, channel: item.channel, attempts: item.attempts, outcome }, 'notification not sent');
-      await recordOutcome(deps.db, item, outcome, deps.clock.now(), deps.settings, deps.random);
+      return { item, outcome };
     }),
   );
+  // A crash before this write sends the batch again, with the same keys: the providers answer it as duplicates.
+  await recordOutcomes(deps.db, results, deps.clock.now(), deps.settings, deps.random);
   return items.length;
 }
 
