@@ -28,7 +28,7 @@ describe('ioc start, all-in-one with the demo fleet', () => {
   });
 
   it('runs gateway, ingest, dashboard and the simulated fleet on ephemeral ports', async () => {
-    expect(ioc.services.map((s) => s.name)).toEqual(['gateway', 'ingest', 'dashboard', 'analytics', 'camera-health', 'frigate', 'sim']);
+    expect(ioc.services.map((s) => s.name)).toEqual(['gateway', 'ingest', 'dashboard', 'analytics', 'camera-health', 'frigate', 'alerting', 'sim']);
     expect(ioc.mqttUrl).toMatch(/^mqtt:\/\/127\.0\.0\.1:[1-9]\d*$/);
     expect(ioc.dashboardUrl).toMatch(/^http:\/\/localhost:[1-9]\d*$/);
     // Each service's health reaches the dashboard over the bus.
@@ -36,7 +36,7 @@ describe('ioc start, all-in-one with the demo fleet', () => {
       const health = (await (await fetch(`${ioc.dashboardUrl}/api/health`)).json()) as { status: string; services: Record<string, { status: string }> };
       return { overall: health.status, ...Object.fromEntries(ioc.services.map((s) => [s.name, health.services[s.name]?.status])) };
     };
-    await expect.poll(statuses).toEqual({ overall: 'ok', gateway: 'ok', ingest: 'ok', dashboard: 'ok', analytics: 'ok', 'camera-health': 'ok', frigate: 'ok', sim: 'ok' });
+    await expect.poll(statuses).toEqual({ overall: 'ok', gateway: 'ok', ingest: 'ok', dashboard: 'ok', analytics: 'ok', 'camera-health': 'ok', frigate: 'ok', alerting: 'ok', sim: 'ok' });
   });
 
   it('lists at least 40 simulated devices, each with a recent reading', async () => {
