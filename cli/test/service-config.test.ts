@@ -10,6 +10,7 @@ const OWN_BAD: Record<string, Record<string, string>> = {
   ingest: { IOC_INGEST_PARTITION: '3/2' },
   dashboard: { IOC_TRUST_PROXY: '*' },
   'camera-health': { IOC_CAMERA_CHECK_FRAMES: '1' },
+  alerting: { IOC_ALERT_EVAL_INTERVAL_S: '0' },
 };
 
 describe("each service's configuration loader in the composition root's table", () => {
