@@ -10,9 +10,7 @@ import { createChannels, createNotifier } from '../src/notify/notifier.ts';
 import { writeOutboxRows } from '../src/notify/outbox-rows.ts';
 import { createRateLimiter } from '../src/notify/rate-limit.ts';
 import { createSubscriber, type NewSubscriber, type Subscriber } from '../src/notify/subscribers.ts';
-import { startFakeEsms, type FakeEsms } from './providers/esms.ts';
-import { startFakeWebhook, type FakeWebhook } from './providers/webhook.ts';
-import { startFakeZalo, type FakeZalo } from './providers/zalo.ts';
+import { startFakeEsms, type FakeEsms, startFakeWebhook, type FakeWebhook, startFakeZalo, type FakeZalo } from '../src/testing/index.ts';
 import { makeAlert, openNotifyDb, testClock, T0 } from './notify-fixtures.ts';
 
 const logger = createLogger({ level: 'silent' });

@@ -6,8 +6,7 @@ import { tempDir } from '@ioc/core/testing';
 import { loadAlertingConfig } from '../src/config.ts';
 import { createAlertingService, type AlertingService } from '../src/index.ts';
 import { createSubscriber, listNotifications } from '../src/notify/index.ts';
-import { startFakeEsms, type FakeEsms } from './providers/esms.ts';
-import { startFakeWebhook, type FakeWebhook } from './providers/webhook.ts';
+import { startFakeEsms, type FakeEsms, startFakeWebhook, type FakeWebhook } from '../src/testing/index.ts';
 import { logger, startAlertingStack, type AlertingStack } from './stack.ts';
 
 const BY = { actor: 'user:test' };

@@ -9,8 +9,7 @@ import { postgresAvailable, startPostgres, type PostgresServer } from '@ioc/core
 import { loadNotifyConfig } from '../src/notify/config.ts';
 import { createNotifier } from '../src/notify/notifier.ts';
 import { createSubscriber } from '../src/notify/subscribers.ts';
-import { startFakeEsms, type FakeEsms } from './providers/esms.ts';
-import { startFakeWebhook, type FakeWebhook } from './providers/webhook.ts';
+import { startFakeEsms, type FakeEsms, startFakeWebhook, type FakeWebhook } from '../src/testing/index.ts';
 import { addRule, makeAlert, transition } from './notify-fixtures.ts';
 
 const ESMS = { apiKey: 'esms-key', secretKey: 'esms-secret', brandname: 'IOC_HUE' };

@@ -3,8 +3,7 @@
 // arriving from the local eSMS and Zalo servers at the public callback routes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannels, createRateLimiter, createSubscriber, deliverBatch, loadNotifyConfig, writeOutboxRows, type Subscriber } from '@ioc/alerting';
-import { startFakeEsms, type FakeEsms } from '../../alerting/test/providers/esms.ts';
-import { startFakeZalo, type FakeZalo } from '../../alerting/test/providers/zalo.ts';
+import { startFakeEsms, type FakeEsms, startFakeZalo, type FakeZalo } from '@ioc/alerting/testing';
 import { makeAlert } from '../../alerting/test/notify-fixtures.ts';
 import { logger } from './helpers.ts';
 import { login, openTestServer, type TestServer } from './http-server.ts';

@@ -13,6 +13,8 @@ export interface EsmsMessage {
   requestId: string;
   isUnicode: string;
   callbackUrl?: string;
+  /** When the provider accepted it (ms since the epoch): the end of `ioc bench alerting`'s latency. */
+  acceptedAt: number;
 }
 
 /** Scripted answers: a CodeResult, an HTTP status, or a message accepted whose answer is lost (`accept-then-drop`). */
@@ -47,7 +49,7 @@ export async function startFakeEsms(account: { apiKey: string; secretKey: string
     if (body.SmsType !== '2' || !body.Content) return { status: 200, json: { CodeResult: '118', ErrorMessage: 'type not supported' } };
     const seen = body.RequestId ? byRequestId.get(body.RequestId) : undefined;
     if (seen) return { status: 200, json: { CodeResult: '124', ErrorMessage: 'Duplicate RequestId' } };
-    const message: EsmsMessage = { smsId: randomUUID(), phone: body.Phone as string, content: body.Content as string, requestId: body.RequestId ?? '', isUnicode: body.IsUnicode ?? '0', callbackUrl: body.CallbackUrl };
+    const message: EsmsMessage = { smsId: randomUUID(), phone: body.Phone as string, content: body.Content as string, requestId: body.RequestId ?? '', isUnicode: body.IsUnicode ?? '0', callbackUrl: body.CallbackUrl, acceptedAt: Date.now() };
     messages.push(message);
     if (message.requestId) byRequestId.set(message.requestId, message);
     if (planned === 'accept-then-drop') return 'drop';

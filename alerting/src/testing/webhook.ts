@@ -6,6 +6,8 @@ import { script, startProviderServer, type ProviderServer } from './http-provide
 export interface WebhookDelivery {
   key: string;
   body: Record<string, unknown>;
+  /** When the receiver accepted it (ms since the epoch). */
+  acceptedAt: number;
 }
 
 export interface FakeWebhook extends ProviderServer {
@@ -34,7 +36,7 @@ export async function startFakeWebhook(secret: string, latencyMs = 0): Promise<F
     const key = String(request.headers['idempotency-key'] ?? '');
     if (!keys.has(key)) {
       keys.add(key);
-      deliveries.push({ key, body: JSON.parse(request.body) as Record<string, unknown> });
+      deliveries.push({ key, body: JSON.parse(request.body) as Record<string, unknown>, acceptedAt: Date.now() });
     }
     return planned === 'accept-then-drop' ? 'drop' : { status: 200, json: { ok: true } };
   }, latencyMs);
