@@ -52,7 +52,7 @@ const SUBSCRIBED = 'ingest subscribed to device telemetry';
  * `ioc start ingest` in its own process. `subscribed` resolves once its log says so (its info lines are read for
  * that; warnings and errors are passed on to stderr); `stop()` resolves once it has stopped after SIGTERM.
  */
-function startIngestProcess(env: Record<string, string>, profileDir?: string) {
+export function startIngestProcess(env: Record<string, string>, profileDir?: string) {
   const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), IOC, 'start', 'ingest'];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, IOC_LOG_LEVEL: 'info', IOC_DEMO: 'off', ...env },
