@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ConfigError, loadCommonConfig, readPort, readText, type CommonConfig, type ConfigEnv } from '@ioc/core';
+import { ConfigError, loadCommonConfig, readPort, readText, readUrl, type CommonConfig, type ConfigEnv } from '@ioc/core';
 import { readCallbackSecret } from '@ioc/alerting';
 
 /** The dashboard's configuration: its HTTP port, the admin's password and its reverse proxies, with the common settings. */
@@ -11,6 +11,10 @@ export interface DashboardConfig extends CommonConfig {
   trustProxy?: string[];
   /** The secret in the providers' delivery-receipt URLs (IOC_NOTIFY_CALLBACK_SECRET); without it receipts are refused. */
   providerCallbackSecret?: string;
+  /** Redis (REDIS_URL) through which several dashboard processes share the live feed; undefined = this process alone. */
+  redisUrl?: string;
+  /** This process's name among several dashboards (IOC_DASHBOARD_INSTANCE); undefined = the only one. */
+  instance?: string;
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -48,6 +52,15 @@ function adminPassword(env: ConfigEnv): string | undefined {
   return password;
 }
 
+/** IOC_DASHBOARD_INSTANCE: a short name of lower-case letters, digits and '-', used in an MQTT client id and a health name. */
+function instance(env: ConfigEnv): string | undefined {
+  const name = readText(env, 'IOC_DASHBOARD_INSTANCE');
+  if (name !== undefined && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name)) {
+    throw new ConfigError('IOC_DASHBOARD_INSTANCE', `must be 1 to 32 lower-case letters, digits or '-' (not starting with '-'); "${name.slice(0, 40)}" is not`);
+  }
+  return name;
+}
+
 /** Reads and validates the dashboard's configuration (`ioc start dashboard`); throws ConfigError on the first bad variable. */
 export function loadDashboardConfig(env: ConfigEnv = process.env): DashboardConfig {
   return {
@@ -56,5 +69,7 @@ export function loadDashboardConfig(env: ConfigEnv = process.env): DashboardConf
     adminPassword: adminPassword(env),
     trustProxy: trustProxy(env),
     providerCallbackSecret: readCallbackSecret(env),
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    instance: instance(env),
   };
 }

@@ -22,6 +22,7 @@ import { createAnomalyFeed, type AnomalyFeed } from './live/anomaly-feed.ts';
 import { createCommandFeed, type CommandFeed } from './live/command-feed.ts';
 import { createDeviceFeed, type DeviceFeed } from './live/device-feed.ts';
 import { createServiceHealthView, type ServiceHealthView } from './live/service-health.ts';
+import { joinLiveCluster } from './live/redis-adapter.ts';
 import { createLiveServer, type LiveServer } from './live/socket-server.ts';
 import { WEB_DIST_DIR } from './web-app.ts';
 
@@ -53,7 +54,9 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
   let alertFeed: AlertFeed | undefined;
   let commandFeed: CommandFeed | undefined;
   let services: ServiceHealthView | undefined;
+  let cluster: { close(): Promise<void> } | undefined;
   let port = 0;
+  const { instance } = deps.config;
 
   async function dbHealth(): Promise<Health> {
     try {
@@ -65,7 +68,8 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
   }
 
   const service: DashboardService = {
-    name: 'dashboard',
+    // One of several (IOC_DASHBOARD_INSTANCE) publishes its own health, so one's death does not hide the other.
+    name: instance ? `dashboard-${instance}` : 'dashboard',
 
     get port() {
       return port;
@@ -83,10 +87,12 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         clock,
         logger,
         publish: (deviceId, command) => (commandFeed ? commandFeed.publish(deviceId, command) : Promise.reject(new Error('the dashboard is not running'))),
+        // Changed in this process only (a conditional update: one process wins), so told to every dashboard's browsers.
         onChange: (record) => io?.emit('command', record),
       });
       // Before the app: the alert routes publish through its connection.
-      const alerts = createAlertFeed({ mqttConnect: deps.mqttConnect, logger, sink: (alert) => io?.emit('alert', alert) });
+      // The bus's events are heard by every dashboard process, so each tells only its own browsers (io.local).
+      const alerts = createAlertFeed({ mqttConnect: deps.mqttConnect, logger, sink: (alert) => io?.local.emit('alert', alert) });
       alertFeed = alerts;
       await alerts.start();
       app = await buildDashboardApp({
@@ -105,28 +111,36 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
         // Every service as the bus tells it, this dashboard as it is now, and the stores as it reaches them.
         health: async () => {
           const [own, db, telemetry] = await Promise.all([service.health(), dbHealth(), deps.telemetry.health()]);
-          return { ...bus.services(), dashboard: own, db, telemetry };
+          return { ...bus.services(), [service.name]: own, db, telemetry };
         },
       });
       await app.ready();
       const fastify = app;
       const liveServer = createLiveServer({ httpServer: app.server, sessions, parseCookie: (header) => fastify.parseCookie(header), clock, logger, trustProxy: deps.config.trustProxy !== undefined });
       io = liveServer;
+      if (deps.config.redisUrl) cluster = await joinLiveCluster(liveServer, deps.config.redisUrl, logger);
       feed = createDeviceFeed({
         mqttConnect: deps.mqttConnect,
         db: deps.db,
         clock,
         logger,
         sink: {
-          telemetry: (event) => liveServer.emit('telemetry', event),
-          status: (event) => liveServer.emit('status', event),
-          device: (event) => liveServer.emit('device', event),
+          telemetry: (event) => liveServer.local.emit('telemetry', event),
+          status: (event) => liveServer.local.emit('status', event),
+          device: (event) => liveServer.local.emit('device', event),
         },
       });
       await feed.start();
-      anomalies = createAnomalyFeed({ mqttConnect: deps.mqttConnect, logger, sink: (event) => liveServer.emit('anomaly', event) });
+      anomalies = createAnomalyFeed({ mqttConnect: deps.mqttConnect, logger, sink: (event) => liveServer.local.emit('anomaly', event) });
       await anomalies.start();
-      commandFeed = createCommandFeed({ mqttConnect: deps.mqttConnect, logger, commands, sweepIntervalMs: deps.commandSweepIntervalMs });
+      commandFeed = createCommandFeed({
+        mqttConnect: deps.mqttConnect,
+        logger,
+        commands,
+        sweepIntervalMs: deps.commandSweepIntervalMs,
+        // Each dashboard keeps its own persistent session: two on one client id would take it from each other.
+        clientId: instance ? `svc:dashboard-commands/ioc-dashboard-commands-${instance}` : undefined,
+      });
       await commandFeed.start();
       await app.listen({ port: deps.config.httpPort, host: deps.host ?? '0.0.0.0' });
       port = (app.server.address() as AddressInfo).port;
@@ -139,6 +153,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
       await alertFeed?.stop();
       await commandFeed?.stop();
       await io?.close(); // also closes the HTTP server
+      await cluster?.close();
       await app?.close();
       await services?.stop();
       feed = undefined;
@@ -146,6 +161,7 @@ export function createDashboardService(deps: DashboardDeps): DashboardService {
       alertFeed = undefined;
       commandFeed = undefined;
       services = undefined;
+      cluster = undefined;
       io = undefined;
       app = undefined;
     },

@@ -9,10 +9,14 @@ describe('loadDashboardConfig', () => {
   });
 
   it('reads its variables', () => {
-    expect(loadDashboardConfig({ IOC_HTTP_PORT: '0', IOC_ADMIN_PASSWORD: 'long enough', IOC_TRUST_PROXY: 'loopback' })).toMatchObject({
+    expect(
+      loadDashboardConfig({ IOC_HTTP_PORT: '0', IOC_ADMIN_PASSWORD: 'long enough', IOC_TRUST_PROXY: 'loopback', REDIS_URL: 'redis://redis:6379', IOC_DASHBOARD_INSTANCE: 'b2' }),
+    ).toMatchObject({
       httpPort: 0,
       adminPassword: 'long enough',
       trustProxy: ['loopback'],
+      redisUrl: 'redis://redis:6379',
+      instance: 'b2',
     });
   });
 
@@ -21,6 +25,9 @@ describe('loadDashboardConfig', () => {
     ['IOC_HTTP_PORT', { IOC_HTTP_PORT: '70000' }],
     ['IOC_ADMIN_PASSWORD', { IOC_ADMIN_PASSWORD: 'short' }],
     ['IOC_LOG_LEVEL', { IOC_LOG_LEVEL: 'loud' }],
+    ['REDIS_URL', { REDIS_URL: 'http://redis' }],
+    ['IOC_DASHBOARD_INSTANCE', { IOC_DASHBOARD_INSTANCE: 'Dashboard 2' }],
+    ['IOC_DASHBOARD_INSTANCE', { IOC_DASHBOARD_INSTANCE: '-b' }],
   ])('refuses a bad %s with one line naming it', (variable, env) => {
     const error = configRefusal(loadDashboardConfig, env);
     expect(error).toBeInstanceOf(ConfigError);
@@ -30,6 +37,6 @@ describe('loadDashboardConfig', () => {
   });
 
   it("does not read the other services' variables", () => {
-    expect(() => loadDashboardConfig({ IOC_MQTTS_PORT: '8883', IOC_INGEST_PARTITION: '3/2', IOC_CAMERA_CHECK_FRAMES: '1', REDIS_URL: 'http://redis' })).not.toThrow();
+    expect(() => loadDashboardConfig({ IOC_MQTTS_PORT: '8883', IOC_INGEST_PARTITION: '3/2', IOC_CAMERA_CHECK_FRAMES: '1', IOC_CLUSTER_NODE_TTL_S: 'never' })).not.toThrow();
   });
 });
