@@ -13,6 +13,7 @@ import {
   listDevices,
   revokeDeviceToken,
   loadHueAreas,
+  listMigrations,
   migrate,
   openDb,
   pruneDeadLetters,
@@ -58,6 +59,21 @@ function dbContract(kind: Db['kind'], open: () => Promise<Subject>): void {
     expect(await migrate(db)).toEqual([]);
     const { rows } = await db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(firstMigration);
+  });
+
+  it('refuses a database migrated by newer code, naming the versions it does not know, and applies nothing', async () => {
+    await db.query("INSERT INTO schema_migrations (version) VALUES ('098_from_a_newer_ioc'), ('099_also_newer')");
+    try {
+      const older = listMigrations().slice(0, -1);
+      await expect(migrate(db, older)).rejects.toThrow(
+        `the database is newer than this code: it has migrations ${firstMigration.at(-1)}, 098_from_a_newer_ioc, 099_also_newer, which this version of the IOC does not know (its last is ${older.at(-1)?.version})`,
+      );
+      const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
+      expect(rows[0]?.n).toBe(firstMigration.length + 2);
+    } finally {
+      await db.query("DELETE FROM schema_migrations WHERE version IN ('098_from_a_newer_ioc', '099_also_newer')");
+    }
+    expect(await migrate(db)).toEqual([]);
   });
 
   it('seeds the 41 Huế areas (the city and 40 communes) once', async () => {
