@@ -1,22 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AlertError, listAlerts, type AlertLifecycle, type AlertRow } from '@ioc/alerting';
-import { AlertId, AlertSeverity, AlertState, type Db } from '@ioc/core';
+import { AlertId, type Db } from '@ioc/core';
 import type { Guard } from '../auth/guard.ts';
 import { ApiError, errorResponses } from '../errors.ts';
 import { AlertComment, AlertDetailItem, AlertItem } from '../schemas/alert-item.ts';
+import { AlertsQuery, AssignBody, CommentBody, ResolveBody } from '../schemas/alerts.ts';
 
-const AlertsQuery = Type.Object(
-  {
-    state: Type.Optional(AlertState),
-    severity: Type.Optional(AlertSeverity),
-    areaId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500 })),
-  },
-  { additionalProperties: false },
-);
 const AlertParams = Type.Object({ id: AlertId });
-const Username = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$' });
 
 const STATUS: Record<AlertError['code'], number> = { not_found: 404, conflict: 409, unknown_user: 400 };
 
@@ -79,7 +69,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ db: Db; lifecycle: AlertLi
       schema: {
         summary: 'Resolve an alert by hand (its rule does not fire it again until its condition has cleared)',
         params: AlertParams,
-        body: Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) }, { additionalProperties: false, description: '{} or {"note"}' }),
+        body: ResolveBody,
         response: { 200: AlertItem, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
@@ -93,7 +83,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ db: Db; lifecycle: AlertLi
       schema: {
         summary: 'Comment on an alert',
         params: AlertParams,
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false }),
+        body: CommentBody,
         response: { 201: AlertComment, ...errorResponses(400, 401, 403, 404) },
       },
     },
@@ -107,7 +97,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ db: Db; lifecycle: AlertLi
       schema: {
         summary: 'Assign an open alert to a user',
         params: AlertParams,
-        body: Type.Object({ username: Username }, { additionalProperties: false }),
+        body: AssignBody,
         response: { 200: AlertItem, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },

@@ -2,30 +2,12 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import { Check } from 'typebox/value';
 import { recordAuditEvents, type Clock, type Db } from '@ioc/core';
-import { createSubscriber, deleteSubscriber, getSubscribers, listSubscribers, NewSubscriber, QuietHours, Subscriber, subscriberProblem, updateSubscriber, type Subscriber as SubscriberItem } from '@ioc/alerting';
+import { createSubscriber, deleteSubscriber, getSubscribers, listSubscribers, NewSubscriber, Subscriber, subscriberProblem, updateSubscriber, type Subscriber as SubscriberItem } from '@ioc/alerting';
 import type { Guard } from '../auth/guard.ts';
 import { badRequest, errorResponses, notFound } from '../errors.ts';
+import { SubscriberPatch } from '../schemas/subscribers.ts';
 
 export const NotifyIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
-
-/** A change: the fields given replace the subscriber's; null clears an optional one. */
-const SubscriberPatch = Type.Object(
-  {
-    name: Type.Optional(NewSubscriber.properties.name),
-    phone: Type.Optional(NewSubscriber.properties.phone),
-    zaloUserId: Type.Optional(Nullable(NewSubscriber.properties.zaloUserId)),
-    channels: Type.Optional(NewSubscriber.properties.channels),
-    webhookUrl: Type.Optional(Nullable(NewSubscriber.properties.webhookUrl)),
-    areaIds: Type.Optional(Nullable(NewSubscriber.properties.areaIds)),
-    kinds: Type.Optional(Nullable(NewSubscriber.properties.kinds)),
-    minSeverity: Type.Optional(NewSubscriber.properties.minSeverity),
-    language: Type.Optional(NewSubscriber.properties.language),
-    quietHours: Type.Optional(Nullable(QuietHours)),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
 
 function asNew(s: SubscriberItem): NewSubscriber {
   const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = s;

@@ -1,4 +1,5 @@
 import { DEVICE_KINDS, isDeviceKind, metricSpec } from '@ioc/core/catalogue';
+import { alertsEn, alertsVi } from './i18n-alerts.ts';
 
 /** UI text, Vietnamese first, English as the alternative. Metric and kind labels come from the core catalogue. */
 export type Locale = 'vi' | 'en';
@@ -43,6 +44,7 @@ const vi = {
   event: 'Sự kiện thực',
   sensor_fault: 'Lỗi cảm biến',
   camera_health: 'Tình trạng camera',
+  ...alertsVi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -87,6 +89,7 @@ const en: Record<MessageKey, string> = {
   event: 'Real event',
   sensor_fault: 'Sensor fault',
   camera_health: 'Camera health',
+  ...alertsEn,
 };
 
 /** Anomaly labels (ioc/v1/anomalies) in plain words. */

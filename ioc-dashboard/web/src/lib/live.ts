@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { RegistryRecord } from '@ioc/core/contracts';
-import type { AnomalyItem, StatusEvent, TelemetryEvent } from './types.ts';
+import type { AlertEvent, AnomalyItem, StatusEvent, TelemetryEvent } from './types.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -8,6 +8,8 @@ export type LiveMessage =
   | { type: 'telemetry'; event: TelemetryEvent }
   | { type: 'status'; event: StatusEvent }
   | { type: 'anomaly'; event: AnomalyItem }
+  /** An alert fired, acknowledged, assigned or resolved: its whole state. */
+  | { type: 'alert'; event: AlertEvent }
   /** A device registered, changed (kind, place, area) or deleted (record null). */
   | { type: 'device'; event: { id: string; record: RegistryRecord | null } };
 
@@ -69,6 +71,7 @@ export function connectLive(handlers: LiveHandlers): { close(): void } {
   socket.on('telemetry', (event: TelemetryEvent) => enqueue({ type: 'telemetry', event }));
   socket.on('status', (event: StatusEvent) => enqueue({ type: 'status', event }));
   socket.on('anomaly', (event: AnomalyItem) => enqueue({ type: 'anomaly', event }));
+  socket.on('alert', (event: AlertEvent) => enqueue({ type: 'alert', event }));
   socket.on('device', (event: { id: string; record: RegistryRecord | null }) => enqueue({ type: 'device', event }));
 
   return {

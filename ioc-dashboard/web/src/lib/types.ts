@@ -10,6 +10,9 @@ import type { AreaCollection as AreaCollectionSchema } from '../../../server/sch
 import type { AnomalyItem as AnomalyItemSchema } from '../../../server/schemas/anomaly-item.ts';
 import type { MapDeviceItem } from '../../../server/schemas/device-item.ts';
 import type { User as UserSchema } from '../../../server/schemas/user.ts';
+import type { AlertComment as AlertCommentSchema, AlertDetailItem, AlertItem as AlertItemSchema } from '../../../server/schemas/alert-item.ts';
+import type { AlertsQuery as AlertsQuerySchema } from '../../../server/schemas/alerts.ts';
+import type { SubscriberPatch as SubscriberPatchSchema } from '../../../server/schemas/subscribers.ts';
 
 export type Metrics = Record<string, number>;
 
@@ -33,3 +36,25 @@ export type StatusEvent = Parameters<LiveEvents['status']>[0];
 
 /** An anomaly: a GET /api/anomalies item (with the stored row's `id`), or the socket.io `anomaly` event (without). */
 export type AnomalyItem = Static<typeof AnomalyItemSchema> | AnomalyEvent;
+
+/** socket.io `alert` event: an alert's whole state after a change (as on ioc/v1/alerts/{id}). */
+export type AlertEvent = Parameters<LiveEvents['alert']>[0];
+
+/** An item of GET /api/alerts (the alert with `title`, its Vietnamese title). */
+export type AlertItem = Static<typeof AlertItemSchema>;
+
+/** GET /api/alerts/{id}: the alert with its history and comments. */
+export type AlertDetail = Static<typeof AlertDetailItem>;
+export type AlertComment = Static<typeof AlertCommentSchema>;
+
+/** GET /api/alerts' filters. */
+export type AlertsQuery = Static<typeof AlertsQuerySchema>;
+
+/** /api/alert-rules: a stored rule, a new one (POST) and a change (PATCH), as @ioc/alerting declares them. */
+export type { AlertRule, AlertRulePatch, NewAlertRule, RuleType } from '@ioc/alerting';
+
+/** /api/silences and /api/subscribers, as @ioc/alerting declares them. */
+export type { Matcher, MatcherName, NewSilence, NewSubscriber, Silence, Subscriber } from '@ioc/alerting';
+
+/** PATCH /api/subscribers/{id}. */
+export type SubscriberPatch = Static<typeof SubscriberPatchSchema>;
