@@ -27,9 +27,13 @@ const HEAD: Record<'vi' | 'en', Record<NotificationKind, string>> = {
   en: { firing: 'Alert', resolved: 'Resolved', escalation: 'Unacknowledged' },
 };
 
+const TIME_OPTIONS: Intl.DateTimeFormatOptions = { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' };
+// Made once: building a DateTimeFormat per message was a sixth of the alerting service's CPU (`ioc bench alerting --profile`).
+const TIME_FORMATS = { vi: new Intl.DateTimeFormat('vi-VN', TIME_OPTIONS), en: new Intl.DateTimeFormat('en-GB', TIME_OPTIONS) };
+
 /** Times as people in Huế read them. */
 function localTime(ms: number, language: 'vi' | 'en'): string {
-  return new Intl.DateTimeFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' }).format(ms);
+  return TIME_FORMATS[language].format(ms);
 }
 
 function addressOf(subscriber: Subscriber, channel: ChannelName): string {
