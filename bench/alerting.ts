@@ -16,16 +16,18 @@
  *
  * Options: --devices N (200; 2 conditions each), --subscribers N (10), --rate conditions/s (30), --kills N (1),
  * --provider-latency ms (20: the providers' answer time), --drain-stall S (30: the drain ends when nothing more is
- * accepted for this long), --peer-alerts N (as many as the run's conditions; 0 skips the peer).
+ * accepted for this long), --peer-alerts N (as many as the run's conditions; 0 skips the peer), --profile (the
+ * hottest functions of the alerting service's last incarnation, over the whole path and the peer).
  */
 import { loadavg } from 'node:os';
 import mqtt from 'mqtt';
 import { createDevices, createLogger, openDb, systemClock, type Db } from '@ioc/core';
-import { postgresAvailable, startPostgres } from '@ioc/core/testing';
+import { postgresAvailable, startPostgres, tempDir } from '@ioc/core/testing';
 import { createAlertLifecycle, createAlertRules, createSubscriber } from '@ioc/alerting';
 import { startFakeEsms, startFakeWebhook, type FakeEsms, type FakeWebhook } from '@ioc/alerting/testing';
 import { connectDevice, line, option, processTreeCpuSeconds } from './common.ts';
 import { runLoad } from './alerting/load.ts';
+import { topFunctions } from './gateway/process.ts';
 import { startStack, type Stack } from './alerting/stack.ts';
 import { p99, tally, type Accepted, type Condition, type Tally } from './alerting/tally.ts';
 
@@ -44,6 +46,7 @@ const OPTIONS = {
   drainStallS: option('drain-stall', 30),
 };
 const PEER_ALERTS = option('peer-alerts', OPTIONS.devices * 2, 0);
+const PROFILE = process.argv.includes('--profile');
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 const load = () => loadavg().map((l) => round(l, 2));
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
   const esms = await startFakeEsms(ESMS, OPTIONS.providerLatencyMs);
   const hook = await startFakeWebhook(WEBHOOK_SECRET, OPTIONS.providerLatencyMs);
   let stack: Stack | undefined;
+  const profileDir = PROFILE ? tempDir('ioc-bench-alerting-profile-') : undefined;
   try {
     // Rules and subscribers by the functions the API calls, before the service starts (it reads them at start;
     // a rule made later reaches it by its announcement on the bus).
@@ -153,6 +157,7 @@ async function main(): Promise<void> {
     }
     stack = await startStack({
       databaseUrl: postgres.url,
+      profileDir: profileDir?.path,
       notifyEnv: {
         IOC_ESMS_URL: esms.url,
         IOC_ESMS_API_KEY: ESMS.apiKey,
@@ -200,6 +205,10 @@ async function main(): Promise<void> {
     });
   } finally {
     await stack?.stop();
+    if (profileDir) {
+      line({ process: 'alerting', profile: topFunctions(profileDir.path, 30) });
+      profileDir.remove();
+    }
     await Promise.all([esms.close(), hook.close()]);
     await db.close();
     await postgres.stop();

@@ -21,9 +21,13 @@ export interface AlertingProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** `ioc start alerting` at the production log level (info: one line per alert fired); warnings go to stderr. */
-function startAlertingProcess(env: Record<string, string>): AlertingProcess {
-  const child: ChildProcess = spawn(process.execPath, [IOC, 'start', 'alerting'], {
+/**
+ * `ioc start alerting` at the production log level (info: one line per alert fired); warnings go to stderr. With
+ * `profileDir`, Node writes a CPU profile there when it stops (not when killed).
+ */
+function startAlertingProcess(env: Record<string, string>, profileDir?: string): AlertingProcess {
+  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), IOC, 'start', 'alerting'];
+  const child: ChildProcess = spawn(process.execPath, args, {
     env: { ...process.env, IOC_LOG_LEVEL: 'info', IOC_DEMO: 'off', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -67,7 +71,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { databaseUrl: string; notifyEnv: Record<string, string> }): Promise<Stack> {
+export async function startStack(options: { databaseUrl: string; notifyEnv: Record<string, string>; profileDir?: string }): Promise<Stack> {
   const dir = tempDir('ioc-bench-alerting-');
   const serviceToken = generateToken(24);
   const env = {
@@ -81,7 +85,7 @@ export async function startStack(options: { databaseUrl: string; notifyEnv: Reco
   const gateway = await startGatewayProcess(await freePort(), env);
   const ingest = startIngestProcess({ ...env, MQTT_URL: gateway.url });
   const alertingEnv = { ...env, MQTT_URL: gateway.url, ...options.notifyEnv };
-  let alerting = startAlertingProcess(alertingEnv);
+  let alerting = startAlertingProcess(alertingEnv, options.profileDir);
   let killedCpu = 0;
   try {
     await Promise.all([ingest.subscribed, alerting.subscribed]);
@@ -97,7 +101,7 @@ export async function startStack(options: { databaseUrl: string; notifyEnv: Reco
     async restartAlerting() {
       killedCpu += processCpuSeconds(alerting.pid);
       await alerting.kill('SIGKILL');
-      alerting = startAlertingProcess(alertingEnv);
+      alerting = startAlertingProcess(alertingEnv, options.profileDir);
       await alerting.subscribed;
     },
     cpuSeconds: () => ({
