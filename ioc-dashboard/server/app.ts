@@ -26,7 +26,6 @@ import { providerCallbackRoutes } from './routes/provider-callbacks.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
-import { echoRequestId, requestIdOptions } from './request-id.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
 import { refuseNulCharacters } from './security/nul-guard.ts';
 import { refuseCrossOriginWrites } from './security/origin.ts';
@@ -72,11 +71,9 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
     bodyLimit: 1 << 20,
     trustProxy: deps.trustProxy ?? false,
     frameworkErrors,
-    ...requestIdOptions(deps.trustProxy !== undefined),
   });
   base.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandlers(base);
-  echoRequestId(base);
   await registerSecurityHeaders(base);
   refuseCrossOriginWrites(base);
   refuseNulCharacters(base);
@@ -111,7 +108,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { check: deps.health, guard, db });
+      await api.register(healthRoutes, { check: deps.health, guard });
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard, clock, backoff: deps.loginBackoff });
       await api.register(deviceRoutes, { db, telemetry, guard, registry });
       if (deps.commands) await api.register(commandRoutes, { commands: deps.commands, guard });
