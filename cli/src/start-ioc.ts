@@ -125,7 +125,7 @@ export async function startIoc(options: StartIocOptions = {}): Promise<RunningIo
       const running: (typeof started)[number] = { service };
       started.push(running);
       if (entry.needs.includes('bus')) {
-        running.beacon = await connectHealthBeacon({ name: service.name, health: () => service.health(), mqttConnect: context.mqttConnect, clock, logger });
+        running.beacon = await connectHealthBeacon({ name: service.name, health: () => service.health(), mqttConnect: context.mqttConnect, clock, logger: logger.child({ service: service.name }) });
       }
       const offers = entry.started?.(service, context) ?? {};
       if (offers.mqttUrl && !env.MQTT_URL?.trim()) config = { ...config, mqttUrl: offers.mqttUrl };

@@ -26,6 +26,7 @@ import { providerCallbackRoutes } from './routes/provider-callbacks.ts';
 import { silenceRoutes } from './routes/silences.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { telemetryRoutes } from './routes/telemetry.ts';
+import { echoRequestId, REQUEST_ID_LOG_LABEL, requestIdOptions } from './request-id.ts';
 import { registerSecurityHeaders } from './security/headers.ts';
 import { refuseNulCharacters } from './security/nul-guard.ts';
 import { refuseCrossOriginWrites } from './security/origin.ts';
@@ -67,13 +68,15 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const base = Fastify({
     loggerInstance,
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
     bodyLimit: 1 << 20,
     trustProxy: deps.trustProxy ?? false,
     frameworkErrors,
+    ...requestIdOptions(deps.trustProxy !== undefined),
   });
   base.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandlers(base);
+  echoRequestId(base);
   await registerSecurityHeaders(base);
   refuseCrossOriginWrites(base);
   refuseNulCharacters(base);
@@ -108,7 +111,7 @@ export async function buildDashboardApp(deps: DashboardAppDeps): Promise<Fastify
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { check: deps.health, guard });
+      await api.register(healthRoutes, { check: deps.health, guard, db });
       await api.register(authRoutes, { prefix: '/auth', db, sessions, guard, clock, backoff: deps.loginBackoff });
       await api.register(deviceRoutes, { db, telemetry, guard, registry });
       if (deps.commands) await api.register(commandRoutes, { commands: deps.commands, guard });

@@ -25,6 +25,8 @@ const CALLBACK_SECRET = 'matrix-callback-secret-0123';
 /** The one table: every route (but HEAD, which answers as its GET) and who gets what. */
 const MATRIX: Record<string, Record<Who, Expected>> = {
   'GET /api/health': ANYONE,
+  'GET /api/health/live': ANYONE,
+  'GET /api/health/ready': ANYONE,
   'POST /api/auth/login': ANYONE,
   'POST /api/auth/logout': SIGNED_IN,
   'GET /api/auth/me': SIGNED_IN,
