@@ -1,41 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startIoc, type RunningIoc } from '@ioc/cli';
 import { ANOMALIES_TOPIC, createMqttConnect, deviceTopic, type AnomalyEvent } from '@ioc/core';
 import { requireBinary, tempDir } from '@ioc/core/testing';
+import { ensureWebBuilt, launchChromium } from './web-browser.ts';
 
 const chromiumPath = requireBinary('chromium', '/usr/bin/chromium', 'chromium');
-
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-const WEB_DIR = join(PACKAGE_DIR, 'web');
-const DIST_INDEX = join(WEB_DIR, 'dist', 'index.html');
 const ADMIN_PASSWORD = 'wall-test-password';
-
-/** Newest modification time under a directory (dist excluded). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the web app when dist is missing or older than its sources. */
-function ensureWebBuilt(): void {
-  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newestMtime(WEB_DIR)) return;
-  const result = spawnSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: PACKAGE_DIR,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`web build failed:\n${result.stdout}\n${result.stderr}`);
-}
 
 /** Four air stations: three will report, the fourth never connects (offline). */
 const DEVICES = [
@@ -119,19 +93,7 @@ describe.skipIf(!chromiumPath)('wall dashboard in Chromium', () => {
       { timeout: 15_000, interval: 200 },
     );
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium(chromiumPath as string);
     page = await browser.newPage({ viewport: { width: 1600, height: 900 }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
     page.on('request', (request) => requested.push(request.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
