@@ -4,51 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { SERVICES, type ServiceEntry } from '@ioc/cli';
+import { compose, interpolate, iocServices, OPERATOR_ENV, root, type ComposeService } from './compose-file.ts';
 
-const root = join(import.meta.dirname, '..');
-const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
-const compose = parse(composeText, { merge: true }) as Compose;
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-
-interface ComposeService {
-  build?: string | { context: string };
-  image?: string;
-  command?: string[];
-  profiles?: string[];
-  environment?: Record<string, string>;
-  depends_on?: Record<string, unknown>;
-  healthcheck?: { test: string[] };
-  read_only?: boolean;
-  cap_drop?: string[];
-  cap_add?: string[];
-  security_opt?: string[];
-  tmpfs?: string[];
-}
-interface Compose {
-  services: Record<string, ComposeService>;
-}
-
-/** Values for the variables compose requires from the operator (`${VAR:?…}`), valid for the IOC's configuration. */
-const OPERATOR_ENV: Record<string, string> = {
-  POSTGRES_PASSWORD: 'postgres-secret',
-  INFLUX_PASSWORD: 'influx-secret',
-  IOC_SERVICE_TOKEN: 'service-token-of-32-characters!!',
-  IOC_ADMIN_PASSWORD: 'admin-password',
-};
-
-/** Compose variable interpolation: $$, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}. */
-function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name, operator, arg) => {
-    if (match === '$$') return '$';
-    const set = env[name];
-    if (operator === ':-' || operator === '-') return set ?? arg;
-    if ((operator === ':?' || operator === '?') && set === undefined) throw new Error(`${name}: ${arg}`);
-    return set ?? '';
-  });
-}
 
 /** Custom formats of the compose schema, as the compose reference implementation defines them. */
 function composeValidator() {
@@ -70,11 +30,6 @@ function composeValidator() {
 /** -1, 0 or 1 as version a (major, minor, patch) is below, equal to or above version b. */
 function compareVersions(a: number[], b: number[]): number {
   return a.map((part, i) => Math.sign(part - (b[i] ?? 0))).find((sign) => sign !== 0) ?? 0;
-}
-
-/** The services built from this repository's Dockerfile, i.e. the IOC's own. */
-function iocServices(): [string, ComposeService][] {
-  return Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
 }
 
 /** The entry of the composition root's table that a compose service runs (`command: ["start", name]`). */
