@@ -34,7 +34,10 @@ function startAlertingProcess(env: Record<string, string>, profileDir?: string):
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const subscribed = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ioc start alerting did not subscribe within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
-    void exited.then(() => reject(new Error(`ioc start alerting exited with ${child.exitCode ?? child.signalCode}`)));
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`ioc start alerting exited with ${child.exitCode ?? child.signalCode}`));
+    });
     createInterface({ input: child.stdout! }).on('line', (text) => {
       let entry: { level?: number; msg?: string } = {};
       try {
