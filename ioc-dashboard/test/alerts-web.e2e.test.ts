@@ -189,6 +189,8 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
       expect(items.filter((a) => a.id !== firstAlertId)).toHaveLength(1);
     }, WAIT);
     const [second] = (await api<{ items: Alert[] }>('GET', `/api/alerts?state=firing&deviceId=${DEVICE}`)).items as [Alert];
+    // The operator's alerts page, left open, lists it without being reloaded.
+    await expect.poll(() => page.locator(`.alert-table tr[data-alert="${second.id}"]`).getAttribute('data-state'), WAIT).toBe('firing');
 
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'vi-VN' });
     const viewer = await context.newPage();
