@@ -102,6 +102,8 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
     await form.locator('[name="level"]').fill('50');
     await form.locator('[name="clearLevel"]').fill('40');
     await form.locator('[name="deviceIds"]').fill(DEVICE);
+    await form.locator('input[name="groupBy"][value="areaId"]').check();
+    await form.locator('[name="groupWaitS"]').fill('0');
     await form.locator('button[type="submit"]').click();
     await expect.poll(() => form.locator('.form-error').textContent()).toContain('"metric": no device kind reports "not_a_metric"');
 
@@ -113,7 +115,7 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
     expect(await row.getAttribute('data-enabled')).toBe('true');
     expect(await row.textContent()).toContain('Nghiêm trọng');
     const [rule] = (await api<{ items: Array<Record<string, unknown>> }>('GET', '/api/alert-rules')).items;
-    expect(rule).toMatchObject({ type: 'threshold', metric: 'pm25', above: 50, clearBelow: 40, severity: 'major', scope: { deviceIds: [DEVICE] }, enabled: true });
+    expect(rule).toMatchObject({ type: 'threshold', metric: 'pm25', above: 50, clearBelow: 40, severity: 'major', scope: { deviceIds: [DEVICE] }, notify: { groupBy: ['areaId'], groupWaitS: 0 }, enabled: true });
   });
 
   it('shows the fired alert live on the wall, counted as unacknowledged, and acknowledges it in one click', async () => {

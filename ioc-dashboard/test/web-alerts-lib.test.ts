@@ -102,7 +102,8 @@ describe('the rule form', () => {
   it('edits a rule: what the new type or direction does not use is removed (null), the rest kept', () => {
     const rule = stored({ name: 'x', type: 'threshold', severity: 'major', metric: 'pm25', above: 50, clearBelow: 40, notify: { groupBy: ['areaId'], groupWaitS: 30 } });
     const draft = draftOf(rule);
-    expect(draft).toMatchObject({ direction: 'above', level: 50, clearLevel: 40, groupWaitS: 30 });
+    expect(draft).toMatchObject({ direction: 'above', level: 50, clearLevel: 40, groupWaitS: 30, groupBy: ['areaId'], escalationPolicyId: '' });
+    expect(patchOf({ ...draft, groupBy: [], escalationPolicyId: 'p1' }, rule).notify).toEqual({ groupWaitS: 30, escalationPolicyId: 'p1' });
 
     const below = patchOf({ ...draft, direction: 'below', level: 5, clearLevel: null }, rule);
     expect(below).toMatchObject({ below: 5, above: null, clearBelow: null, notify: { groupBy: ['areaId'], groupWaitS: 30 } });

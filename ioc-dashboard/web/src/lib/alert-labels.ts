@@ -1,7 +1,7 @@
 import type { AlertSeverity, AlertState } from '@ioc/core/contracts';
 import type { WallAlert } from './alert-board.ts';
 import { i18n, t } from './i18n.svelte.ts';
-import type { MatcherName, RuleType, Silence, Subscriber } from './types.ts';
+import type { GroupField, MatcherName, RuleType, Silence, Subscriber } from './types.ts';
 
 /** Words for the alerting API's enums. Each record is keyed by the server's type, so a value added there fails the build here until it has words. */
 type Words<K extends string> = Record<K, { vi: string; en: string }>;
@@ -37,6 +37,9 @@ const MATCHERS: Words<MatcherName> = {
   severity: { vi: 'Mức độ', en: 'Severity' },
 };
 
+/** The alert fields a rule's notifications may be grouped by: the same words as the matchers'. */
+const GROUP_FIELDS: Words<GroupField> = { deviceId: MATCHERS.deviceId, areaId: MATCHERS.areaId, kind: MATCHERS.kind, metric: MATCHERS.metric, severity: MATCHERS.severity };
+
 type Channel = Subscriber['channels'][number];
 const CHANNELS: Words<Channel> = {
   sms: { vi: 'SMS', en: 'SMS' },
@@ -59,12 +62,14 @@ export const STATE_OPTIONS = keys(STATES);
 export const RULE_TYPE_OPTIONS = keys(RULE_TYPES);
 export const MATCHER_OPTIONS = keys(MATCHERS);
 export const CHANNEL_OPTIONS = keys(CHANNELS);
+export const GROUP_FIELD_OPTIONS = keys(GROUP_FIELDS);
 
 export const severityLabel = (severity: AlertSeverity) => say(SEVERITIES, severity);
 export const alertStateLabel = (state: AlertState) => say(STATES, state);
 export const ruleTypeLabel = (type: RuleType) => say(RULE_TYPES, type);
 export const matcherLabel = (name: MatcherName) => say(MATCHERS, name);
 export const channelLabel = (channel: Channel) => say(CHANNELS, channel);
+export const groupFieldLabel = (field: GroupField) => say(GROUP_FIELDS, field);
 export const silenceStateLabel = (state: Silence['state']) => say(SILENCE_STATES, state);
 
 /** The alert's title in the page's language. */

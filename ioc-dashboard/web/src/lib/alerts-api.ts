@@ -6,6 +6,7 @@ import type {
   AlertRule,
   AlertRulePatch,
   AlertsQuery,
+  EscalationPolicy,
   NewAlertRule,
   NewSilence,
   NewSubscriber,
@@ -46,6 +47,11 @@ export async function fetchRules(): Promise<AlertRule[]> {
 export const createRule = (rule: NewAlertRule) => request<AlertRule>('POST', '/api/alert-rules', rule);
 export const updateRule = (ruleId: string, patch: AlertRulePatch) => request<AlertRule>('PATCH', `/api/alert-rules/${id(ruleId)}`, patch);
 export const deleteRule = (ruleId: string) => request<null>('DELETE', `/api/alert-rules/${id(ruleId)}`);
+
+/** The escalation policies a rule may name (operators read them; admins change them). */
+export async function fetchEscalationPolicies(): Promise<EscalationPolicy[]> {
+  return (await request<{ items: EscalationPolicy[] }>('GET', '/api/escalation-policies')).items;
+}
 
 export async function fetchSilences(): Promise<Silence[]> {
   return (await request<{ items: Silence[] }>('GET', '/api/silences')).items;

@@ -12,6 +12,13 @@ export class ApiError extends Error {
   }
 }
 
+let sessionEnded: () => void = () => undefined;
+
+/** Called when a request is refused for want of a session (401), so the app can go back to its login form. */
+export function onSessionEnded(listener: () => void): void {
+  sessionEnded = listener;
+}
+
 /** One JSON request to the API with the session cookie; an answer outside 2xx throws its ApiError. */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -28,6 +35,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const text = await response.text();
   const parsed: unknown = text ? safeJson(text) : undefined;
   if (!response.ok) {
+    if (response.status === 401 && !path.startsWith('/api/auth/')) sessionEnded();
     const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText);
   }

@@ -1,6 +1,6 @@
 import { DEVICE_KIND_NAMES, DEVICE_KINDS } from '@ioc/core/catalogue';
 import type { AlertSeverity } from '@ioc/core/contracts';
-import type { AlertRule, AlertRulePatch, NewAlertRule, RuleType } from './types.ts';
+import type { AlertRule, AlertRulePatch, GroupField, NewAlertRule, RuleType } from './types.ts';
 
 /** A number field as a number input binds it: null when empty (undefined before it was touched). */
 type Num = number | null | undefined;
@@ -30,8 +30,10 @@ export interface RuleDraft {
   groupWaitS: Num;
   groupIntervalS: Num;
   repeatIntervalS: Num;
-  /** The rule's other notification settings (group by, escalation policy), kept as they are. */
-  notifyRest: Omit<NonNullable<AlertRule['notify']>, 'groupWaitS' | 'groupIntervalS' | 'repeatIntervalS'>;
+  /** Empty: the configured default (IOC_NOTIFY_GROUP_BY). */
+  groupBy: GroupField[];
+  /** '' for none. */
+  escalationPolicyId: string;
 }
 
 /** Which definition fields each type takes (alerting/README.md, "Rules"). */
@@ -69,14 +71,15 @@ export function emptyDraft(): RuleDraft {
     groupWaitS: null,
     groupIntervalS: null,
     repeatIntervalS: null,
-    notifyRest: {},
+    groupBy: [],
+    escalationPolicyId: '',
   };
 }
 
 
 export function draftOf(rule: AlertRule): RuleDraft {
   const below = rule.below !== undefined;
-  const { groupWaitS, groupIntervalS, repeatIntervalS, ...notifyRest } = rule.notify ?? {};
+  const { groupWaitS, groupIntervalS, repeatIntervalS, groupBy, escalationPolicyId } = rule.notify ?? {};
   return {
     name: rule.name,
     type: rule.type,
@@ -98,7 +101,8 @@ export function draftOf(rule: AlertRule): RuleDraft {
     groupWaitS,
     groupIntervalS,
     repeatIntervalS,
-    notifyRest,
+    groupBy: [...(groupBy ?? [])],
+    escalationPolicyId: escalationPolicyId ?? '',
   };
 }
 
@@ -131,7 +135,13 @@ function settings(d: RuleDraft) {
     .split(/[\s,]+/)
     .map((id) => id.trim())
     .filter((id) => id !== '');
-  const notify = defined({ ...d.notifyRest, groupWaitS: num(d.groupWaitS), groupIntervalS: num(d.groupIntervalS), repeatIntervalS: num(d.repeatIntervalS) });
+  const notify = defined({
+    groupBy: list(d.groupBy),
+    groupWaitS: num(d.groupWaitS),
+    groupIntervalS: num(d.groupIntervalS),
+    repeatIntervalS: num(d.repeatIntervalS),
+    escalationPolicyId: d.escalationPolicyId === '' ? undefined : d.escalationPolicyId,
+  });
   return {
     name: d.name.trim(),
     type: d.type,

@@ -54,7 +54,7 @@ export type AlertsQuery = Static<typeof AlertsQuerySchema>;
 export type { AlertRule, AlertRulePatch, NewAlertRule, RuleType } from '@ioc/alerting';
 
 /** /api/silences and /api/subscribers, as @ioc/alerting declares them. */
-export type { Matcher, MatcherName, NewSilence, NewSubscriber, Silence, Subscriber } from '@ioc/alerting';
+export type { EscalationPolicy, GroupField, Matcher, MatcherName, NewSilence, NewSubscriber, Silence, Subscriber } from '@ioc/alerting';
 
 /** PATCH /api/subscribers/{id}. */
 export type SubscriberPatch = Static<typeof SubscriberPatchSchema>;
