@@ -30,6 +30,8 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  /** The admin page's reads of GET /api/alerts. */
+  const alertListReads: string[] = [];
   let firstAlertId = '';
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -80,6 +82,7 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
     browser = await launchChromium(chromiumPath as string);
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('request', (request) => new URL(request.url()).pathname === '/api/alerts' && alertListReads.push(request.url()));
   }, 180_000);
 
   afterAll(async () => {
@@ -118,16 +121,21 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
     expect(rule).toMatchObject({ type: 'threshold', metric: 'pm25', above: 50, clearBelow: 40, severity: 'major', scope: { deviceIds: [DEVICE] }, notify: { groupBy: ['areaId'], groupWaitS: 0 }, enabled: true });
   });
 
-  it('shows the fired alert live on the wall, counted as unacknowledged, and acknowledges it in one click', async () => {
+  it('shows the fired alert live on the wall, counted as unacknowledged, and acknowledges it in one click', { timeout: 120_000 }, async () => {
     await page.locator('[data-nav="wall"]').click();
     const feed = page.locator('.alert-feed');
-    await feed.waitFor();
+    await page.locator('[data-testid="map"][data-connection="connected"]').waitFor({ timeout: 30_000 });
     expect(await feed.locator('li[data-alert]').count()).toBe(0);
-    // The running service applies the new rule once it hears its announcement: publish until the alert is pushed.
+    // The running service applies the new rule when it hears its announcement (or reads its rules again within a
+    // minute, should it miss one): publish until the alert fires.
     await vi.waitFor(async () => {
       await publish(75);
-      expect(await feed.locator('li[data-alert]').count()).toBe(1);
-    }, WAIT);
+      expect((await api<{ items: Alert[] }>('GET', `/api/alerts?state=firing&deviceId=${DEVICE}`)).items).toHaveLength(1);
+    }, { timeout: 75_000, interval: 500 });
+    const listReads = alertListReads.length;
+    await expect.poll(() => feed.locator('li[data-alert]').count(), WAIT).toBe(1);
+    // Pushed over socket.io: the wall did not read the list again.
+    expect(alertListReads.length).toBe(listReads);
     const row = feed.locator('li[data-alert]');
     firstAlertId = (await row.getAttribute('data-alert')) as string;
     expect(await row.getAttribute('data-state')).toBe('firing');
@@ -159,15 +167,20 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
     await expect.poll(() => detail.locator('.alert-comments li[data-comment]').textContent(), WAIT).toContain('Đã cử đội kiểm tra trạm');
     if (process.env.IOC_SCREENSHOT_DIR) writeFileSync(join(process.env.IOC_SCREENSHOT_DIR, 'alerts-page.png'), await page.screenshot());
 
+    await detail.getByLabel('Giao cho (tên đăng nhập)').fill('admin');
+    await detail.getByRole('button', { name: 'Giao việc' }).click();
+    await expect.poll(() => detail.locator('[data-field="assignee"]').textContent(), WAIT).toBe('admin');
+
     await detail.getByLabel('Ghi chú khi đóng (không bắt buộc)').fill('Đã vệ sinh cảm biến');
     await detail.getByRole('button', { name: 'Đóng cảnh báo' }).click();
     await expect.poll(() => detail.getAttribute('data-state'), WAIT).toBe('resolved');
-    expect(await detail.locator('.alert-history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-to')))).toEqual(['firing', 'acknowledged', 'resolved']);
+    // The assignment is a step from the state to itself.
+    expect(await detail.locator('.alert-history li').evaluateAll((items) => items.map((li) => li.getAttribute('data-to')))).toEqual(['firing', 'acknowledged', 'acknowledged', 'resolved']);
     expect(await detail.locator('.alert-history').textContent()).toContain('Đã vệ sinh cảm biến');
     expect(await detail.locator('[data-action]').count()).toBe(0);
     await expect.poll(() => page.locator(`.alert-table tr[data-alert="${firstAlertId}"]`).getAttribute('data-state'), WAIT).toBe('resolved');
     const stored = await api<{ state: string; resolvedBy: string; comments: Array<{ author: string; text: string }> }>('GET', `/api/alerts/${firstAlertId}`);
-    expect(stored).toMatchObject({ state: 'resolved', resolvedBy: 'user:admin', comments: [{ author: 'user:admin', text: 'Đã cử đội kiểm tra trạm' }] });
+    expect(stored).toMatchObject({ state: 'resolved', resolvedBy: 'user:admin', assignee: 'admin', comments: [{ author: 'user:admin', text: 'Đã cử đội kiểm tra trạm' }] });
   });
 
   it('filters the list by state and severity', async () => {
@@ -258,9 +271,22 @@ describe.skipIf(!chromiumPath || !postgresAvailable())('alerting pages in Chromi
     expect(subscriber).toMatchObject({ phone: '+84901234567', channels: ['sms', 'zns'], minSeverity: 'critical', language: 'vi', quietHours: { from: '22:00', to: '06:00' } });
   });
 
-  it('disables and deletes a rule from its list', async () => {
+  it('edits, disables and deletes a rule from its list', async () => {
     await page.locator('[data-nav="rules"]').click();
     const row = page.locator('tr[data-name="Bụi PM2.5 cao"]');
+    await row.getByRole('button', { name: 'Sửa' }).click();
+    const form = page.locator('form.rule-form');
+    expect(await form.locator('[name="level"]').inputValue()).toBe('50');
+    await form.locator('[name="direction"]').selectOption('below');
+    await form.locator('[name="level"]').fill('5');
+    await form.locator('[name="clearLevel"]').fill('');
+    await form.getByRole('button', { name: 'Lưu' }).click();
+    await expect.poll(() => form.count(), WAIT).toBe(0);
+    const [edited] = (await api<{ items: Array<Record<string, unknown>> }>('GET', '/api/alert-rules')).items;
+    expect(edited).toMatchObject({ below: 5, notify: { groupBy: ['areaId'], groupWaitS: 0 } });
+    expect(edited).not.toHaveProperty('above');
+    expect(edited).not.toHaveProperty('clearBelow');
+
     await row.getByRole('button', { name: 'Tắt' }).click();
     await expect.poll(() => row.getAttribute('data-enabled'), WAIT).toBe('false');
     await row.getByRole('button', { name: 'Xóa' }).click();
