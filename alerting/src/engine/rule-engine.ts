@@ -155,10 +155,9 @@ export function createRuleEngine(deps: {
         conditions.delete(fingerprint);
         return;
       }
-      // The alert tells the latest value that kept the condition.
+      // The alert tells the latest value that kept the condition (kept in memory: what a restart needs is `since`).
       condition.detail = { alert: alert(), values };
       if (now - condition.since >= rule.forS * 1000) await fire(rule, condition);
-      else await saveCondition(db, condition, now);
     } else if (clears) {
       await resolve(fingerprint, 'the condition cleared');
     } else if (values && JSON.stringify(values) !== JSON.stringify(condition.detail.values)) {
