@@ -44,6 +44,8 @@ export interface DeliverySettings {
   backoffCapMs: number;
   /** Rows a worker claims at once. */
   batchSize: number;
+  /** Delivery workers in this process, each claiming and sending its own batch while the others wait on providers. */
+  workers: number;
   /** Messages per second each channel may send from this process (0 = unlimited). */
   ratePerS: Record<ChannelName, number>;
   /** How long one provider request may take before its outcome counts as unknown (retried with its key). */
@@ -126,6 +128,7 @@ export function loadNotifyConfig(env: ConfigEnv = process.env): NotifyConfig {
       backoffBaseMs: 1000,
       backoffCapMs: 10 * 60_000,
       batchSize: 50,
+      workers: atLeastOne(env, 'IOC_NOTIFY_WORKERS', 4),
       ratePerS: { sms: readCount(env, 'IOC_ESMS_RATE', 20), zns: zaloRate, zalo_oa: zaloRate, webhook: readCount(env, 'IOC_WEBHOOK_RATE', 50) },
       requestTimeoutMs: 15_000,
     },

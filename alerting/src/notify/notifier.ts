@@ -50,9 +50,10 @@ export function createChannels(deps: Pick<NotifierDeps, 'db' | 'config' | 'logge
 }
 
 /**
- * The notification pipeline of the alerting service: a dispatcher (groups, flushes, escalations) and a delivery
- * worker draining the outbox. Both keep their state in the database only, so any number of notifiers may run (on
- * PostgreSQL) and a killed one loses nothing: its claimed rows are taken again after their lease.
+ * The notification pipeline of the alerting service: a dispatcher (groups, flushes, escalations) and delivery
+ * workers draining the outbox (IOC_NOTIFY_WORKERS of them, each with its own claimed batch). Both keep their state in
+ * the database only, so any number of notifiers may run (on PostgreSQL) and a killed one loses nothing: its claimed
+ * rows are taken again after their lease.
  */
 export function createNotifier(deps: NotifierDeps): Notifier {
   const { db, config, logger, clock } = deps;
@@ -64,16 +65,23 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   let running = false;
   let lastError: string | null = null;
   const loops: Promise<void>[] = [];
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
+  /** The idle delivery workers' wake-ups. */
+  const sleepers = new Set<() => void>();
+  const wake = () => {
+    for (const resolve of sleepers) resolve();
+  };
+  const sleep = (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    let resolve: () => void = () => {};
+    return new Promise<void>((done) => {
+      resolve = done;
+      sleepers.add(done);
+      timer = setTimeout(done, ms);
     }).finally(() => {
       clearTimeout(timer);
-      wake = undefined;
+      sleepers.delete(resolve);
     });
+  };
   const failed = (what: string) => (error: unknown) => {
     lastError = `${what}: ${(error as Error).message}`;
     logger.error({ err: error }, `notifications: ${what} failed`);
@@ -87,7 +95,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     for (const error of flushed.errors) failed('a group\'s flush')(new Error(error));
     const escalated = await escalateDue(db, now, 100, failed('an escalation step'));
     await markWaitingChannels(db, channels, now);
-    if (flushed.rows + escalated > 0) wake?.();
+    if (flushed.rows + escalated > 0) wake();
   }
 
   async function dispatchLoop(): Promise<void> {
@@ -115,11 +123,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         const missing = channel.missing();
         if (missing) logger.warn(`${missing}; its notifications wait in the outbox`);
       }
-      loops.push(dispatchLoop(), deliveryLoop());
+      loops.push(dispatchLoop(), ...Array.from({ length: config.delivery.workers }, () => deliveryLoop()));
     },
     async stop() {
       running = false;
-      wake?.();
+      wake();
       await Promise.all(loops.splice(0));
     },
     async health() {
