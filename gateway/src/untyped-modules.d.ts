@@ -3,6 +3,7 @@ declare module 'aedes-persistence-redis' {
   interface RedisPersistence {
     setup(broker: unknown): Promise<void>;
     destroy(): Promise<void>;
+    addSubscriptions(client: unknown, subs: object): Promise<unknown>;
   }
   /** Takes a redis:// URL or ioredis options. */
   export default function redisPersistence(options?: string | Record<string, unknown>): RedisPersistence;

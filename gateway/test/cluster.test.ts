@@ -53,6 +53,25 @@ describe.skipIf(!redisAvailable())('gateway cluster mode: two gateway processes 
     await late.endAsync();
   });
 
+  it('answers a persistent session subscribing to several topics at once, and delivers to each', async () => {
+    const [a, b] = nodes as [GatewayProcess, GatewayProcess];
+    const session = await login(a.url, 'several', { clientId: 'svc:several/cluster-several', clean: false });
+    const received = collect(session);
+    const granted = await session.subscribeAsync(['ioc/v1/cluster/first', 'ioc/v1/cluster/second', 'ioc/v1/cluster/third/+'], { qos: 1 });
+    expect(granted.map((grant) => grant.qos)).toEqual([1, 1, 1]);
+    const publisher = await login(b.url, 'several-pub');
+    await vi.waitFor(
+      async () => {
+        await publisher.publishAsync('ioc/v1/cluster/third/x', 'third', { qos: 1 });
+        expect(received.map((m) => m.text)).toContain('third');
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    await publisher.publishAsync('ioc/v1/cluster/second', 'second', { qos: 1 });
+    await vi.waitFor(() => expect(received.map((m) => m.text)).toContain('second'));
+    await Promise.all([session.endAsync(), publisher.endAsync()]);
+  });
+
   it('resumes a persistent session on the other node with the QoS 1 messages queued meanwhile', async () => {
     const [a, b] = nodes as [GatewayProcess, GatewayProcess];
     const session = { clientId: 'svc:sessions/cluster-session', clean: false };
