@@ -208,22 +208,27 @@ export function createIngestService(deps: IngestDeps): Service {
 
   async function start(): Promise<void> {
     if (client) return;
-    // A persistent session: while ingest is away (restart, crash) the broker queues its QoS 1 telemetry.
-    const connection = await mqttConnect('ingest', { clientId, clean: false });
     // The PUBACKs of one socket read leave together, in one write, instead of one system call each.
-    const holdAcks = corkPerTurn(() => connection.stream);
-    // mqtt.js acknowledges a QoS 1 message (and reads the next) only once this callback runs: that is the
-    // backpressure that holds messages at the broker while the stores cannot keep up.
-    connection.handleMessage = (packet, callback) => {
-      holdAcks();
-      if (registry.owns(packet.topic)) return callback(); // the registry cache took it from the 'message' event
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const lookup = ingest(packet.topic, payload);
-      if (!lookup && !points.full && !letters.full && !anomalies.full) return callback();
-      Promise.resolve(lookup)
-        .then(() => Promise.all([points.hasRoom(), letters.hasRoom(), anomalies.hasRoom()]))
-        .then(() => callback(), callback);
-    };
+    let connection: MqttClient | undefined;
+    const holdAcks = corkPerTurn(() => connection!.stream);
+    // A persistent session: while ingest is away (restart, crash) the broker queues its QoS 1 telemetry, and sends it
+    // right after CONNACK, so the handler is set before connecting (mqtt.js' default would acknowledge it unstored).
+    connection = await mqttConnect('ingest', {
+      clientId,
+      clean: false,
+      // mqtt.js acknowledges a QoS 1 message (and reads the next) only once this callback runs: that is the
+      // backpressure that holds messages at the broker while the stores cannot keep up.
+      handleMessage: (packet, callback) => {
+        if (connection) holdAcks();
+        if (registry.owns(packet.topic)) return callback(); // the registry cache took it from the 'message' event
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        const lookup = ingest(packet.topic, payload);
+        if (!lookup && !points.full && !letters.full && !anomalies.full) return callback();
+        Promise.resolve(lookup)
+          .then(() => Promise.all([points.hasRoom(), letters.hasRoom(), anomalies.hasRoom()]))
+          .then(() => callback(), callback);
+      },
+    });
     connection.on('error', (error) => logger.warn({ err: error }, 'MQTT connection error'));
     connection.on('offline', () => logger.warn('MQTT connection lost; reconnecting'));
     client = connection;
