@@ -1,6 +1,7 @@
 import { ConfigError } from '@ioc/core';
 import { accounts } from './commands/accounts.ts';
 import { audit } from './commands/audit.ts';
+import { backup, restore } from './commands/backup.ts';
 import { bench } from './commands/bench.ts';
 import { devices } from './commands/devices.ts';
 import { evaluate } from './commands/eval.ts';
@@ -11,7 +12,7 @@ import { users } from './commands/users.ts';
 import { processIo, UsageError, type Command, type Env, type Io } from './io.ts';
 import { USAGE } from './usage.ts';
 
-const COMMANDS: Record<string, Command> = { start, devices, accounts, audit, users, migrate, sim, bench, eval: evaluate };
+const COMMANDS: Record<string, Command> = { start, devices, accounts, audit, users, migrate, backup, restore, sim, bench, eval: evaluate };
 
 /** The `ioc` command: runs one command and returns its exit code (0 ok, 1 failure, 2 wrong usage). */
 export async function main(argv: string[], io: Io = processIo, env: Env = process.env): Promise<number> {

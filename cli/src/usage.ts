@@ -25,6 +25,8 @@ ${serviceLines}
   users add --username U --role admin|operator|radio_lead|radio|viewer
                              create or update a user (password from IOC_USER_PASSWORD, else generated and printed)
   migrate                    apply database migrations and seed the Huế areas
+  backup --to DIR            PostgreSQL (pg_dump) and InfluxDB 1.x (influxd backup -portable) into a new directory
+  restore --from DIR         put a backup back, the IOC stopped (PostgreSQL objects and the InfluxDB database replaced)
   sim [--fleet FILE] [--scenario FILE] [--speed N] [--seed N] [--truth OUT] [--interval MS] [--camera-port P]
       [--credentials FILE]   run a simulated fleet (default device-sim/fleets/hue.yaml) against MQTT_URL,
                              provisioning in the configured database (or logging in with the tokens in FILE:

@@ -131,6 +131,8 @@ export interface InfluxServer {
   url: string;
   /** A database name for the test (created by whoever writes first, e.g. the Influx TelemetryStore). */
   db: string;
+  /** 127.0.0.1:PORT of its RPC service, which `influxd backup` and `influxd restore` talk to. */
+  rpcAddress: string;
   /** Stops the server (SIGTERM) and removes its files. */
   stop(): Promise<void>;
   /** SIGKILL, as in a crash; the files stay for restart(). */
@@ -196,6 +198,7 @@ export async function startInflux(): Promise<InfluxServer> {
   const logFile = join(dir.path, 'influxd.log');
   mkdirSync(join(dir.path, 'meta'));
   let url = '';
+  let rpcAddress = '';
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
@@ -231,6 +234,7 @@ export async function startInflux(): Promise<InfluxServer> {
     await onFreePorts(2, async ([httpPort, rpcPort]) => {
       writeFileSync(configFile, influxConfig(dir.path, httpPort as number, rpcPort as number));
       url = `http://127.0.0.1:${httpPort}`;
+      rpcAddress = `127.0.0.1:${rpcPort}`;
       await launch();
     });
   } catch (error) {
@@ -240,6 +244,7 @@ export async function startInflux(): Promise<InfluxServer> {
   return {
     url,
     db: 'ioc_test',
+    rpcAddress,
     stop: async () => {
       await halt('SIGTERM');
       if (existsSync(dir.path)) dir.remove();
