@@ -1,10 +1,11 @@
 # One image for every IOC service: the container runs `ioc <command>`, e.g. `start gateway` (see docker-compose.yml).
-FROM node:20-bookworm-slim AS build
+# Node 22 LTS, pinned: Node 20 left support in April 2026 (development machines may still run 20.19+, package.json engines).
+FROM node:22.20.0-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 RUN npm ci && npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22.20.0-bookworm-slim
 ENV NODE_ENV=production \
     IOC_DATA_DIR=/data \
     FFMPEG_PATH=/usr/bin/ffmpeg
